@@ -1,0 +1,231 @@
+"""Landing-file mechanics shared by every ingest: discovery, hashing, archives, audit trail.
+
+A file is identified by its SHA-256. Per (path, sha256) the audit log holds one row; the same content
+under a new path is recorded as `duplicate` and loads nothing. Files are never modified or moved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import duckdb
+
+ARCHIVE_SEPARATOR = "!"
+
+# Reason codes (docs/quarantine.md explains each to a data engineer).
+REASONS = {
+    "malformed_xml": "the file is not well-formed XML",
+    "dtd_forbidden": "the file declares a DOCTYPE or entities (DTDs are never processed: XXE / entity-expansion protection)",
+    "file_too_large": "the file is larger than the per-file limit (JEUGDKPI_MAX_FILE_MB)",
+    "bad_archive": "the zip archive cannot be read or holds an unsafe member",
+    "unknown_message": "the root element is not an iJw message the warehouse knows",
+    "unsupported_release": "the message belongs to an iJw release without a mapping (only 3.2 is mapped)",
+    "xsd_invalid": "the message does not validate against the XSD in JEUGDKPI_XSD_DIR",
+    "structure_invalid": "a required element is missing or a value has the wrong form",
+    "bsn_invalid": "the BSN does not pass the 11-proof",
+    "invalid_date": "a date is not a valid calendar date",
+    "impossible_dates": "an end date lies before its start date",
+    "after_peildatum": "the message is dated after the peildatum (it is loaded by a later run whose peildatum covers it)",
+}
+
+# Quarantine reasons that depend on the run's settings: such a file is looked at again next run.
+RETRIABLE_REASONS = {"after_peildatum"}
+
+
+def new_run_id() -> str:
+    return dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class LandingItem:
+    """One landed file, or one member of a landed zip archive."""
+
+    display_path: str  # relative to the landing folder; archive members as "a.zip!dir/m.xml"
+    path: Path  # the file on disk (the archive for a member)
+    member: str | None = None
+
+    def read(self, max_bytes: int) -> bytes:
+        if self.member is None:
+            with open(self.path, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+        else:
+            with zipfile.ZipFile(self.path) as zf, zf.open(self.member) as fh:
+                data = fh.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise FileTooLargeError(len(data))
+        return data
+
+
+class FileTooLargeError(Exception):
+    pass
+
+
+@dataclass
+class ArchiveProblem:
+    display_path: str
+    path: Path
+    reason_code: str
+    message: str
+
+
+def discover(root: Path, patterns: tuple[str, ...], with_zip: bool = False,
+             max_bytes: int = 20 * 1024 * 1024,
+             problems: list[ArchiveProblem] | None = None) -> Iterator[LandingItem]:
+    """Every matching file under `root` (any depth, sorted), archive members expanded."""
+    if not root.exists():
+        return
+    suffixes = tuple(p.lower() for p in patterns)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        name = path.name.lower()
+        if with_zip and name.endswith(".zip"):
+            yield from _archive_members(path, rel, suffixes, max_bytes, problems)
+        elif name.endswith(suffixes):
+            yield LandingItem(rel, path)
+
+
+def _archive_members(path: Path, rel: str, suffixes: tuple[str, ...], max_bytes: int,
+                     problems: list[ArchiveProblem] | None) -> Iterator[LandingItem]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        if problems is not None:
+            problems.append(ArchiveProblem(rel, path, "bad_archive", f"zip archive cannot be read: {exc}"))
+        return
+    for info in sorted(infos, key=lambda i: i.filename):
+        display = f"{rel}{ARCHIVE_SEPARATOR}{info.filename}"
+        if not info.filename.lower().endswith(suffixes):
+            continue
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > max_bytes or (ratio > 200 and info.file_size > 1024 * 1024):
+            if problems is not None:
+                problems.append(ArchiveProblem(
+                    display, path, "file_too_large",
+                    f"archive member expands to {info.file_size} bytes (ratio {ratio:.0f}:1); limit {max_bytes} bytes"))
+            continue
+        yield LandingItem(display, path, info.filename)
+
+
+@dataclass
+class KnownFiles:
+    """What the audit log already knows, so that a re-run changes nothing."""
+
+    by_path_sha: dict[tuple[str, str], str] = field(default_factory=dict)  # -> status
+    shas: set[str] = field(default_factory=set)
+    retriable: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection, source: str) -> "KnownFiles":
+        known = cls()
+        for path, sha, status in con.execute(
+            "SELECT file_path, sha256, status FROM audit.ingest_files WHERE source = ?", [source]
+        ).fetchall():
+            known.by_path_sha[(path, sha)] = status
+        for path, sha in con.execute(
+            "SELECT DISTINCT q.file_path, q.sha256 FROM audit.quarantine q "
+            "JOIN audit.ingest_files f USING (file_path, sha256) "
+            "WHERE q.source = ? AND f.status = 'quarantined' AND q.reason_code IN "
+            f"({', '.join(repr(r) for r in sorted(RETRIABLE_REASONS))})",
+            [source],
+        ).fetchall():
+            known.retriable.add((path, sha))
+        # A retriable file's content is not "known" for duplicate detection until it is loaded.
+        known.shas = {sha for (path, sha) in known.by_path_sha if (path, sha) not in known.retriable}
+        return known
+
+
+@dataclass
+class RunStats:
+    run_id: str
+    source: str
+    started_at: dt.datetime
+    peildatum: dt.date
+    files_seen: int = 0
+    files_new: int = 0
+    files_duplicate: int = 0
+    files_quarantined: int = 0
+    records_in: int = 0
+    records_loaded: int = 0
+    records_quarantined: int = 0
+    quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    rows_by_table: dict[str, int] = field(default_factory=dict)
+
+    def check_reconciliation(self) -> None:
+        if self.records_in != self.records_loaded + self.records_quarantined:
+            raise AssertionError(
+                f"reconciliation failed for {self.source}: records in {self.records_in} != "
+                f"loaded {self.records_loaded} + quarantined {self.records_quarantined}")
+
+    def write(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(
+            "INSERT INTO audit.ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [self.run_id, self.source, self.started_at, dt.datetime.now(), self.peildatum,
+             self.files_seen, self.files_new, self.files_duplicate, self.files_quarantined,
+             self.records_in, self.records_loaded, self.records_quarantined],
+        )
+
+    def as_metadata(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "files_seen": self.files_seen,
+            "files_new": self.files_new,
+            "files_duplicate": self.files_duplicate,
+            "files_quarantined": self.files_quarantined,
+            "records_in": self.records_in,
+            "records_loaded": self.records_loaded,
+            "records_quarantined": self.records_quarantined,
+            "reconciled": self.records_in == self.records_loaded + self.records_quarantined,
+        }
+
+
+class AuditWriter:
+    """Buffers audit rows of one run; written inside the run's transaction."""
+
+    def __init__(self, source: str, run_id: str):
+        self.source = source
+        self.run_id = run_id
+        self.files: list[tuple] = []
+        self.quarantine: list[tuple] = []
+        self.replace: list[tuple[str, str]] = []  # (path, sha) rows to delete first (retried files)
+
+    def file(self, path: str, sha: str, size: int, status: str, n_records: int, n_loaded: int,
+             n_quarantined: int) -> None:
+        self.files.append((path, sha, self.source, size, dt.datetime.now(), status, n_records,
+                           self.run_id, n_loaded, n_quarantined))
+
+    def quarantined(self, path: str, sha: str, locator: str | None, reason: str, message: str) -> None:
+        self.quarantine.append((path, sha, locator, reason, message, self.run_id, self.source))
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> None:
+        for path, sha in self.replace:
+            con.execute("DELETE FROM audit.quarantine WHERE file_path = ? AND sha256 = ?", [path, sha])
+            con.execute("DELETE FROM audit.ingest_files WHERE file_path = ? AND sha256 = ?", [path, sha])
+        if self.files:
+            con.executemany("INSERT INTO audit.ingest_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.files)
+        if self.quarantine:
+            con.executemany("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, ?, ?, ?)", self.quarantine)
+        self.files.clear()
+        self.quarantine.clear()
+        self.replace.clear()
+
+
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,54 @@
+"""BSN pseudonymisation (G1): youth_key = HMAC-SHA256(secret, BSN), hex.
+
+The BSN never leaves the parser: it is checked (11-proof) and replaced by the keyed pseudonym before a
+record is built. Without JEUGDKPI_PSEUDONYM_KEY a random key is created once next to the warehouse
+(`data/.pseudonym_key`, mode 600) so that pseudonyms are stable between runs of one installation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import warnings
+from pathlib import Path
+
+KEY_FILE_NAME = ".pseudonym_key"
+
+
+def elfproef(bsn: str) -> bool:
+    """The BSN 11-proof (CS002): 9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is divisible by 11, and not all zero."""
+    if len(bsn) != 9 or not bsn.isdigit() or bsn == "000000000":
+        return False
+    total = sum(int(d) * w for d, w in zip(bsn[:8], range(9, 1, -1))) - int(bsn[8])
+    return total % 11 == 0
+
+
+def load_or_create_key(explicit: str | None, data_dir: Path) -> bytes:
+    if explicit:
+        return explicit.encode("utf-8")
+    key_file = data_dir / KEY_FILE_NAME
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip().encode("utf-8")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key + "\n")
+    warnings.warn(
+        f"JEUGDKPI_PSEUDONYM_KEY is not set; created a random pseudonym key in {key_file}. "
+        "Set JEUGDKPI_PSEUDONYM_KEY in production so pseudonyms survive a reinstall.",
+        stacklevel=2,
+    )
+    return key.encode("utf-8")
+
+
+class Pseudonymiser:
+    def __init__(self, key: bytes):
+        if not key:
+            raise ValueError("pseudonym key must not be empty")
+        self._key = key
+
+    def youth_key(self, bsn: str) -> str:
+        return hmac.new(self._key, bsn.encode("ascii"), hashlib.sha256).hexdigest()

@@ -1,0 +1,100 @@
+"""Settings from the environment (docs: ../shared/spec/interfaces.md section 1, docs/settings.md).
+
+Every setting is optional. Relative paths resolve against the repository root so that `make`,
+`dagster dev` and the CLI agree on where the data lives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+SEEDS_DIR = REPO_ROOT / "seeds"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+LANDING_SOURCES = (
+    "berichten",
+    "cbs_spiegel",
+    "cbs_bevolking",
+    "aanbieders",
+    "gemeente",
+    "kwaliteitsgesprekken",
+)
+
+
+class ConfigError(ValueError):
+    """A setting has a value the pipeline cannot use (CLI exit code 2)."""
+
+
+def resolve_path(value: str | os.PathLike[str]) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
+def parse_date(value: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    publish: Path
+    peildatum: dt.date
+    pseudonym_key: str | None = None
+    min_cell: int = 10
+    xsd_dir: Path | None = None
+    max_file_bytes: int = 20 * 1024 * 1024
+    workers: int = field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 8)))
+
+    @property
+    def data_dir(self) -> Path:
+        return self.warehouse.parent
+
+    def with_overrides(self, **kwargs) -> "Settings":
+        values = {k: v for k, v in kwargs.items() if v is not None}
+        for key in ("landing", "warehouse", "publish", "xsd_dir"):
+            if key in values:
+                values[key] = resolve_path(values[key])
+        if isinstance(values.get("peildatum"), str):
+            values["peildatum"] = parse_date(values["peildatum"], "peildatum")
+        return replace(self, **values)
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    peil = env.get("JEUGDKPI_PEILDATUM")
+    min_cell = env.get("JEUGDKPI_MIN_CELL", "10")
+    try:
+        min_cell_int = int(min_cell)
+    except ValueError as exc:
+        raise ConfigError(f"JEUGDKPI_MIN_CELL must be an integer, got {min_cell!r}") from exc
+    if min_cell_int < 1:
+        raise ConfigError("JEUGDKPI_MIN_CELL must be at least 1")
+    xsd = env.get("JEUGDKPI_XSD_DIR")
+    max_mb = env.get("JEUGDKPI_MAX_FILE_MB", "20")
+    try:
+        max_bytes = int(float(max_mb) * 1024 * 1024)
+    except ValueError as exc:
+        raise ConfigError(f"JEUGDKPI_MAX_FILE_MB must be a number, got {max_mb!r}") from exc
+    workers = env.get("JEUGDKPI_WORKERS")
+    settings = Settings(
+        landing=resolve_path(env.get("JEUGDKPI_LANDING", "data/landing")),
+        warehouse=resolve_path(env.get("JEUGDKPI_WAREHOUSE", "data/warehouse.duckdb")),
+        publish=resolve_path(env.get("JEUGDKPI_PUBLISH", "data/published")),
+        peildatum=parse_date(peil, "JEUGDKPI_PEILDATUM") if peil else dt.date.today(),
+        pseudonym_key=env.get("JEUGDKPI_PSEUDONYM_KEY") or None,
+        min_cell=min_cell_int,
+        xsd_dir=resolve_path(xsd) if xsd else None,
+        max_file_bytes=max_bytes,
+    )
+    if workers:
+        settings = replace(settings, workers=max(1, int(workers)))
+    return settings

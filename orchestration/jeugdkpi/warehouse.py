@@ -1,0 +1,80 @@
+"""The working DuckDB warehouse: connections and the audit schema shared by every ingest.
+
+DuckDB allows one writing process per file; everything in the pipeline runs in one process
+(in_process_executor) and opens the file through `connect()`. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+AUDIT_DDL = [
+    "CREATE SCHEMA IF NOT EXISTS audit",
+    """CREATE TABLE IF NOT EXISTS audit.ingest_files (
+        file_path VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL,
+        first_seen_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL,            -- loaded | quarantined | duplicate
+        n_records INTEGER NOT NULL,         -- records in (a file rejected whole counts as 1)
+        run_id VARCHAR NOT NULL,
+        n_loaded INTEGER NOT NULL,
+        n_quarantined INTEGER NOT NULL,
+        PRIMARY KEY (file_path, sha256)
+    )""",
+    """CREATE TABLE IF NOT EXISTS audit.quarantine (
+        file_path VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        record_locator VARCHAR,             -- NULL when the whole file is rejected
+        reason_code VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL,
+        source VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS audit.ingest_runs (
+        run_id VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL,
+        peildatum DATE NOT NULL,
+        files_seen INTEGER NOT NULL,
+        files_new INTEGER NOT NULL,
+        files_duplicate INTEGER NOT NULL,
+        files_quarantined INTEGER NOT NULL,
+        records_in BIGINT NOT NULL,
+        records_loaded BIGINT NOT NULL,
+        records_quarantined BIGINT NOT NULL
+    )""",
+]
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process holds the write lock on the warehouse file."""
+
+
+@contextlib.contextmanager
+def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseLockedError(
+                f"The warehouse {path} is in use by another process (DuckDB allows one writer). "
+                "Wait for the other run to finish, or stop `make dev` / the other `jeugdkpi run`."
+            ) from exc
+        raise
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_audit_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for stmt in AUDIT_DDL:
+        con.execute(stmt)
