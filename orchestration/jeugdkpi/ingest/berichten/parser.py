@@ -259,6 +259,8 @@ class _MessageParser:
         handler = getattr(self, f"jw{self.code}", None) or self.retour
         handler()
         res = self.result
+        if res.n_loaded == 0:
+            return  # every record was rejected: the file counts as quarantined, no message row
         res.message_row = (self.sha, self.file_path, self.message_type, berichtcode, "3.2", self.message_id,
                            self.dagtekening, sender, receiver, gemeente, agb, res.n_in, res.n_loaded,
                            len(res.quarantine))

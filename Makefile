@@ -1,0 +1,42 @@
+# jeugdkpi — two commands: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LANDING ?= $(or $(JEUGDKPI_LANDING),data/landing)
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: install run test dev bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp orchestration/dagster.yaml $@
+
+## make run: install if needed, generate the demo region when the landing folder is empty, run the pipeline
+run: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/jeugdkpi generate --out $(LANDING) --if-empty
+	$(BIN)/jeugdkpi run --landing $(LANDING)
+
+## make test: the whole test suite (unit, dbt, end-to-end)
+test: install
+	$(BIN)/pytest
+
+## make dev: the Dagster UI (and daemon) on http://localhost:3000, run history kept in .dagster_home/
+dev: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -m jeugdkpi.definitions
+
+## make bench: ingest throughput against a bare lxml parse on >= 200,000 generated records
+bench: install
+	$(BIN)/python -m jeugdkpi.bench
+
+clean:
+	rm -rf data/warehouse.duckdb data/published dbt_project/target

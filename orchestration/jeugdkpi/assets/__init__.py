@@ -1,0 +1,1 @@
+"""Dagster assets, one module per pipeline stage: ingest -> transform (dbt) -> quality -> publish."""

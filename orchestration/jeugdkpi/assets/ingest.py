@@ -1,0 +1,65 @@
+"""Ingest assets: one multi-asset per landing source, one asset key per raw table it fills."""
+
+
+import dagster as dg
+
+from jeugdkpi.ingest.berichten.load import SOURCE as BERICHTEN, ingest_berichten
+from jeugdkpi.ingest.berichten.schema import MESSAGES_TABLE, RECORD_TABLES, table_columns
+from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.warehouse import connect
+
+RAW_GROUP = "raw"
+
+_DESCRIPTIONS = {
+    "berichten": "Eén rij per geladen iJw-bericht (bestand): afzender, ontvanger, dagtekening, aantallen.",
+    "jw301_toegewezen_product": "JW301 toewijzingen: elke versie van elk ToegewezenProduct.",
+    "jw305_start_product": "JW305 startberichten: elke StartProduct-regel (StatusAanlevering 1 en 3).",
+    "jw307_stop_product": "JW307 stopberichten: elke StopProduct-regel (StatusAanlevering 1 en 3).",
+    "jw315_aangevraagd_product": "JW315 verzoeken om toewijzing: elk AangevraagdProduct.",
+    "jw317_verzoek": "JW317 verzoeken om wijziging: elke productregel van het verzoek.",
+    "jw319_antwoord": "JW319 antwoordberichten op 315/317.",
+    "jw323_prestatie": "JW323 declaraties: elke prestatie (debet en credit).",
+    "jw325_declaratie_antwoord": "JW325 declaratie-antwoorden: totaal ingediend en toegekend per declaratie.",
+    "jw325_prestatie": "JW325: afgewezen prestaties met retourcodes.",
+    "retour": "Retourberichten 302/306/308/316/318/320: header en klassen met retourcodes.",
+}
+
+
+def _schema(columns) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(name, typ.replace(" NOT NULL", "").lower())
+                                   for name, typ in columns])
+
+
+def _spec(table: str, columns) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "xml"},
+        description=_DESCRIPTIONS[table] + " Bron: landing/berichten (iJw 3.2). BSN gepseudonimiseerd.",
+        metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": f"raw.{table}"},
+    )
+
+
+BERICHTEN_SPECS = [_spec("berichten", MESSAGES_TABLE)] + [_spec(t, table_columns(t)) for t in RECORD_TABLES]
+
+
+@dg.multi_asset(specs=BERICHTEN_SPECS, name="ingest_berichten", pool="duckdb", can_subset=False)
+def ingest_berichten_asset(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig):
+    """Parse every new iJw message under landing/berichten into raw.* (see docs/ingest.md)."""
+    settings = jeugdkpi.settings()
+    with connect(settings.warehouse) as con:
+        stats = ingest_berichten(con, settings, context.run_id)
+        counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
+                  for t in ["berichten", *RECORD_TABLES]}
+    context.log.info(
+        f"berichten: {stats.files_new} new files, {stats.records_in} records in = {stats.records_loaded} loaded "
+        f"+ {stats.records_quarantined} quarantined")
+    run_md = {**stats.as_metadata(),
+              "quarantine_by_reason": dg.MetadataValue.json(stats.quarantine_by_reason),
+              "landing": dg.MetadataValue.path(str(settings.landing / BERICHTEN)),
+              "peildatum": settings.peildatum.isoformat()}
+    for table, total in counts.items():
+        yield dg.MaterializeResult(
+            asset_key=["raw", table],
+            metadata={"dagster/row_count": total,
+                      "rows_added_this_run": stats.rows_by_table.get(table, 0) if table != "berichten"
+                      else stats.files_new - stats.files_duplicate - stats.files_quarantined,
+                      **run_md})

@@ -1,0 +1,122 @@
+"""The `jeugdkpi` command line. Exit codes: 0 success (published), 1 pipeline or gate failed,
+2 bad usage or configuration."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from jeugdkpi.settings import ConfigError, load_settings, parse_date, resolve_path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 as well; keep the message short and clear
+        self.print_usage(sys.stderr)
+        print(f"jeugdkpi: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _years(value: str) -> tuple[int, int]:
+    try:
+        a, _, b = value.partition("-")
+        first, last = int(a), int(b or a)
+    except ValueError:
+        raise argparse.ArgumentTypeError("use YYYY-YYYY, e.g. 2022-2026")
+    if not 2015 <= first <= last <= 2100:
+        raise argparse.ArgumentTypeError("years must be ascending and after 2015")
+    return first, last
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="jeugdkpi", description="KPI-warehouse voor jeugdhulpregio's.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run the whole pipeline in-process (ingest, transform, checks, publish)")
+    run.add_argument("--landing", help="landing folder (default JEUGDKPI_LANDING or data/landing)")
+    run.add_argument("--warehouse", help="working DuckDB file (default JEUGDKPI_WAREHOUSE)")
+    run.add_argument("--publish", help="publication folder (default JEUGDKPI_PUBLISH)")
+    run.add_argument("--peildatum", help="reference date YYYY-MM-DD (default JEUGDKPI_PEILDATUM or today)")
+
+    gen = sub.add_parser("generate", help="write a deterministic synthetic demo region into a landing folder")
+    gen.add_argument("--out", required=True, help="landing folder to write into")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--youths", type=int, default=3000)
+    gen.add_argument("--years", type=_years, default=(2022, 2026), help="e.g. 2022-2026")
+    gen.add_argument("--municipalities", help="comma-separated municipality codes (default: Flevoland)")
+    gen.add_argument("--until", help="no message dated after this date (YYYY-MM-DD)")
+    gen.add_argument("--no-errors", action="store_true", help="do not add the deliberately broken demo files")
+    gen.add_argument("--if-empty", action="store_true",
+                     help="do nothing when the landing folder already holds messages")
+    return parser
+
+
+def cmd_run(args) -> int:
+    from jeugdkpi.pipeline import repo_relative, run_pipeline
+
+    settings = load_settings().with_overrides(landing=args.landing, warehouse=args.warehouse,
+                                              publish=args.publish, peildatum=args.peildatum)
+    if not settings.landing.is_dir():
+        print(f"jeugdkpi: error: landing folder {settings.landing} does not exist "
+              "(run `jeugdkpi generate --out ...` for a demo region)", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"jeugdkpi run: peildatum {settings.peildatum}, landing {repo_relative(settings.landing)}")
+    result = run_pipeline(settings)
+    _print_summary(result, settings)
+    return EXIT_OK if result.success else EXIT_FAILED
+
+
+def _print_summary(result, settings) -> None:
+    from jeugdkpi.pipeline import repo_relative
+
+    print()
+    print(f"{'bron':<22}{'bestanden':>10}{'nieuw':>8}{'dubbel':>8}{'records':>10}{'geladen':>10}{'quarantaine':>13}")
+    for row in result.summary.get("ingest", []):
+        print(f"{row['source']:<22}{row['files_seen']:>10}{row['files_new']:>8}{row['files_duplicate']:>8}"
+              f"{row['records_in']:>10}{row['records_loaded']:>10}{row['records_quarantined']:>13}")
+    if "kpi_rows" in result.summary:
+        print(f"\nKPI's: {result.summary['kpis']} KPI's in {result.summary['kpi_rows']} rijen (marts.kpi_values)")
+    if result.failed_checks:
+        print("\nMislukte controles:")
+        for check in result.failed_checks:
+            print(f"  - {check}")
+    if result.failed_steps:
+        print("\nMislukte stappen: " + ", ".join(result.failed_steps))
+    print(f"\nWerkmagazijn: {repo_relative(settings.warehouse)}   (quarantaine: audit.quarantine)")
+    print(f"Publicatie:   {repo_relative(settings.publish)}")
+    print("Resultaat:    " + ("gelukt" if result.success else "MISLUKT (niets gepubliceerd)"))
+
+
+def cmd_generate(args) -> int:
+    from jeugdkpi.generate import generate_region
+
+    out = resolve_path(args.out)
+    if args.if_empty and (out / "berichten").is_dir() and any((out / "berichten").rglob("*.xml")):
+        print(f"jeugdkpi generate: {out} already holds messages; nothing generated")
+        return EXIT_OK
+    munis = [m.strip() for m in args.municipalities.split(",")] if args.municipalities else None
+    until = parse_date(args.until, "--until") if args.until else None
+    summary = generate_region(out, seed=args.seed, youths=args.youths, years=args.years,
+                              municipalities=munis, until=until, with_errors=not args.no_errors)
+    print(f"jeugdkpi generate: synthetic region written to {out}")
+    print(summary)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "generate":
+            return cmd_generate(args)
+    except ConfigError as exc:
+        print(f"jeugdkpi: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,22 @@
+"""The Dagster code location of jeugdkpi (`dagster dev -m jeugdkpi.definitions`)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from jeugdkpi.assets.ingest import ingest_berichten_asset
+from jeugdkpi.resources import JeugdkpiConfig
+
+all_assets = [ingest_berichten_asset]
+
+pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelection.all(),
+                                   description="De volledige halfjaarlijkse run: inlezen, transformeren, "
+                                               "controleren en publiceren.")
+
+defs = dg.Definitions(
+    assets=all_assets,
+    jobs=[pipeline_job],
+    resources={"jeugdkpi": JeugdkpiConfig()},
+    # DuckDB allows one writing process: every step runs in the run's own process, one after another.
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,86 @@
+"""Run the whole asset graph in-process (what `jeugdkpi run` and `make run` do)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from jeugdkpi.settings import REPO_ROOT, Settings
+from jeugdkpi.warehouse import connect
+
+
+@dataclass
+class PipelineResult:
+    success: bool
+    run_id: str
+    failed_steps: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    summary: dict[str, object] = field(default_factory=dict)
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    """The repository's Dagster home (run history shared with `make dev`), else an ephemeral instance."""
+    home = os.environ.get("DAGSTER_HOME")
+    if home and Path(home).is_dir():
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None) -> PipelineResult:
+    from jeugdkpi.definitions import defs
+    from jeugdkpi.resources import JeugdkpiConfig
+
+    # dbt runs as a subprocess and reads its settings from the environment.
+    os.environ["JEUGDKPI_WAREHOUSE"] = str(settings.warehouse)
+    os.environ["JEUGDKPI_PEILDATUM"] = settings.peildatum.isoformat()
+    os.environ["JEUGDKPI_LANDING"] = str(settings.landing)
+    os.environ["JEUGDKPI_PUBLISH"] = str(settings.publish)
+    config = JeugdkpiConfig(landing=str(settings.landing), warehouse=str(settings.warehouse),
+                            publish=str(settings.publish), peildatum=settings.peildatum.isoformat())
+    job = defs.resolve_job_def("jeugdkpi_pipeline")
+    log_level = os.environ.get("JEUGDKPI_LOG_LEVEL", "WARNING").upper()
+    result = job.execute_in_process(resources={"jeugdkpi": config}, instance=instance or dagster_instance(),
+                                    raise_on_error=False,
+                                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+    failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    failed_checks = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                failed_checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                                     f" ({evaluation.severity.value})")
+    return PipelineResult(success=result.success, run_id=result.run_id, failed_steps=failed_steps,
+                          failed_checks=failed_checks, summary=summarise(settings, result.run_id))
+
+
+def summarise(settings: Settings, run_id: str) -> dict[str, object]:
+    if not settings.warehouse.exists():
+        return {}
+    with connect(settings.warehouse, read_only=True) as con:
+        tables = {r[0] + "." + r[1] for r in con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+        summary: dict[str, object] = {}
+        if "audit.ingest_runs" in tables:
+            rows = con.execute(
+                "SELECT source, files_seen, files_new, files_duplicate, files_quarantined, records_in, "
+                "records_loaded, records_quarantined FROM audit.ingest_runs WHERE run_id = ? ORDER BY source",
+                [run_id]).fetchall()
+            summary["ingest"] = [dict(zip(["source", "files_seen", "files_new", "files_duplicate",
+                                           "files_quarantined", "records_in", "records_loaded",
+                                           "records_quarantined"], r)) for r in rows]
+            summary["quarantine_total"] = con.execute("SELECT count(*) FROM audit.quarantine").fetchone()[0]
+        if "marts.kpi_values" in tables:
+            summary["kpi_rows"] = con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0]
+            summary["kpis"] = con.execute("SELECT count(DISTINCT kpi_id) FROM marts.kpi_values").fetchone()[0]
+    return summary
+
+
+def repo_relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
