@@ -5,9 +5,10 @@ from __future__ import annotations
 import dagster as dg
 
 from jeugdkpi.assets.ingest import ingest_berichten_asset
+from jeugdkpi.assets.transform import dbt_resource, dbt_warehouse
 from jeugdkpi.resources import JeugdkpiConfig
 
-all_assets = [ingest_berichten_asset]
+all_assets = [ingest_berichten_asset, dbt_warehouse]
 
 pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelection.all(),
                                    description="De volledige halfjaarlijkse run: inlezen, transformeren, "
@@ -16,7 +17,7 @@ pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelect
 defs = dg.Definitions(
     assets=all_assets,
     jobs=[pipeline_job],
-    resources={"jeugdkpi": JeugdkpiConfig()},
+    resources={"jeugdkpi": JeugdkpiConfig(), "dbt": dbt_resource()},
     # DuckDB allows one writing process: every step runs in the run's own process, one after another.
     executor=dg.in_process_executor,
 )

@@ -1,0 +1,79 @@
+"""Ingest benchmark (`make bench`): records/second of the message ingest against a bare lxml parse.
+
+Not a test: it prints numbers for the notes. It generates a landing set of at least --records records
+(default 200,000) with the demo generator, then times, on the same files:
+  1. a bare parse: read every file and `lxml.etree.fromstring` it, extracting nothing (one process);
+  2. the full ingest into a fresh DuckDB file (parse, checks, pseudonymisation, load; all cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+from lxml import etree
+
+from jeugdkpi.settings import REPO_ROOT, load_settings
+
+
+def bare_parse(files: list[Path]) -> float:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    start = time.perf_counter()
+    for f in files:
+        etree.fromstring(f.read_bytes(), parser)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    from jeugdkpi.generate import generate_region
+    from jeugdkpi.ingest.berichten.load import ingest_berichten
+
+    ap = argparse.ArgumentParser(prog="python -m jeugdkpi.bench")
+    ap.add_argument("--records", type=int, default=200_000)
+    ap.add_argument("--youths", type=int, default=0, help="generator size (default: grown until --records)")
+    ap.add_argument("--workdir", default=str(REPO_ROOT / "data" / "bench"))
+    args = ap.parse_args(argv)
+
+    work = Path(args.workdir)
+    landing = work / "landing"
+    youths = args.youths or 12_000
+    while True:
+        if landing.exists():
+            shutil.rmtree(landing)
+        t0 = time.perf_counter()
+        summary = generate_region(landing, seed=7, youths=youths, years=(2022, 2026), with_errors=False)
+        gen_s = time.perf_counter() - t0
+        n_records = sum(summary.records_per_type.values())
+        if n_records >= args.records or args.youths:
+            break
+        youths = int(youths * args.records / max(n_records, 1) * 1.1) + 1
+    files = sorted((landing / "berichten").rglob("*.xml"))
+    print(f"generated {len(files):,} files with {n_records:,} records ({youths:,} youths) in {gen_s:.1f} s")
+
+    bare_parse(files[:2000])  # warm the page cache
+    bare_s = bare_parse(files)
+    settings = load_settings({"JEUGDKPI_LANDING": str(landing), "JEUGDKPI_WAREHOUSE": str(work / "bench.duckdb"),
+                              "JEUGDKPI_PEILDATUM": "2026-12-31", "JEUGDKPI_PSEUDONYM_KEY": "bench"})
+    for suffix in ("", ".wal"):
+        Path(str(settings.warehouse) + suffix).unlink(missing_ok=True)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        t0 = time.perf_counter()
+        stats = ingest_berichten(con, settings, "bench")
+        ingest_s = time.perf_counter() - t0
+    assert stats.records_in == n_records, (stats.records_in, n_records)
+    bare_rate, ingest_rate = n_records / bare_s, n_records / ingest_s
+    print(f"bare lxml parse (1 process, extracts nothing): {bare_s:8.1f} s  {bare_rate:12,.0f} records/s")
+    print(f"full ingest ({settings.workers} workers, into DuckDB):      {ingest_s:8.1f} s  {ingest_rate:12,.0f} records/s")
+    print(f"ratio ingest / bare parse: {ingest_rate / bare_rate:.0%}  (target >= 40%)")
+    print(f"records in {stats.records_in:,} = loaded {stats.records_loaded:,} + quarantined {stats.records_quarantined:,}")
+    print(f"cores: {os.cpu_count()}, warehouse size {settings.warehouse.stat().st_size / 1e6:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

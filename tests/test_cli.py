@@ -1,0 +1,31 @@
+"""The command line: exit codes a scheduler can act on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from jeugdkpi.cli import EXIT_USAGE, main
+
+
+def test_bad_peildatum_is_a_configuration_error(capsys):
+    assert main(["run", "--peildatum", "2026-13-01"]) == EXIT_USAGE
+    assert "peildatum must be a date" in capsys.readouterr().err
+
+
+def test_missing_landing_folder_is_a_usage_error(tmp_path, capsys):
+    assert main(["run", "--landing", str(tmp_path / "nope")]) == EXIT_USAGE
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_unknown_command_exits_2():
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == EXIT_USAGE
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "jeugdkpi.cli", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "generate" in out.stdout and "run" in out.stdout
