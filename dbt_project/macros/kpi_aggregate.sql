@@ -1,0 +1,105 @@
+{#-
+  Turn KPI "facts" (one row per counted unit) into kpi_values rows at the three grains of G7.
+
+  `facts` must be a relation/CTE with the columns
+    kpi_id, kind ('count' | 'ratio' | 'mean' | 'median' | 'sum'), period, period_start, period_end,
+    unit_id (what is counted: youth, segment, stay period, prestatie), youth_key,
+    municipality_code (grain attribution of the unit; NULL = only in the region row),
+    providers (varchar[]: every provider the unit counts for; a unit counts once for each),
+    care_form (NULL = all forms), in_numerator, in_denominator (boolean),
+    measure (double, for mean/median/sum), item_provisional (boolean).
+  For mean/median/sum every unit must occur once per (kpi_id, period, care_form); a ratio may list a unit
+  in separate numerator and denominator rows with different attributions (VB03).
+
+  Output columns: kpi_id, period, period_start, period_end, municipality_code, provider_agb, care_form,
+  numerator, denominator, value, n_youths, is_provisional, is_partial.
+  Rows without a defined value (ratio with denominator 0, mean of nothing) are left out; kpis listed in
+  `zero_fill` get a region row with value 0 for every reporting period without units.
+-#}
+{% macro kpi_aggregate(facts, zero_fill=[]) %}
+    {%- set grains = 'kpi_id, kind, period, period_start, period_end, g_municipality, g_provider, care_form' -%}
+    kpi_expanded as (
+        select *, cast(null as varchar) as g_municipality, cast(null as varchar) as g_provider
+        from {{ facts }}
+        union all
+        select *, municipality_code as g_municipality, cast(null as varchar) as g_provider
+        from {{ facts }}
+        where municipality_code is not null
+        union all
+        select *, cast(null as varchar) as g_municipality, unnest(list_distinct(providers)) as g_provider
+        from {{ facts }}
+    ),
+
+    kpi_grouped as (
+        select
+            {{ grains }},
+            count(distinct unit_id) filter (where in_numerator) as n_num,
+            count(distinct unit_id) filter (where in_denominator) as n_den,
+            avg(measure) filter (where in_denominator) as avg_measure,
+            quantile_cont(measure, 0.5) filter (where in_denominator) as median_measure,
+            sum(measure) filter (where in_denominator) as sum_measure,
+            count(distinct youth_key) filter (where in_numerator or in_denominator) as n_youths,
+            coalesce(bool_or(item_provisional), false) as any_item_provisional
+        from kpi_expanded
+        group by {{ grains }}
+    ),
+
+    kpi_aggregated as (
+        select
+            kpi_id,
+            period,
+            period_start,
+            period_end,
+            g_municipality as municipality_code,
+            g_provider as provider_agb,
+            care_form,
+            cast(case when kind = 'ratio' then n_num end as double) as numerator,
+            cast(case when kind = 'ratio' then n_den end as double) as denominator,
+            cast(case kind
+                when 'ratio' then 100.0 * n_num / nullif(n_den, 0)
+                when 'count' then n_num
+                when 'mean' then avg_measure
+                when 'median' then median_measure
+                when 'sum' then sum_measure
+            end as double) as value,
+            cast(n_youths as integer) as n_youths,
+            any_item_provisional
+        from kpi_grouped
+    ),
+
+    kpi_rows as (
+        select * from kpi_aggregated where value is not null
+        {%- if zero_fill %}
+        union all
+        select
+            k.kpi_id, p.period, p.period_start, p.period_end,
+            cast(null as varchar), cast(null as varchar), cast(null as varchar),
+            cast(null as double), cast(null as double), cast(0 as double), cast(0 as integer), false
+        from {{ ref('int_reporting_periods') }} as p
+        cross join (values {% for k in zero_fill %}('{{ k }}'){% if not loop.last %}, {% endif %}{% endfor %}) as k (kpi_id)
+        where not exists (
+            select 1 from kpi_aggregated as a
+            where a.kpi_id = k.kpi_id and a.period = p.period and a.value is not null
+              and a.municipality_code is null and a.provider_agb is null and a.care_form is null
+        )
+        {%- endif %}
+    ),
+
+    kpi_final as (
+        select
+            kpi_id,
+            period,
+            period_start,
+            period_end,
+            municipality_code,
+            provider_agb,
+            care_form,
+            numerator,
+            denominator,
+            value,
+            n_youths,
+            (any_item_provisional or period_end > {{ peildatum() }}) as is_provisional,
+            (period_end > {{ peildatum() }}) as is_partial
+        from kpi_rows
+    )
+{% endmacro %}

@@ -1,0 +1,60 @@
+-- One row per version of an assignment (JW301 ToegewezenProduct).
+-- Assignment = (gemeente_code, toewijzingnummer) (ijw-reference §4.1); version = Toewijzingsdatum +
+-- Toewijzingstijd. A 301 is a snapshot, so the same version arrives in many messages: the version's
+-- attributes come from its latest-sent copy, first_dagtekening is the first message that carried it.
+-- Messages with a Dagtekening after peildatum are ignored (G10).
+with src as (
+    select *
+    from {{ source('raw', 'jw301_toegewezen_product') }}
+    where dagtekening <= {{ peildatum() }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by gemeente_code, toewijzingnummer, toewijzingsdatum, toewijzingstijd
+            order by dagtekening desc, message_id desc, record_locator desc
+        ) as rn_latest,
+        min(dagtekening) over (
+            partition by gemeente_code, toewijzingnummer, toewijzingsdatum, toewijzingstijd
+        ) as first_dagtekening,
+        count(*) over (
+            partition by gemeente_code, toewijzingnummer, toewijzingsdatum, toewijzingstijd
+        ) as n_copies
+    from src
+)
+
+select
+    md5(concat_ws('|', gemeente_code, cast(toewijzingnummer as varchar))) as assignment_id,
+    gemeente_code,
+    toewijzingnummer,
+    toewijzingsdatum,
+    toewijzingstijd,
+    provider_agb,
+    youth_key,
+    birth_year,
+    born_jan_1,
+    juridische_status,
+    referentie_aanbieder,
+    product_categorie,
+    product_code,
+    ingangsdatum,
+    einddatum,
+    reden_wijziging,
+    omvang_volume,
+    omvang_eenheid,
+    omvang_frequentie,
+    budget,
+    first_dagtekening,
+    dagtekening as last_dagtekening,
+    message_id as last_message_id,
+    n_copies,
+    row_number() over (
+        partition by gemeente_code, toewijzingnummer
+        order by toewijzingsdatum, toewijzingstijd
+    ) as version_number,
+    -- 13 = verwijderd; legacy 01 with Einddatum = Ingangsdatum is "not current" as well (OP087).
+    (reden_wijziging = '13' or (reden_wijziging = '01' and einddatum = ingangsdatum)) as is_deletion
+from ranked
+where rn_latest = 1

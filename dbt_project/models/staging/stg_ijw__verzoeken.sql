@@ -1,0 +1,25 @@
+-- JW317 Verzoek om wijziging product lines, Dagtekening <= peildatum (a message loaded twice counts once).
+select
+    provider_agb,
+    gemeente_code,
+    referentie_aanbieder,
+    youth_key,
+    reden_verzoek,
+    line_type,
+    toewijzingnummer,
+    product_categorie,
+    product_code,
+    gewenste_ingangsdatum,
+    einddatum,
+    omvang_volume,
+    omvang_eenheid,
+    omvang_frequentie,
+    budget,
+    message_id,
+    dagtekening,
+    record_locator
+from {{ source('raw', 'jw317_verzoek') }}
+where dagtekening <= {{ peildatum() }}
+qualify row_number() over (
+    partition by provider_agb, gemeente_code, message_id, dagtekening, record_locator order by file_path
+) = 1
