@@ -55,6 +55,6 @@ select
         order by toewijzingsdatum, toewijzingstijd
     ) as version_number,
     -- 13 = verwijderd; legacy 01 with Einddatum = Ingangsdatum is "not current" as well (OP087).
-    (reden_wijziging = '13' or (reden_wijziging = '01' and einddatum = ingangsdatum)) as is_deletion
+    coalesce(reden_wijziging = '13' or (reden_wijziging = '01' and einddatum = ingangsdatum), false) as is_deletion
 from ranked
 where rn_latest = 1

@@ -71,4 +71,4 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, jeugdk
     settings = jeugdkpi.settings()
     os.environ["JEUGDKPI_WAREHOUSE"] = str(settings.warehouse)
     os.environ["JEUGDKPI_PEILDATUM"] = settings.peildatum.isoformat()
-    yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+    yield from dbt.cli(["build"], context=context).stream()
