@@ -33,11 +33,8 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None)
     from jeugdkpi.definitions import defs
     from jeugdkpi.resources import JeugdkpiConfig
 
-    # dbt runs as a subprocess and reads its settings from the environment.
-    os.environ["JEUGDKPI_WAREHOUSE"] = str(settings.warehouse)
-    os.environ["JEUGDKPI_PEILDATUM"] = settings.peildatum.isoformat()
-    os.environ["JEUGDKPI_LANDING"] = str(settings.landing)
-    os.environ["JEUGDKPI_PUBLISH"] = str(settings.publish)
+    # dbt runs as a subprocess and the resources fall back on the environment: export the run's settings.
+    os.environ.update(settings.to_env())
     config = JeugdkpiConfig(landing=str(settings.landing), warehouse=str(settings.warehouse),
                             publish=str(settings.publish), peildatum=settings.peildatum.isoformat())
     job = defs.resolve_job_def("jeugdkpi_pipeline")

@@ -58,6 +58,18 @@ class Settings:
     def data_dir(self) -> Path:
         return self.warehouse.parent
 
+    def to_env(self) -> dict[str, str]:
+        """The JEUGDKPI_* variables that reproduce these settings (for dbt and the Dagster resources)."""
+        env = {"JEUGDKPI_LANDING": str(self.landing), "JEUGDKPI_WAREHOUSE": str(self.warehouse),
+               "JEUGDKPI_PUBLISH": str(self.publish), "JEUGDKPI_PEILDATUM": self.peildatum.isoformat(),
+               "JEUGDKPI_MIN_CELL": str(self.min_cell), "JEUGDKPI_WORKERS": str(self.workers),
+               "JEUGDKPI_MAX_FILE_MB": str(self.max_file_bytes / 1024 / 1024)}
+        if self.pseudonym_key:
+            env["JEUGDKPI_PSEUDONYM_KEY"] = self.pseudonym_key
+        if self.xsd_dir:
+            env["JEUGDKPI_XSD_DIR"] = str(self.xsd_dir)
+        return env
+
     def with_overrides(self, **kwargs) -> "Settings":
         values = {k: v for k, v in kwargs.items() if v is not None}
         for key in ("landing", "warehouse", "publish", "xsd_dir"):

@@ -46,7 +46,7 @@ def ingest_berichten_asset(context: dg.AssetExecutionContext, jeugdkpi: Jeugdkpi
     """Parse every new iJw message under landing/berichten into raw.* (see docs/ingest.md)."""
     settings = jeugdkpi.settings()
     with connect(settings.warehouse) as con:
-        stats = ingest_berichten(con, settings, context.run_id)
+        stats = ingest_berichten(con, settings, context.run.run_id)
         counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
                   for t in ["berichten", *RECORD_TABLES]}
     context.log.info(
