@@ -266,7 +266,8 @@ def test_requests_and_answers(msgs):
     refs_301 = {t(el, "ReferentieAanbieder") for _, el in _lines(msgs, "JW301", "ToegewezenProduct")} - {None}
     vot_refs = {t(el, "ReferentieAanbieder") for _, el in _lines(msgs, "JW315", "AangevraagdProduct")}
     vow_refs = {t(el, "ReferentieAanbieder") for _, el in _lines(msgs, "JW317", "Verzoek")}
-    answers = {(t(m.root, "Antwoord/ReferentieAanbieder"), t(m.root, "Antwoord/VerzoekAntwoord")) for m in msgs["JW319"]}
+    answers = {(t(m.root, "Antwoord/ReferentieAanbieder"), t(m.root, "Antwoord/VerzoekAntwoord"))
+               for m in msgs["JW319"]}
     assert vot_refs & refs_301, "no VOT answered by a 301"
     in_onderzoek = {ref for ref, a in answers if a == "2"}
     assert in_onderzoek & refs_301, "no 319 'in onderzoek' followed by a 301"
@@ -343,6 +344,10 @@ def test_replacements_within_and_beyond_four_months(msgs, rejected, care_forms):
     assert within >= 1 and beyond >= 1, (within, beyond)
 
 
+def _signed(el, amount: str, dc: str) -> int:
+    return int(t(el, amount)) * (1 if t(el, dc) == "D" else -1)
+
+
 def test_declarations_are_consistent(msgs):
     prestaties: dict[tuple[str, str], tuple] = {}
     totals: dict[tuple[str, str], int] = {}
@@ -350,7 +355,8 @@ def test_declarations_are_consistent(msgs):
     for m in msgs["JW323"]:
         agb = m.h("Afzender")
         d = m.root.find("{*}Declaratie")
-        pb, pe = date.fromisoformat(t(d, "DeclaratiePeriode/Begindatum")), date.fromisoformat(t(d, "DeclaratiePeriode/Einddatum"))
+        pb = date.fromisoformat(t(d, "DeclaratiePeriode/Begindatum"))
+        pe = date.fromisoformat(t(d, "DeclaratiePeriode/Einddatum"))
         assert pb.day == 1 and add_months(pb, 1) == date.fromordinal(pe.toordinal() + 1), m.path
         total = 0
         for x in d.iter("{*}Prestatie"):
@@ -379,8 +385,8 @@ def test_declarations_are_consistent(msgs):
         agb, decl = m.h("Ontvanger"), m.h("DeclaratieIdentificatie/Identificatie")
         answered[(agb, decl)] += 1
         a = m.root.find("{*}DeclaratieAntwoord")
-        ti = int(t(a, "TotaalIngediendBedrag/TotaalBedrag")) * (1 if t(a, "TotaalIngediendBedrag/DebetCredit") == "D" else -1)
-        tt = int(t(a, "TotaalToegekendBedrag/TotaalBedrag")) * (1 if t(a, "TotaalToegekendBedrag/DebetCredit") == "D" else -1)
+        ti = _signed(a, "TotaalIngediendBedrag/TotaalBedrag", "TotaalIngediendBedrag/DebetCredit")
+        tt = _signed(a, "TotaalToegekendBedrag/TotaalBedrag", "TotaalToegekendBedrag/DebetCredit")
         assert ti == totals[(agb, decl)]
         returned = 0
         for x in a.findall(".//{*}Prestatie"):

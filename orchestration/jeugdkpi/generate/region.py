@@ -874,7 +874,8 @@ class Simulation:
                         self._done(variant)
                 elif variant == "rej_308":
                     bad = StopLine(a.nr, cat, code, ingang, b - days(1), reden, einde)  # no start with this key
-                    rd = self._emit_startstop(ys, agb, "JW307", d, [bad], rc={"client": ("0200",), "lines": [("9069",)]})
+                    rc = {"client": ("0200",), "lines": [("9069",)]}
+                    rd = self._emit_startstop(ys, agb, "JW307", d, [bad], rc=rc)
                     if rd is None:
                         return
                     d2 = max(self._send(rd, r.randint(0, 2)), d + days(1))

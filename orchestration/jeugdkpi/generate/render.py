@@ -288,7 +288,8 @@ def jw305(h: Hdr, y: Youth, lines: Sequence[StartLine], release: str = "3_2") ->
 def jw307(h: Hdr, y: Youth, lines: Sequence[StopLine]) -> tuple[str, int]:
     p = "jw307"
     return (
-        _open(p) + _header(p, "440", h) + f"  </{p}:Header>\n" + _client_startstop(p, y, lines, False, None) + _close(p),
+        _open(p) + _header(p, "440", h) + f"  </{p}:Header>\n"
+        + _client_startstop(p, y, lines, False, None) + _close(p),
         len(lines),
     )
 
@@ -327,7 +328,8 @@ def _client315(p: str, y: Youth, lines: Sequence[VotLine], rc: dict | None) -> s
 
 def jw315(h: Hdr, y: Youth, lines: Sequence[VotLine]) -> tuple[str, int]:
     p = "jw315"
-    return _open(p) + _header(p, "446", h) + f"  </{p}:Header>\n" + _client315(p, y, lines, None) + _close(p), len(lines)
+    body = _client315(p, y, lines, None)
+    return _open(p) + _header(p, "446", h) + f"  </{p}:Header>\n" + body + _close(p), len(lines)
 
 
 def jw316(heen: Hdr, ident: str, dag: date, y: Youth | None = None, lines: Sequence[VotLine] = (),
@@ -407,8 +409,8 @@ def _antwoord(p: str, ref: str, antwoord: str, reden: str | None, woonplaats: st
 
 def jw319(h: Hdr, ref: str, antwoord: str, reden: str | None = None, woonplaats: str | None = None) -> tuple[str, int]:
     p = "jw319"
-    return (_open(p) + _header(p, "488", h) + f"  </{p}:Header>\n" + _antwoord(p, ref, antwoord, reden, woonplaats, None)
-            + _close(p), 1)
+    body = _antwoord(p, ref, antwoord, reden, woonplaats, None)
+    return _open(p) + _header(p, "488", h) + f"  </{p}:Header>\n" + body + _close(p), 1
 
 
 def jw320(heen: Hdr, ident: str, dag: date, ref: str = "", antwoord: str = "", reden: str | None = None,
@@ -455,7 +457,7 @@ def _clients(p: str, prestaties: Sequence[Prestatie], with_codes: bool) -> str:
     by_bsn: dict[str, list[Prestatie]] = {}
     for x in prestaties:
         by_bsn.setdefault(x.asg.youth.bsn, []).append(x)
-    out = [f"    <{p}:Clienten>\n"] if not with_codes else [f"    <{p}:Clienten>\n"]
+    out = [f"    <{p}:Clienten>\n"]
     for bsn in sorted(by_bsn):
         out.append(f"      <{p}:Client>\n" + _el(p, "Bsn", bsn, "        ") + f"        <{p}:Prestaties>\n")
         for x in by_bsn[bsn]:
@@ -468,7 +470,8 @@ def _clients(p: str, prestaties: Sequence[Prestatie], with_codes: bool) -> str:
     return "".join(out)
 
 
-def jw323(h: Hdr, nummer: str, periode_begin: date, periode_end: date, prestaties: Sequence[Prestatie]) -> tuple[str, int]:
+def jw323(h: Hdr, nummer: str, periode_begin: date, periode_end: date,
+          prestaties: Sequence[Prestatie]) -> tuple[str, int]:
     p = "jw323"
     total, dc = signed_total(sum(x.amount if x.dc == "D" else -x.amount for x in prestaties))
     return (

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import duckdb
+import pandas as pd
 
 ARCHIVE_SEPARATOR = "!"
 
@@ -211,10 +212,20 @@ class AuditWriter:
         for path, sha in self.replace:
             con.execute("DELETE FROM audit.quarantine WHERE file_path = ? AND sha256 = ?", [path, sha])
             con.execute("DELETE FROM audit.ingest_files WHERE file_path = ? AND sha256 = ?", [path, sha])
-        if self.files:
-            con.executemany("INSERT INTO audit.ingest_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self.files)
-        if self.quarantine:
-            con.executemany("INSERT INTO audit.quarantine VALUES (?, ?, ?, ?, ?, ?, ?)", self.quarantine)
+        # Bulk insert through a DataFrame: DuckDB's executemany is slow for tens of thousands of rows.
+        for table, rows, columns in (
+            ("audit.ingest_files", self.files, ["file_path", "sha256", "source", "size_bytes", "first_seen_at",
+                                                "status", "n_records", "run_id", "n_loaded", "n_quarantined"]),
+            ("audit.quarantine", self.quarantine, ["file_path", "sha256", "record_locator", "reason_code",
+                                                   "message", "run_id", "source"]),
+        ):
+            if rows:
+                frame = pd.DataFrame.from_records(rows, columns=columns)  # noqa: F841 (read by DuckDB)
+                con.register("audit_batch", frame)
+                try:
+                    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM audit_batch")
+                finally:
+                    con.unregister("audit_batch")
         self.files.clear()
         self.quarantine.clear()
         self.replace.clear()
