@@ -49,6 +49,15 @@ class GenerateSummary:
     def total_records(self) -> int:
         return sum(self.records.values())
 
+    # aliases (older callers)
+    @property
+    def files_per_type(self) -> dict[str, int]:
+        return self.files
+
+    @property
+    def records_per_type(self) -> dict[str, int]:
+        return self.records
+
 
 def default_until(years: tuple[int, int]) -> date:
     """2026-09-30 when the last year is 2026 or later (a stable demo peildatum), else 31 December of it."""

@@ -2,7 +2,8 @@
 
 Every renderer returns ``(xml_text, n_records)`` where a record is what the ingest counts: a product line,
 a Verzoek line, an Antwoord, a Prestatie, the 325 DeclaratieAntwoord plus each rejected Prestatie, and for
-retour messages the header plus every class that carries RetourCodes.
+retour messages the header plus every class that carries RetourCodes — except the person-data classes
+Relatie and Contact of a 302, which the ingest does not read (so they are not records).
 """
 
 from __future__ import annotations
@@ -168,8 +169,6 @@ def _client301(p: str, y: Youth, lines: Sequence[AsgLine], rc: dict | None) -> t
             + f"      </{p}:Relatie>\n"
             f"    </{p}:Relaties>\n"
         )
-        if rc:
-            n += 2
     out.append(
         f"    <{p}:Contactgegevens>\n"
         f"      <{p}:Contact>\n"
@@ -186,8 +185,6 @@ def _client301(p: str, y: Youth, lines: Sequence[AsgLine], rc: dict | None) -> t
         f"    </{p}:Contactgegevens>\n"
         f"    <{p}:ToegewezenProducten>\n"
     )
-    if rc:
-        n += 1
     line_codes = r.get("lines") or [None] * len(lines)
     for ln, codes in zip(lines, line_codes):
         ind = "        "
