@@ -29,3 +29,11 @@ def test_unknown_command_exits_2():
 def test_console_script_is_installed():
     out = subprocess.run([sys.executable, "-m", "jeugdkpi.cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "generate" in out.stdout and "run" in out.stdout
+
+
+def test_generate_into_a_filled_folder_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "berichten").mkdir()
+    (tmp_path / "berichten" / "x.xml").write_text("<x/>")
+    assert main(["generate", "--out", str(tmp_path), "--youths", "5"]) == EXIT_USAGE
+    assert "already holds messages" in capsys.readouterr().err
+    assert main(["generate", "--out", str(tmp_path), "--if-empty"]) == 0

@@ -98,8 +98,13 @@ def cmd_generate(args) -> int:
         return EXIT_OK
     munis = [m.strip() for m in args.municipalities.split(",")] if args.municipalities else None
     until = parse_date(args.until, "--until") if args.until else None
-    summary = generate_region(out, seed=args.seed, youths=args.youths, years=args.years,
-                              municipalities=munis, until=until, with_errors=not args.no_errors)
+    try:
+        summary = generate_region(out, seed=args.seed, youths=args.youths, years=args.years,
+                                  municipalities=munis, until=until, with_errors=not args.no_errors)
+    except FileExistsError:
+        print(f"jeugdkpi: error: {out / 'berichten'} already holds messages; use an empty folder "
+              "or --if-empty", file=sys.stderr)
+        return EXIT_USAGE
     print(f"jeugdkpi generate: synthetic region written to {out}")
     print(summary)
     return EXIT_OK
