@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import duckdb
 import pandas as pd
@@ -37,10 +36,6 @@ REASONS = {
 
 # Quarantine reasons that depend on the run's settings: such a file is looked at again next run.
 RETRIABLE_REASONS = {"after_peildatum"}
-
-
-def new_run_id() -> str:
-    return dt.datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -229,14 +224,3 @@ class AuditWriter:
         self.files.clear()
         self.quarantine.clear()
         self.replace.clear()
-
-
-def chunked(items: Iterable, size: int) -> Iterator[list]:
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -10,7 +10,6 @@ import datetime as dt
 import multiprocessing as mp
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
@@ -19,7 +18,6 @@ import pandas as pd
 from jeugdkpi.ingest.berichten.parser import ParseContext, ParseResult, parse_message
 from jeugdkpi.ingest.berichten.schema import MESSAGES_TABLE, RECORD_TABLES, ddl, table_columns
 from jeugdkpi.ingest.files import (
-    REASONS,
     ArchiveProblem,
     AuditWriter,
     FileTooLargeError,
@@ -215,11 +213,3 @@ def _count_rejected(stats: RunStats, reason: str) -> None:
     stats.records_in += 1
     stats.records_quarantined += 1
     stats.quarantine_by_reason[reason] = stats.quarantine_by_reason.get(reason, 0) + 1
-
-
-def describe_reasons() -> dict[str, str]:
-    return dict(REASONS)
-
-
-def landing_dir(settings: Settings) -> Path:
-    return settings.landing / SOURCE
