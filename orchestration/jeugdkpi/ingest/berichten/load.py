@@ -1,15 +1,22 @@
 """Load landing/berichten into raw.* : parallel parse (both cores), one transaction per run.
 
-Memory stays flat: files are parsed one at a time in worker processes and rows are written to DuckDB in
-batches. A run is atomic: it either commits all of its rows and audit entries or none.
+Memory stays flat: files are parsed in chunks by worker processes, which stage their records as CSV files
+in a temporary folder next to the warehouse; the main process keeps only a small summary per file (for the
+audit log) and loads the staged rows with DuckDB's CSV reader at the end. A run is atomic: it either commits
+all of its rows and audit entries or none, and the staging folder is removed either way.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import math
 import multiprocessing as mp
 import os
-from dataclasses import dataclass
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
@@ -32,92 +39,151 @@ from jeugdkpi.settings import Settings
 from jeugdkpi.warehouse import ensure_audit_schema
 
 SOURCE = "berichten"
-BATCH_ROWS = 50_000
+CHUNK_FILES = 256  # files per task sent to a worker
 
+# Worker state (set once per worker process by _init_worker; the serial path uses the same globals).
 _CTX: ParseContext | None = None
 _MAX_BYTES = 0
 _KNOWN_SHAS: frozenset[str] = frozenset()
+_STAGE_DIR: str = ""
+_WRITERS: dict[str, tuple] = {}
 
 
 @dataclass
 class Outcome:
+    """What the main process needs of one parsed file; the records themselves are staged on disk."""
+
     item: LandingItem
-    sha: str | None
+    sha: str
     size: int
-    result: ParseResult | None  # None: content already known (duplicate), not parsed
+    parsed: bool  # False: content already known (duplicate), not parsed
+    message_row: tuple | None = None
+    n_in: int = 0
+    n_loaded: int = 0
+    quarantine: list[tuple[str | None, str, str]] = field(default_factory=list)
+    rows_by_table: dict[str, int] = field(default_factory=dict)
 
 
-def _init_worker(ctx: ParseContext, max_bytes: int, known_shas: frozenset[str]) -> None:
-    global _CTX, _MAX_BYTES, _KNOWN_SHAS
-    _CTX, _MAX_BYTES, _KNOWN_SHAS = ctx, max_bytes, known_shas
+def _init_worker(ctx: ParseContext, max_bytes: int, known_shas: frozenset[str], stage_dir: str) -> None:
+    global _CTX, _MAX_BYTES, _KNOWN_SHAS, _STAGE_DIR
+    _CTX, _MAX_BYTES, _KNOWN_SHAS, _STAGE_DIR = ctx, max_bytes, known_shas, stage_dir
+    _WRITERS.clear()
 
 
-def _work(item: LandingItem) -> Outcome:
+def _writer(table: str):
+    entry = _WRITERS.get(table)
+    if entry is None:
+        fh = open(os.path.join(_STAGE_DIR, f"{table}-{os.getpid()}.csv"), "w", encoding="utf-8", newline="")
+        entry = _WRITERS[table] = (fh, csv.writer(fh, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n"))
+    return entry[1]
+
+
+def _parse_one(display_path: str, path: str, member: str | None) -> tuple:
     try:
-        data = item.read(_MAX_BYTES)
+        data = LandingItem(display_path, path, member).read(_MAX_BYTES)
     except FileTooLargeError as exc:
         result = ParseResult().reject_file(
             "file_too_large", f"the file is larger than the limit of {_MAX_BYTES} bytes (JEUGDKPI_MAX_FILE_MB)")
-        return Outcome(item, sha256_bytes(f"too-large:{item.display_path}:{exc.args[0]}".encode()), exc.args[0],
-                       result)
+        return sha256_bytes(f"too-large:{display_path}:{exc.args[0]}".encode()), exc.args[0], result
     sha = sha256_bytes(data)
     if sha in _KNOWN_SHAS:
-        return Outcome(item, sha, len(data), None)
-    return Outcome(item, sha, len(data), parse_message(data, item.display_path, sha, _CTX))
+        return sha, len(data), None
+    return sha, len(data), parse_message(data, display_path, sha, _CTX)
+
+
+def _work_chunk(tasks: list[tuple[str, str, str | None]]) -> list[tuple]:
+    """Read, hash and parse a chunk of files in a worker and stage their records as CSV next to the
+    warehouse. Only a small summary per file travels back: pickling every record to the main process and
+    building DataFrames there cost more than the parse itself (see docs/ingest.md, performance)."""
+    out = []
+    for display_path, path, member in tasks:
+        sha, size, result = _parse_one(display_path, path, member)
+        if result is None:
+            out.append((sha, size, None))
+            continue
+        counts = {}
+        for table, rows in result.records.items():
+            write = _writer(table).writerow
+            for row in rows:
+                write([_NULL if v is None else v for v in row])
+            counts[table] = len(rows)
+        out.append((sha, size, (result.message_row, result.n_in, result.n_loaded, result.quarantine, counts)))
+    for fh, _ in _WRITERS.values():
+        fh.flush()  # the main process reads these files after the pool has finished
+    return out
+
+
+# CSV staging: None is written as an unquoted `nan` (csv.QUOTE_NONNUMERIC writes numbers unquoted and quotes
+# every string), read back as NULL with allow_quoted_nulls=false, so the string "nan" and "" survive as text.
+_NULL = math.nan
 
 
 def _outcomes(items: list[LandingItem], ctx: ParseContext, settings: Settings,
-              known_shas: frozenset[str]) -> Iterator[Outcome]:
+              known_shas: frozenset[str], stage_dir: str) -> Iterator[Outcome]:
+    tasks = [(item.display_path, str(item.path), item.member) for item in items]
+    chunks = [tasks[i:i + CHUNK_FILES] for i in range(0, len(tasks), CHUNK_FILES)]
     workers = min(settings.workers, max(1, len(items) // 200))
+    pool = None
     if workers <= 1:
-        _init_worker(ctx, settings.max_file_bytes, known_shas)
-        yield from map(_work, items)
+        _init_worker(ctx, settings.max_file_bytes, known_shas, stage_dir)
+        done = map(_work_chunk, chunks)
+    else:
+        mpctx = mp.get_context("fork" if os.name == "posix" else "spawn")
+        pool = mpctx.Pool(workers, initializer=_init_worker,
+                          initargs=(ctx, settings.max_file_bytes, known_shas, stage_dir))
+        done = pool.imap(_work_chunk, chunks)
+    try:
+        it = iter(items)
+        for chunk_result in done:
+            for (sha, size, parsed), item in zip(chunk_result, it):
+                if parsed is None:
+                    yield Outcome(item, sha, size, False)
+                else:
+                    message_row, n_in, n_loaded, quarantine, counts = parsed
+                    yield Outcome(item, sha, size, True, message_row, n_in, n_loaded, quarantine, counts)
+        if pool is not None:
+            pool.close()
+            pool.join()  # every worker has flushed and closed its staging files
+            pool = None
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        for fh, _ in _WRITERS.values():  # serial path
+            fh.close()
+        _WRITERS.clear()
+
+
+def _load_staged(con: duckdb.DuckDBPyConnection, stage_dir: str, skipped: list[tuple[str, str]]) -> None:
+    """Insert the staged CSV rows into raw.*, leaving out the files the main process did not load
+    (same content seen twice in this run, or a retried file that is still after the peildatum)."""
+    skip = pd.DataFrame.from_records(skipped, columns=["file_sha256", "file_path"])  # noqa: F841 (DuckDB)
+    con.register("skipped_files", skip)
+    try:
+        for table in RECORD_TABLES:
+            files = sorted(str(p) for p in Path(stage_dir).glob(f"{table}-*.csv"))
+            if not files:
+                continue
+            columns = table_columns(table)
+            spec = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name, _ in columns) + "}"
+            casts = ", ".join(f"CAST(s.{name} AS {typ.replace(' NOT NULL', '')})" for name, typ in columns)
+            con.execute(
+                f"INSERT INTO raw.{table} SELECT {casts} FROM read_csv({files!r}, header = false, "
+                f"columns = {spec}, auto_detect = false, quote = '\"', escape = '\"', nullstr = 'nan', "
+                "allow_quoted_nulls = false, strict_mode = true) AS s "
+                "ANTI JOIN skipped_files AS k ON s.file_sha256 = k.file_sha256 AND s.file_path = k.file_path")
+    finally:
+        con.unregister("skipped_files")
+
+
+def _insert_messages(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    if not rows:
         return
-    mpctx = mp.get_context("fork" if os.name == "posix" else "spawn")
-    with mpctx.Pool(workers, initializer=_init_worker,
-                    initargs=(ctx, settings.max_file_bytes, known_shas)) as pool:
-        yield from pool.imap(_work, items, chunksize=64)
-
-
-class _RowBuffer:
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self.con = con
-        self.rows: dict[str, list[tuple]] = {t: [] for t in RECORD_TABLES}
-        self.messages: list[tuple] = []
-        self.pending = 0
-        self.inserts = {t: _insert_sql(f"raw.{t}", table_columns(t)) for t in RECORD_TABLES}
-        self.insert_messages = _insert_sql("raw.berichten", MESSAGES_TABLE)
-
-    def add(self, result: ParseResult, run_id: str) -> None:
-        if result.message_row is not None:
-            self.messages.append(result.message_row + (run_id,))
-        for table, rows in result.records.items():
-            self.rows[table].extend(rows)
-            self.pending += len(rows)
-        if self.pending >= BATCH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        for table, rows in self.rows.items():
-            if rows:
-                _insert(self.con, self.inserts[table], table_columns(table), rows)
-                rows.clear()
-        if self.messages:
-            _insert(self.con, self.insert_messages, MESSAGES_TABLE, self.messages)
-            self.messages.clear()
-        self.pending = 0
-
-
-def _insert_sql(target: str, columns: list[tuple[str, str]]) -> str:
-    casts = ", ".join(f"CAST({name} AS {typ.replace(' NOT NULL', '')}) AS {name}" for name, typ in columns)
-    return f"INSERT INTO {target} SELECT {casts} FROM batch"
-
-
-def _insert(con: duckdb.DuckDBPyConnection, sql: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
-    batch = pd.DataFrame.from_records(rows, columns=[c for c, _ in columns])  # noqa: F841 (read by DuckDB)
+    casts = ", ".join(f"CAST({name} AS {typ.replace(' NOT NULL', '')}) AS {name}" for name, typ in MESSAGES_TABLE)
+    batch = pd.DataFrame.from_records(rows, columns=[c for c, _ in MESSAGES_TABLE])  # noqa: F841 (DuckDB)
     con.register("batch", batch)
     try:
-        con.execute(sql)
+        con.execute(f"INSERT INTO raw.berichten SELECT {casts} FROM batch")
     finally:
         con.unregister("batch")
 
@@ -141,12 +207,15 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
                               max_bytes=settings.max_file_bytes, problems=problems))
     stats.files_seen = len(all_items) + len(problems)
     audit = AuditWriter(SOURCE, run_id)
-    buffer = _RowBuffer(con)
+    messages: list[tuple] = []
+    skipped: list[tuple[str, str]] = []  # (sha, path) parsed by a worker but not loaded
 
     # Files already recorded under the same path with the same content are skipped without reading.
     # (Their sha is unknown before reading, so a path is skipped only if its recorded content still matches.)
     known_paths = {path: sha for (path, sha), status in known.by_path_sha.items()
                    if (path, sha) not in known.retriable}
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    stage_dir = tempfile.mkdtemp(prefix=".ingest-stage-", dir=settings.warehouse.parent)
     con.execute("BEGIN TRANSACTION")
     try:
         for problem in problems:
@@ -161,44 +230,34 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
 
         seen_this_run: set[str] = set()
         done = 0
-        for outcome in _outcomes(all_items, ctx, settings, frozenset(known.shas)):
+        for outcome in _outcomes(all_items, ctx, settings, frozenset(known.shas), stage_dir):
             done += 1
             if progress and done % 500 == 0:
                 progress(done, len(all_items))
             path, sha = outcome.item.display_path, outcome.sha
-            if known_paths.get(path) == sha:
-                continue  # same file as before: nothing changes
-            if (path, sha) in known.retriable:
-                result = outcome.result
-                if result is not None and [q[1] for q in result.quarantine] == ["after_peildatum"] \
-                        and result.message_row is None:
-                    continue  # still after the peildatum: recorded already, nothing changes
-                audit.replace.append((path, sha))
-            elif (path, sha) in known.by_path_sha:
-                continue
-            stats.files_new += 1
-            if outcome.result is None or sha in seen_this_run:
-                stats.files_duplicate += 1
-                audit.file(path, sha, outcome.size, "duplicate", 0, 0, 0)
+            if not _take(outcome, known, known_paths, seen_this_run, stats, audit):
+                if outcome.parsed:
+                    skipped.append((sha, path))
                 continue
             seen_this_run.add(sha)
-            result = outcome.result
-            stats.records_in += result.n_in
-            stats.records_loaded += result.n_loaded
-            stats.records_quarantined += len(result.quarantine)
-            for locator, reason, message in result.quarantine:
+            stats.records_in += outcome.n_in
+            stats.records_loaded += outcome.n_loaded
+            stats.records_quarantined += len(outcome.quarantine)
+            for locator, reason, message in outcome.quarantine:
                 stats.quarantine_by_reason[reason] = stats.quarantine_by_reason.get(reason, 0) + 1
                 audit.quarantined(path, sha, locator, reason, message)
-            for table, rows in result.records.items():
-                stats.rows_by_table[table] = stats.rows_by_table.get(table, 0) + len(rows)
-            status = "loaded" if result.message_row is not None else "quarantined"
+            for table, n in outcome.rows_by_table.items():
+                stats.rows_by_table[table] = stats.rows_by_table.get(table, 0) + n
+            status = "loaded" if outcome.message_row is not None else "quarantined"
             if status == "quarantined":
                 stats.files_quarantined += 1
-            audit.file(path, sha, outcome.size, status, result.n_in, result.n_loaded, len(result.quarantine))
-            buffer.add(result, run_id)
+            else:
+                messages.append(outcome.message_row + (run_id,))
+            audit.file(path, sha, outcome.size, status, outcome.n_in, outcome.n_loaded, len(outcome.quarantine))
         if progress:
             progress(done, len(all_items))
-        buffer.flush()
+        _load_staged(con, stage_dir, skipped)
+        _insert_messages(con, messages)
         audit.flush(con)
         stats.check_reconciliation()
         stats.write(con)
@@ -206,7 +265,30 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        shutil.rmtree(stage_dir, ignore_errors=True)
     return stats
+
+
+def _take(outcome: Outcome, known: KnownFiles, known_paths: dict[str, str], seen_this_run: set[str],
+          stats: RunStats, audit: AuditWriter) -> bool:
+    """Whether this run loads the file; records duplicates in the audit log as it goes."""
+    path, sha = outcome.item.display_path, outcome.sha
+    if known_paths.get(path) == sha:
+        return False  # same file as before: nothing changes
+    if (path, sha) in known.retriable:
+        if outcome.parsed and [q[1] for q in outcome.quarantine] == ["after_peildatum"] \
+                and outcome.message_row is None:
+            return False  # still after the peildatum: recorded already, nothing changes
+        audit.replace.append((path, sha))
+    elif (path, sha) in known.by_path_sha:
+        return False
+    stats.files_new += 1
+    if not outcome.parsed or sha in seen_this_run:
+        stats.files_duplicate += 1
+        audit.file(path, sha, outcome.size, "duplicate", 0, 0, 0)
+        return False
+    return True
 
 
 def _count_rejected(stats: RunStats, reason: str) -> None:
