@@ -15,6 +15,7 @@ import multiprocessing as mp
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -165,10 +166,10 @@ def _load_staged(con: duckdb.DuckDBPyConnection, stage_dir: str, skipped: list[t
             if not files:
                 continue
             columns = table_columns(table)
-            spec = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name, _ in columns) + "}"
-            casts = ", ".join(f"CAST(s.{name} AS {typ.replace(' NOT NULL', '')})" for name, typ in columns)
+            # typed columns: DuckDB's CSV reader converts in its own threads (no VARCHAR + CAST pass)
+            spec = "{" + ", ".join(f"'{name}': '{typ.replace(' NOT NULL', '')}'" for name, typ in columns) + "}"
             con.execute(
-                f"INSERT INTO raw.{table} SELECT {casts} FROM read_csv({files!r}, header = false, "
+                f"INSERT INTO raw.{table} SELECT s.* FROM read_csv({files!r}, header = false, "
                 f"columns = {spec}, auto_detect = false, quote = '\"', escape = '\"', nullstr = 'nan', "
                 "allow_quoted_nulls = false, strict_mode = true) AS s "
                 "ANTI JOIN skipped_files AS k ON s.file_sha256 = k.file_sha256 AND s.file_path = k.file_path")
@@ -203,9 +204,11 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
     ctx = ParseContext(Pseudonymiser(key), settings.peildatum, run_id, settings.xsd_dir)
     known = KnownFiles.load(con, SOURCE)
     problems: list[ArchiveProblem] = []
+    clock = time.perf_counter()
     all_items = list(discover(settings.landing / SOURCE, (".xml",), with_zip=True,
                               max_bytes=settings.max_file_bytes, problems=problems))
     stats.files_seen = len(all_items) + len(problems)
+    stats.timings["discover_s"] = time.perf_counter() - clock
     audit = AuditWriter(SOURCE, run_id)
     messages: list[tuple] = []
     skipped: list[tuple[str, str]] = []  # (sha, path) parsed by a worker but not loaded
@@ -256,9 +259,12 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
             audit.file(path, sha, outcome.size, status, outcome.n_in, outcome.n_loaded, len(outcome.quarantine))
         if progress:
             progress(done, len(all_items))
+        stats.timings["parse_s"] = time.perf_counter() - clock - stats.timings["discover_s"]
+        clock = time.perf_counter()
         _load_staged(con, stage_dir, skipped)
         _insert_messages(con, messages)
         audit.flush(con)
+        stats.timings["load_s"] = time.perf_counter() - clock
         stats.check_reconciliation()
         stats.write(con)
         con.execute("COMMIT")

@@ -154,11 +154,29 @@ def parse_message(data: bytes, file_path: str, sha256: str, ctx: ParseContext) -
     return result
 
 
+class _TagNames(dict):
+    """Local name -> '{namespace}name', kept per namespace: the same str objects (with their cached hash)
+    are used for every lookup instead of concatenating and hashing a new 70-character key each time."""
+
+    def __init__(self, ns: str):
+        super().__init__()
+        self.ns = ns
+
+    def __missing__(self, name: str) -> str:
+        tag = self[name] = self.ns + name
+        return tag
+
+
+_TAGS: dict[str, _TagNames] = {}
+_BASIS_TAGS = _TagNames(BASIS_NS)
+
+
 class _MessageParser:
     def __init__(self, root, code: str, file_path: str, sha256: str, ctx: ParseContext, result: ParseResult):
         self.root = root
         self.code = code
         self.ns = "{http://www.istandaarden.nl/ijw/3_2/jw%s/schema}" % code
+        self.tags = _TAGS.setdefault(code, _TagNames(self.ns))
         self.file_path = file_path
         self.sha = sha256
         self.ctx = ctx
@@ -181,20 +199,20 @@ class _MessageParser:
         return kids
 
     def child(self, parent, name: str, basis: bool = False):
-        return self.kids(parent).get((BASIS_NS if basis else self.ns) + name)
+        return self.kids(parent).get((_BASIS_TAGS if basis else self.tags)[name])
 
     def children(self, parent, name: str) -> list:
-        return list(parent.iterchildren(self.ns + name))
+        return list(parent.iterchildren(self.tags[name]))
 
     def el(self, parent, name: str, required: bool = True, basis: bool = False, where: str = ""):
-        node = self.kids(parent).get((BASIS_NS if basis else self.ns) + name)
+        node = self.kids(parent).get((_BASIS_TAGS if basis else self.tags)[name])
         if node is None and required:
             raise RecordError("structure_invalid", f"{self.message_type}: required element {where}{name} is missing")
         return node
 
     def text(self, parent, name: str, required: bool = True, basis: bool = False, where: str = "") -> str | None:
         kids = self._kids.get(parent)
-        node = (kids if kids is not None else self.kids(parent)).get((BASIS_NS if basis else self.ns) + name)
+        node = (kids if kids is not None else self.kids(parent)).get((_BASIS_TAGS if basis else self.tags)[name])
         if node is None:
             if required:
                 raise RecordError("structure_invalid",
