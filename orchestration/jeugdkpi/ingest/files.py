@@ -183,6 +183,7 @@ class RunStats:
     records_quarantined: int = 0
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
     rows_by_table: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (discover, parse, load)
 
     def check_reconciliation(self) -> None:
         if self.records_in != self.records_loaded + self.records_quarantined:
