@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import math
 import multiprocessing as mp
 import os
@@ -130,8 +131,14 @@ def _outcomes(items: list[LandingItem], ctx: ParseContext, settings: Settings,
         done = map(_work_chunk, chunks)
     else:
         mpctx = mp.get_context("fork" if os.name == "posix" else "spawn")
-        pool = mpctx.Pool(workers, initializer=_init_worker,
-                          initargs=(ctx, settings.max_file_bytes, known_shas, stage_dir))
+        # Freeze the parent's objects for the fork: a forked worker's garbage collector then never walks
+        # (and so never copies-on-write) the parent's heap (Dagster, dbt and the file list are large).
+        gc.freeze()
+        try:
+            pool = mpctx.Pool(workers, initializer=_init_worker,
+                              initargs=(ctx, settings.max_file_bytes, known_shas, stage_dir))
+        finally:
+            gc.unfreeze()
         done = pool.imap(_work_chunk, chunks)
     try:
         it = iter(items)
