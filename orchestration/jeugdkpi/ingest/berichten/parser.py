@@ -248,7 +248,7 @@ class _MessageParser:
         value = self.text(parent, name, required, basis)
         if value is None:
             return None
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise RecordError("structure_invalid", f"{self.message_type}: {name} is not a non-negative integer")
         return int(value)
 
@@ -496,22 +496,30 @@ class _MessageParser:
         self.each_record([antwoord], lambda i: "/Bericht/Antwoord", build)
 
     def _prestatie(self, p) -> dict:
-        ref = self.el(p, "ProductReferentie")
-        periode = self.el(p, "ProductPeriode")
-        begin, end = self.date(periode, "Begindatum", basis=True), self.date(periode, "Einddatum", basis=True)
+        # The hottest record (a 323 holds dozens): its leaves are read in one pass into a dict instead of a
+        # lookup per field (see docs/ingest.md, performance). Element names are matched by local name here;
+        # JEUGDKPI_XSD_DIR validation checks their namespaces when it is set.
+        m = _leaves(p)
+        mt = self.message_type
+        begin = _date(_req(m, "ProductPeriode/Begindatum", mt), "Begindatum", mt)
+        end = _date(_req(m, "ProductPeriode/Einddatum", mt), "Einddatum", mt)
         self.order(begin, end, "Prestatie/ProductPeriode")
-        bedrag = self.el(p, "IngediendBedrag")
-        dc = self.text(bedrag, "DebetCredit", basis=True)
+        dc = _req(m, "IngediendBedrag/DebetCredit", mt)
         if dc not in ("D", "C"):
-            raise RecordError("structure_invalid", f"{self.message_type}: DebetCredit must be D or C")
-        return {"referentienummer": self.text(ref, "ReferentieNummer", basis=True),
-                "vorig_referentienummer": self.text(ref, "VorigReferentieNummer", required=False, basis=True),
-                "toewijzingnummer": self.integer(p, "ToewijzingNummer"),
-                "product_categorie": self.pattern(self.text(p, "ProductCategorie"), r"[0-9]{2}", "ProductCategorie"),
-                "product_code": self.text(p, "ProductCode"), "begindatum": begin, "einddatum": end,
-                "geleverd_volume": self.integer(p, "GeleverdVolume"), "eenheid": self.text(p, "Eenheid"),
-                "product_tarief": self.integer(p, "ProductTarief", required=False),
-                "ingediend_bedrag": self.integer(bedrag, "Bedrag", basis=True), "debet_credit": dc}
+            raise RecordError("structure_invalid", f"{mt}: DebetCredit must be D or C")
+        categorie = _req(m, "ProductCategorie", mt)
+        if not _TWO_DIGITS.fullmatch(categorie):
+            raise RecordError("structure_invalid", f"{mt}: ProductCategorie has the wrong form")
+        tarief = m.get("ProductTarief")
+        return {"referentienummer": _req(m, "ProductReferentie/ReferentieNummer", mt),
+                "vorig_referentienummer": m.get("ProductReferentie/VorigReferentieNummer"),
+                "toewijzingnummer": _int(_req(m, "ToewijzingNummer", mt), "ToewijzingNummer", mt),
+                "product_categorie": categorie,
+                "product_code": _req(m, "ProductCode", mt), "begindatum": begin, "einddatum": end,
+                "geleverd_volume": _int(_req(m, "GeleverdVolume", mt), "GeleverdVolume", mt),
+                "eenheid": _req(m, "Eenheid", mt),
+                "product_tarief": None if tarief is None else _int(tarief, "ProductTarief", mt),
+                "ingediend_bedrag": _int(_req(m, "IngediendBedrag/Bedrag", mt), "Bedrag", mt), "debet_credit": dc}
 
     def signed_total(self, parent, name: str) -> int:
         node = self.el(parent, name)
@@ -622,6 +630,53 @@ class _MessageParser:
             self.emit("retour", loc, values)
 
         self.each_record(units, lambda i: units[i - 1][1], build)
+
+
+_TWO_DIGITS = re.compile(r"[0-9]{2}")
+
+
+def _leaves(el) -> dict[str, str | None]:
+    """The leaf texts of `el`, two levels deep, by local path ('Eenheid', 'ProductPeriode/Begindatum'),
+    stripped, empty as None; the first of a repeated element wins (as with find())."""
+    out: dict[str, str | None] = {}
+    for child in el:
+        tag = child.tag
+        name = tag[tag.rfind("}") + 1:]
+        if len(child):
+            prefix = name + "/"
+            for leaf in child:
+                tag = leaf.tag
+                key = prefix + tag[tag.rfind("}") + 1:]
+                if key not in out:
+                    text = leaf.text
+                    out[key] = (text.strip() or None) if text else None
+        elif name not in out:
+            text = child.text
+            out[name] = (text.strip() or None) if text else None
+    return out
+
+
+def _req(leaves: dict, key: str, message_type: str) -> str:
+    value = leaves.get(key)
+    if value is None:
+        raise RecordError("structure_invalid", f"{message_type}: required element {key} is missing or empty")
+    return value
+
+
+def _date(value: str, name: str, message_type: str) -> str:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise RecordError("invalid_date", f"{message_type}: {name} is not a valid date (YYYY-MM-DD)")
+    if len(value) != 10:
+        raise RecordError("invalid_date", f"{message_type}: {name} is not in the form YYYY-MM-DD")
+    return value
+
+
+def _int(value: str, name: str, message_type: str) -> int:
+    if not (value.isascii() and value.isdigit()):
+        raise RecordError("structure_invalid", f"{message_type}: {name} is not a non-negative integer")
+    return int(value)
 
 
 def _locator(root, el) -> str:
