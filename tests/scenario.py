@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jeugdkpi.generate import render
 from jeugdkpi.generate.catalog import Product, Provider
-from jeugdkpi.generate.model import AsgLine, Assignment, Hdr, Prestatie, StartLine, StopLine, Youth
+from jeugdkpi.generate.model import AsgLine, Assignment, Hdr, Prestatie, StartLine, StopLine, VotLine, Youth
 from jeugdkpi.pseudonym import elfproef
 
 D = dt.date.fromisoformat
@@ -52,8 +52,9 @@ class Scenario:
         return y
 
     def assignment(self, y: Youth, agb: str, category: str, code: str, care_form: str, ingang: str,
-                   eind: str, volume: int = 7, sent: str | None = None) -> Assignment:
-        """A JW301 with one assignment (Toewijzingsdatum = sent, default 10 days before Ingangsdatum)."""
+                   eind: str, volume: int = 7, sent: str | None = None, ref: str | None = None) -> Assignment:
+        """A JW301 with one assignment (Toewijzingsdatum = sent, default 10 days before Ingangsdatum); `ref` =
+        the ReferentieAanbieder of the 315 it answers."""
         self._nr += 1
         eenheid, freq = UNITS.get(care_form, ("14", "2"))
         prod = Product(category, code, care_form, code, eenheid, freq, 10000, False, False)
@@ -61,7 +62,7 @@ class Scenario:
         asg = Assignment(nr=self._nr, youth=y, gemeente=y.gemeente, prov=prov, prod=prod, ingang=D(ingang),
                          volume=volume)
         sent_d = D(sent) if sent else D(ingang) - dt.timedelta(days=10)
-        line = AsgLine(self._nr, None, category, code, sent_d, "10:00:00", D(ingang), D(eind), None, volume,
+        line = AsgLine(self._nr, ref, category, code, sent_d, "10:00:00", D(ingang), D(eind), None, volume,
                        eenheid, freq)
         xml, _ = render.jw301(Hdr("301", y.gemeente, agb, self._ident("T"), sent_d), y, [line])
         self._write("301", xml)
@@ -89,18 +90,35 @@ class Scenario:
             self.stop(asg, begin, end)
         return asg
 
+    def request(self, y: Youth, agb: str, category: str, code: str, care_form: str, ingang: str, sent: str,
+                ref: str) -> str:
+        """A JW315 (verzoek om toewijzing) for one product; returns its ReferentieAanbieder."""
+        eenheid, freq = UNITS.get(care_form, ("14", "2"))
+        line = VotLine(ref, category, code, D(ingang), D(ingang) + dt.timedelta(days=180), 7, eenheid, freq, "02")
+        xml, _ = render.jw315(Hdr("315", agb, y.gemeente, self._ident("Q"), D(sent)), y, [line])
+        self._write("315", xml)
+        return ref
+
+    def answer(self, gemeente: str, agb: str, ref: str, antwoord: str, sent: str, reden: str | None = None) -> None:
+        """A JW319 on a 315 (VerzoekAntwoord 1 = afgewezen with a reden, 2 = in onderzoek)."""
+        xml, _ = render.jw319(Hdr("319", gemeente, agb, self._ident("W"), D(sent)), ref, antwoord, reden)
+        self._write("319", xml)
+
     def prestatie(self, asg: Assignment, ref: str, begin: str, end: str, volume: int, dc: str = "D",
                   vorig: str | None = None, outcome: str = "ok") -> Prestatie:
         return Prestatie(ref, vorig, asg, D(begin), D(end), volume, 10000, dc, outcome=outcome)
 
     def declaration(self, agb: str, gemeente: str, month: str, sent: str, prestaties: list[Prestatie],
-                    answered: str) -> None:
-        """A JW323 for one calendar month, answered by a JW325 (rejections = prestaties with outcome != ok)."""
+                    answered: str | None) -> None:
+        """A JW323 for one calendar month, answered by a JW325 (rejections = prestaties with outcome != ok);
+        answered=None: no 325 (yet)."""
         begin = D(month + "-01")
         end = (begin.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         h = Hdr("323", agb, gemeente, self._ident("V"), D(sent))
         nummer = f"D{self._seq:08d}"
         xml, _ = render.jw323(h, nummer, begin, end, prestaties)
         self._write("323", xml)
+        if answered is None:
+            return
         xml, _ = render.jw325(Hdr("325", gemeente, agb, self._ident("A"), D(answered)), h, nummer, prestaties)
         self._write("325", xml)

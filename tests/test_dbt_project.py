@@ -68,6 +68,11 @@ def create_raw(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     for stmt in ddl():
         con.execute(stmt)
+    # the (empty) raw tables of the tabular inputs, as their ingest assets always create them
+    from jeugdkpi.assets.inputs import INPUT_SPECS
+    from jeugdkpi.ingest.tabular import ensure_tables
+    for spec in INPUT_SPECS:
+        ensure_tables(con, spec)
     return con
 
 

@@ -78,7 +78,8 @@ def kpis(tmp_path_factory):
     with connect(settings.warehouse, read_only=True) as con:
         rows = con.execute("SELECT * FROM marts.kpi_values").df()
         stays = con.execute("SELECT * FROM marts.stay_periods ORDER BY start_date").df()
-        ingest = con.execute("SELECT records_in, records_loaded, records_quarantined FROM audit.ingest_runs").fetchall()
+        ingest = con.execute("SELECT records_in, records_loaded, records_quarantined FROM audit.ingest_runs "
+                             "WHERE source = 'berichten'").fetchall()
     return rows, stays, ingest
 
 

@@ -50,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--no-errors", action="store_true", help="do not add the deliberately broken demo files")
     gen.add_argument("--if-empty", action="store_true",
                      help="do nothing when the landing folder already holds messages")
+
+    tpl = sub.add_parser("template", help="write the provider template workbook (XLSX) for one provider and half-year")
+    tpl.add_argument("--aanbieder", required=True, help="AGB code of the provider (seeds/providers.csv)")
+    tpl.add_argument("--periode", required=True, help="half-year, e.g. 2025-H2")
+    tpl.add_argument("--out", help="output file (default aanlevering_<AGB>_<periode>.xlsx)")
+
+    pop = sub.add_parser("cbs-bevolking", help="refresh the CBS population extract (StatLine 03759ned; needs network)")
+    pop.add_argument("--out", required=True, help="CSV file to write (e.g. <landing>/cbs_bevolking/03759ned.csv)")
+    pop.add_argument("--jaren", type=_years, help="years of 1 January, e.g. 2023-2026 (default: the last 4)")
+    pop.add_argument("--gemeenten", help="comma-separated municipality codes (default: seeds/municipalities.csv)")
     return parser
 
 
@@ -82,10 +92,23 @@ def _print_summary(result, settings) -> None:
         print("\nMislukte controles:")
         for check in result.failed_checks:
             print(f"  - {check}")
+    if result.failed_expectations:
+        print("\nMislukte kritieke verwachtingen (kwaliteitspoort):")
+        for expectation in result.failed_expectations:
+            print(f"  - {expectation}")
+    if result.warnings:
+        print("\nWaarschuwingen (gepubliceerd, staan in manifest.json):")
+        for expectation in result.warnings:
+            print(f"  - {expectation}")
     if result.failed_steps:
         print("\nMislukte stappen: " + ", ".join(result.failed_steps))
     print(f"\nWerkmagazijn: {repo_relative(settings.warehouse)}   (quarantaine: audit.quarantine)")
-    print(f"Publicatie:   {repo_relative(settings.publish)}")
+    if result.validation_page:
+        print(f"Validatie:    {repo_relative(result.validation_page)}   (audit.validation_results)")
+    if result.publication:
+        print(f"Publicatie:   {repo_relative(settings.publish)}  (current -> {repo_relative(result.publication)})")
+    else:
+        print(f"Publicatie:   {repo_relative(settings.publish)}  (ongewijzigd)")
     print("Resultaat:    " + ("gelukt" if result.success else "MISLUKT (niets gepubliceerd)"))
 
 
@@ -110,6 +133,46 @@ def cmd_generate(args) -> int:
     return EXIT_OK
 
 
+def cmd_template(args) -> int:
+    from jeugdkpi.template import TemplateError, write_template
+
+    out = resolve_path(args.out or f"aanlevering_{args.aanbieder}_{args.periode.upper()}.xlsx")
+    try:
+        write_template(out, args.aanbieder, args.periode)
+    except TemplateError as exc:
+        print(f"jeugdkpi: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"jeugdkpi template: {out}")
+    return EXIT_OK
+
+
+def cmd_cbs_bevolking(args) -> int:
+    import csv
+    import datetime as dt
+
+    from jeugdkpi.ingest.cbs_bevolking.refresh import PopulationError, fetch_population, write_population
+    from jeugdkpi.settings import SEEDS_DIR
+
+    if args.gemeenten:
+        munis = [m.strip().zfill(4) for m in args.gemeenten.split(",") if m.strip()]
+    else:
+        with open(SEEDS_DIR / "municipalities.csv", newline="", encoding="utf-8") as fh:
+            munis = [r["municipality_code"] for r in csv.DictReader(fh)]
+    first, last = args.jaren or (dt.date.today().year - 3, dt.date.today().year)
+    try:
+        rows = fetch_population(munis, list(range(first, last + 1)))
+    except PopulationError as exc:
+        print(f"jeugdkpi: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # requests' ConnectionError is an OSError
+        print(f"jeugdkpi: error: CBS StatLine cannot be reached ({type(exc).__name__}); "
+              "no network? The demo region ships a synthetic file.", file=sys.stderr)
+        return EXIT_FAILED
+    write_population(resolve_path(args.out), rows)
+    print(f"jeugdkpi cbs-bevolking: {len(rows)} rows written to {args.out}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -117,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_run(args)
         if args.command == "generate":
             return cmd_generate(args)
+        if args.command == "template":
+            return cmd_template(args)
+        if args.command == "cbs-bevolking":
+            return cmd_cbs_bevolking(args)
     except ConfigError as exc:
         print(f"jeugdkpi: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE

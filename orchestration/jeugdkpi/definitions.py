@@ -5,10 +5,13 @@ from __future__ import annotations
 import dagster as dg
 
 from jeugdkpi.assets.ingest import ingest_berichten_asset
+from jeugdkpi.assets.inputs import input_assets
+from jeugdkpi.assets.publish import publish
+from jeugdkpi.assets.quality import quality_checks
 from jeugdkpi.assets.transform import dbt_resource, dbt_warehouse
 from jeugdkpi.resources import JeugdkpiConfig
 
-all_assets = [ingest_berichten_asset, dbt_warehouse]
+all_assets = [ingest_berichten_asset, *input_assets, dbt_warehouse, publish]
 
 pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelection.all(),
                                    description="De volledige halfjaarlijkse run: inlezen, transformeren, "
@@ -16,6 +19,7 @@ pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelect
 
 defs = dg.Definitions(
     assets=all_assets,
+    asset_checks=quality_checks,
     jobs=[pipeline_job],
     resources={"jeugdkpi": JeugdkpiConfig(), "dbt": dbt_resource()},
     # DuckDB allows one writing process: every step runs in the run's own process, one after another.

@@ -19,6 +19,11 @@ class PipelineResult:
     failed_steps: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     summary: dict[str, object] = field(default_factory=dict)
+    # quality gate (docs/quality-gate.md): "suite.expectation (table: n rij(en))" of this run
+    failed_expectations: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    validation_page: Path | None = None
+    publication: Path | None = None       # the snapshot this run published (None when nothing was published)
 
 
 def dagster_instance() -> dg.DagsterInstance:
@@ -50,8 +55,28 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None)
             if not evaluation.passed:
                 failed_checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                                      f" ({evaluation.severity.value})")
-    return PipelineResult(success=result.success, run_id=result.run_id, failed_steps=failed_steps,
-                          failed_checks=failed_checks, summary=summarise(settings, result.run_id))
+    out = PipelineResult(success=result.success, run_id=result.run_id, failed_steps=failed_steps,
+                         failed_checks=failed_checks, summary=summarise(settings, result.run_id))
+    _gate_outcome(out, settings)
+    return out
+
+
+def _gate_outcome(out: PipelineResult, settings: Settings) -> None:
+    """Which expectations failed (audit.validation_results) and what this run published."""
+    from jeugdkpi.publish.writer import read_current_manifest
+    from jeugdkpi.quality.report import validation_dir
+    from jeugdkpi.quality.runner import load_results
+
+    if settings.warehouse.exists():
+        with connect(settings.warehouse, read_only=True) as con:
+            results = load_results(con, out.run_id)
+        out.failed_expectations = [r.label() for r in results if r.is_critical_failure]
+        out.warnings = [r.label() for r in results if not r.success and r.severity == "warning"]
+    page = validation_dir(settings.warehouse) / f"{out.run_id}.html"
+    out.validation_page = page if page.is_file() else None
+    manifest = read_current_manifest(settings.publish)
+    if manifest and manifest.get("run_id") == out.run_id:
+        out.publication = settings.publish / manifest["snapshot"]
 
 
 def summarise(settings: Settings, run_id: str) -> dict[str, object]:

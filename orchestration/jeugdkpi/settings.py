@@ -42,6 +42,14 @@ def parse_date(value: str, name: str) -> dt.date:
         raise ConfigError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from exc
 
 
+def parse_uitval_codes(value: str) -> tuple[str, ...]:
+    """`03` or `03,04`: CBS reden-beeindiging codes 01-05 that count as uitval (OI01)."""
+    codes = tuple(sorted({c.strip().zfill(2) for c in value.split(",") if c.strip()}))
+    if not codes or any(c not in ("01", "02", "03", "04", "05") for c in codes):
+        raise ConfigError(f"JEUGDKPI_UITVAL_CODES must be codes 01-05 separated by commas, got {value!r}")
+    return codes
+
+
 @dataclass(frozen=True)
 class Settings:
     landing: Path
@@ -53,6 +61,11 @@ class Settings:
     xsd_dir: Path | None = None
     max_file_bytes: int = 20 * 1024 * 1024
     workers: int = field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 8)))
+    # OI01 uitval: the CBS reden-beeindiging codes that count as uitval (kpi-definitions §4; default 03)
+    uitval_codes: tuple[str, ...] = ("03",)
+    # quality gate: a row count or region KPI value that moves by more than this factor since the last
+    # publication warns (docs/quality-gate.md)
+    volume_factor: float = 2.0
 
     @property
     def data_dir(self) -> Path:
@@ -63,7 +76,9 @@ class Settings:
         env = {"JEUGDKPI_LANDING": str(self.landing), "JEUGDKPI_WAREHOUSE": str(self.warehouse),
                "JEUGDKPI_PUBLISH": str(self.publish), "JEUGDKPI_PEILDATUM": self.peildatum.isoformat(),
                "JEUGDKPI_MIN_CELL": str(self.min_cell), "JEUGDKPI_WORKERS": str(self.workers),
-               "JEUGDKPI_MAX_FILE_MB": str(self.max_file_bytes / 1024 / 1024)}
+               "JEUGDKPI_MAX_FILE_MB": str(self.max_file_bytes / 1024 / 1024),
+               "JEUGDKPI_UITVAL_CODES": ",".join(self.uitval_codes),
+               "JEUGDKPI_VOLUME_FACTOR": str(self.volume_factor)}
         if self.pseudonym_key:
             env["JEUGDKPI_PSEUDONYM_KEY"] = self.pseudonym_key
         if self.xsd_dir:
@@ -97,6 +112,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     except ValueError as exc:
         raise ConfigError(f"JEUGDKPI_MAX_FILE_MB must be a number, got {max_mb!r}") from exc
     workers = env.get("JEUGDKPI_WORKERS")
+    uitval = parse_uitval_codes(env.get("JEUGDKPI_UITVAL_CODES", "03"))
+    volume = env.get("JEUGDKPI_VOLUME_FACTOR", "2")
+    try:
+        volume_factor = float(volume)
+    except ValueError as exc:
+        raise ConfigError(f"JEUGDKPI_VOLUME_FACTOR must be a number, got {volume!r}") from exc
+    if not volume_factor > 1:
+        raise ConfigError("JEUGDKPI_VOLUME_FACTOR must be greater than 1 (e.g. 2 = doubling or halving)")
     settings = Settings(
         landing=resolve_path(env.get("JEUGDKPI_LANDING", "data/landing")),
         warehouse=resolve_path(env.get("JEUGDKPI_WAREHOUSE", "data/warehouse.duckdb")),
@@ -106,6 +129,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         min_cell=min_cell_int,
         xsd_dir=resolve_path(xsd) if xsd else None,
         max_file_bytes=max_bytes,
+        uitval_codes=uitval,
+        volume_factor=volume_factor,
     )
     if workers:
         settings = replace(settings, workers=max(1, int(workers)))

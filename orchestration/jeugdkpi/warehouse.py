@@ -50,6 +50,19 @@ AUDIT_DDL = [
         records_loaded BIGINT NOT NULL,
         records_quarantined BIGINT NOT NULL
     )""",
+    # quality gate (docs/quality-gate.md): one row per expectation per run, passed or failed
+    """CREATE TABLE IF NOT EXISTS audit.validation_results (
+        run_id VARCHAR NOT NULL,
+        suite VARCHAR NOT NULL,             -- expectations/<suite>.json
+        expectation VARCHAR NOT NULL,       -- the expectation's name in the suite
+        severity VARCHAR NOT NULL,          -- critical | warning
+        "table" VARCHAR NOT NULL,
+        success BOOLEAN NOT NULL,
+        n_failed BIGINT NOT NULL,           -- failing rows (or 1 for a table-level expectation)
+        failing_rows VARCHAR NOT NULL,      -- JSON: a sample of the failing rows (at most 5)
+        checked_at TIMESTAMP NOT NULL,
+        description VARCHAR                 -- what the expectation protects, or why it was skipped
+    )""",
 ]
 
 

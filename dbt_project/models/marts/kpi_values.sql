@@ -6,6 +6,13 @@
     ('int_kpi__stays', 'berichtenverkeer'),
     ('int_kpi__tom', 'berichtenverkeer'),
     ('int_kpi__declared', 'berichtenverkeer'),
+    ('int_kpi__ap', 'berichtenverkeer'),
+    ('int_kpi__cbs', 'cbs_spiegel'),
+    ('int_kpi__bevolking', 'cbs_bevolking'),
+    ('int_kpi__aanbieder', 'aanbieder'),
+    ('int_kpi__gemeente', 'gemeente'),
+    ('int_kpi__kwaliteitsgesprekken', 'gemeente'),
+    ('int_kpi__aanlevering', 'aanlevering'),
 ] %}
 with kpi_rows as (
     {%- for m, kpi_source in kpi_models %}

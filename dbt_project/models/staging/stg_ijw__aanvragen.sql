@@ -26,6 +26,8 @@ select
     s.verwijzer_type,
     s.message_id,
     s.dagtekening,
+    s.file_sha256,
+    s.file_path,
     coalesce(r.is_rejected, false) as is_retour_rejected
 from src as s
 left join retour as r

@@ -17,7 +17,9 @@ declaraties as (
         any_value(declaratie_einddatum) as declaratie_einddatum,
         any_value(declaratie_dagtekening) as declaratie_dagtekening,
         any_value(totaal_ingediend_bedrag) as totaal_ingediend_bedrag,
-        count(distinct referentienummer) as n_prestaties
+        count(distinct referentienummer) as n_prestaties,
+        min(file_sha256) as file_sha256,
+        min(file_path) as file_path
     from prestaties
     group by provider_agb, gemeente_code, message_id, dagtekening
 )

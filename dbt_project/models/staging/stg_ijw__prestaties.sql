@@ -58,6 +58,8 @@ resolved as (
         s.product_tarief,
         s.ingediend_bedrag,
         s.debet_credit,
+        s.file_sha256,
+        s.file_path,
         case when s.debet_credit = 'C' then -1 else 1 end as sign,
         a.message_id is not null as has_answer,
         a.dagtekening as antwoord_dagtekening,

@@ -19,6 +19,16 @@ ranked as (
         min(dagtekening) over (
             partition by gemeente_code, toewijzingnummer, toewijzingsdatum, toewijzingstijd
         ) as first_dagtekening,
+        -- lineage of the first message that carried the version (AP03 lists it)
+        min_by(message_id, (dagtekening, message_id, record_locator)) over (
+            partition by gemeente_code, toewijzingnummer, toewijzingsdatum, toewijzingstijd
+        ) as first_message_id,
+        min_by(file_sha256, (dagtekening, message_id, record_locator)) over (
+            partition by gemeente_code, toewijzingnummer, toewijzingsdatum, toewijzingstijd
+        ) as first_file_sha256,
+        min_by(file_path, (dagtekening, message_id, record_locator)) over (
+            partition by gemeente_code, toewijzingnummer, toewijzingsdatum, toewijzingstijd
+        ) as first_file_path,
         count(*) over (
             partition by gemeente_code, toewijzingnummer, toewijzingsdatum, toewijzingstijd
         ) as n_copies
@@ -47,6 +57,9 @@ select
     omvang_frequentie,
     budget,
     first_dagtekening,
+    first_message_id,
+    first_file_sha256,
+    first_file_path,
     dagtekening as last_dagtekening,
     message_id as last_message_id,
     n_copies,

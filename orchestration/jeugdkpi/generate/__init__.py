@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from jeugdkpi.generate.calendar import WorkCalendar, load_holidays
 from jeugdkpi.generate.catalog import load_catalog
 from jeugdkpi.generate.errors import ERROR_FILES, write_error_files
+from jeugdkpi.generate.inputs import write_inputs
 from jeugdkpi.generate.region import Simulation
 
 __all__ = ["GenerateSummary", "generate_region", "personal_strings", "default_until", "ERROR_FILES",
@@ -40,6 +41,7 @@ class GenerateSummary:
     files: dict[str, int]  # message type -> number of files (the error files are not included)
     records: dict[str, int]  # message type -> number of records (ingest's unit, see render.py)
     error_files: int  # files under berichten/fouten/
+    inputs: dict[str, int] = field(default_factory=dict)  # files per other landing folder (generate/inputs.py)
 
     @property
     def total_files(self) -> int:
@@ -107,6 +109,7 @@ def generate_region(
     sim = Simulation(berichten, seed, catalog, cal, start, until)
     sim.run(youths)
     n_err = write_error_files(berichten, catalog, cal, start, until) if with_errors else 0
+    inputs = write_inputs(out, seed, catalog, (y0, y1), until, SEEDS_DIR, sim, with_errors)
     return GenerateSummary(
         out=out,
         seed=seed,
@@ -117,6 +120,7 @@ def generate_region(
         files={t: sim.writer.files[t] for t in MESSAGE_TYPES if sim.writer.files[t]},
         records={t: sim.writer.records[t] for t in MESSAGE_TYPES if sim.writer.records[t]},
         error_files=n_err,
+        inputs=inputs,
     )
 
 

@@ -100,6 +100,7 @@ class ProviderProfile:
     p_decl_late: float  # share of prestaties declared months late
     p_wrong_tariff: float  # share of debits with a non-contract tariff (rejected 0611)
     p_reject: float  # share of debits rejected for other reasons
+    p_wait_long: float = 0.2  # share of non-crisis starts more than 28 days after the Ingangsdatum (AP01 tail)
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,9 @@ class Simulation:
         r = random.Random(f"jeugdkpi:{seed}:profielen")
         late = [0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.12, 0.15, 0.3, 0.45]
         decl = [0.02, 0.03, 0.05, 0.08, 0.12, 0.25]
+        # waiting-time tail per provider; taken from the shuffled order (no extra draw, so the other profiles
+        # and the whole region stay as they were for a given seed)
+        wait = [0.06, 0.1, 0.14, 0.2, 0.28, 0.4, 0.08, 0.18, 0.12]
         provs = sorted(catalog.providers, key=lambda p: p.agb)
         order = list(range(len(provs)))
         r.shuffle(order)
@@ -203,6 +207,7 @@ class Simulation:
                 p_decl_late=decl[order[i] % len(decl)],
                 p_wrong_tariff=r.choice([0.002, 0.004, 0.008, 0.015]),
                 p_reject=r.choice([0.004, 0.008, 0.015]),
+                p_wait_long=wait[order[i] % len(wait)],
             )
             for i, prov in enumerate(provs)
         }
@@ -541,13 +546,14 @@ class Simulation:
 
     # ------------------------------------------------------------------ realising one segment
     def _wait(self, r: random.Random, seg: Seg) -> int:
-        """Days between Ingangsdatum and the real start (AP01: mostly <= 28)."""
+        """Days between Ingangsdatum and the real start (AP01: mostly <= 28, a provider-specific tail longer)."""
         if seg.prod.crisis:
             return 0
+        tail = self.prov_profile[seg.prov.agb].p_wait_long
         u = r.random()
         if seg.prod.is_verblijf and seg.kind not in ("tom_instroom", "tom_uitstroom"):
-            return 0 if u < 0.5 else (r.randint(1, 21) if u < 0.9 else r.randint(22, 60))
-        return int(r.triangular(0, 28, 8)) if u < 0.8 else r.randint(29, 100)
+            return 0 if u < 0.5 else (r.randint(1, 21) if u < 1 - tail / 2 else r.randint(22, 60))
+        return int(r.triangular(0, 28, 8)) if u < 1 - tail else r.randint(29, 100)
 
     def _version(self, ys: YouthState, a: Assignment, d: date, ingang: date, eind: date, reden: str | None,
                  ref: str | None) -> None:

@@ -1,0 +1,121 @@
+{#- OI01: the reden-beeindiging codes that count as uitval, as a SQL list ('03') or ('03', '04').
+    Setting JEUGDKPI_UITVAL_CODES (default 03), dbt var uitval_codes. -#}
+{% macro uitval_codes() -%}
+    {%- set codes = [] -%}
+    {%- for c in (var('uitval_codes') | string).split(',') if c | trim -%}
+        {%- do codes.append("'" ~ (c | trim) ~ "'") -%}
+    {%- endfor -%}
+    ({{ codes | join(', ') }})
+{%- endmacro %}
+
+{#- The latest loaded delivery per key from a raw.leveringen_<source> table: later loaded_at wins, then the
+    later file path (two deliveries in one run). Replaced deliveries stay in raw and in the audit tables. -#}
+{% macro latest_deliveries(source_table, kind, key_columns) -%}
+    select file_sha256, {{ key_columns | join(', ') }}
+    from {{ source('raw', source_table) }}
+    where kind = '{{ kind }}' and status = 'loaded'
+    qualify row_number() over (
+        partition by {{ key_columns | join(', ') }} order by loaded_at desc, file_path desc
+    ) = 1
+{%- endmacro %}
+
+{#- Half-year periode 'YYYY-H1' -> its first / last day. -#}
+{% macro periode_start(p) -%}
+    make_date(cast(left({{ p }}, 4) as integer), case when right({{ p }}, 1) = '1' then 1 else 7 end, 1)
+{%- endmacro %}
+{% macro periode_end(p) -%}
+    make_date(cast(left({{ p }}, 4) as integer), case when right({{ p }}, 1) = '1' then 6 else 12 end,
+              case when right({{ p }}, 1) = '1' then 30 else 31 end)
+{%- endmacro %}
+
+{#-
+  Turn delivered KPI contributions (provider templates, CBS reports) into kpi_values rows (G7 for
+  provider-delivered KPIs: rows per provider, per municipality when the input has one, and a region row
+  summed as Σnumerator / Σdenominator, never an average of percentages).
+
+  `contrib`: one row per kpi_id, half-year period ('YYYY-H1'), provider_agb and municipality_code (NULL when
+  the input has no municipality), with
+    kind ('ratio' -> 100 × num/den; 'mean' -> num/den; 'count' -> num), num, den (double),
+    is_suppressed (a cell behind it was suppressed: the contribution is left out of every sum and the totals
+    it belongs to are flagged is_partial), is_provisional.
+  Year rows sum both half-years; a year with only one half-year of a provider is is_partial.
+-#}
+{% macro delivered_kpi_aggregate(contrib) %}
+    dka_all as (
+        select *, period as out_period from {{ contrib }}
+        union all
+        select *, left(period, 4) as out_period from {{ contrib }}
+    ),
+
+    dka_provider as (
+        select kpi_id, kind, out_period, provider_agb,
+               sum(num) as num, sum(den) as den, bool_or(is_suppressed) as supp,
+               bool_or(is_provisional) as prov,
+               length(out_period) = 4 and count(distinct period) < 2 as incomplete
+        from dka_all
+        group by kpi_id, kind, out_period, provider_agb
+    ),
+
+    dka_provider_municipality as (
+        select kpi_id, kind, out_period, provider_agb, municipality_code,
+               sum(num) as num, sum(den) as den, bool_or(is_suppressed) as supp,
+               bool_or(is_provisional) as prov,
+               length(out_period) = 4 and count(distinct period) < 2 as incomplete
+        from dka_all
+        where municipality_code is not null
+        group by kpi_id, kind, out_period, provider_agb, municipality_code
+    ),
+
+    dka_rows as (
+        select kpi_id, kind, out_period, cast(null as varchar) as municipality_code, provider_agb,
+               num, den, prov, incomplete as partial
+        from dka_provider
+        where not supp
+        union all
+        select kpi_id, kind, out_period, municipality_code, cast(null as varchar),
+               sum(num) filter (where not supp), sum(den) filter (where not supp), bool_or(prov),
+               bool_or(supp or incomplete)
+        from dka_provider_municipality
+        group by kpi_id, kind, out_period, municipality_code
+        union all
+        select kpi_id, kind, out_period, cast(null as varchar), cast(null as varchar),
+               sum(num) filter (where not supp), sum(den) filter (where not supp), bool_or(prov),
+               bool_or(supp or incomplete)
+        from dka_provider
+        group by kpi_id, kind, out_period
+    ),
+
+    dka_valued as (
+        select
+            kpi_id,
+            out_period as period,
+            case when length(out_period) = 4 then make_date(cast(out_period as integer), 1, 1)
+                 else {{ periode_start('out_period') }} end as period_start,
+            case when length(out_period) = 4 then make_date(cast(out_period as integer), 12, 31)
+                 else {{ periode_end('out_period') }} end as period_end,
+            municipality_code,
+            provider_agb,
+            cast(null as varchar) as care_form,
+            cast(case when kind = 'ratio' then num end as double) as numerator,
+            cast(case when kind = 'ratio' then den end as double) as denominator,
+            cast(case kind
+                when 'ratio' then 100.0 * num / nullif(den, 0)
+                when 'mean' then num / nullif(den, 0)
+                when 'count' then num
+            end as double) as value,
+            cast(case when kind = 'count' then num else den end as integer) as n_youths,
+            prov,
+            partial
+        from dka_rows
+    ),
+
+    kpi_final as (
+        select
+            kpi_id, period, period_start, period_end, municipality_code, provider_agb, care_form,
+            numerator, denominator, value, n_youths,
+            (prov or period_end > {{ peildatum() }}) as is_provisional,
+            (partial or period_end > {{ peildatum() }}) as is_partial
+        from dka_valued
+        where value is not null
+    )
+{% endmacro %}

@@ -1,0 +1,106 @@
+-- KPIs from the municipality's own inputs (kpi-definitions §3, §4):
+--   AP02       requests decided in P with besluitdatum - aanvraagdatum <= 56 days ÷ requests decided in P
+--   AP06       assignments first sent in P (first 301 version) not rejected by the provider ÷ assignments
+--              first sent in P; only once a rejections export (gemeente_afwijzingen) has been loaded
+--   AP07       rejections registered in P whose assignment is ended or deleted by a later 301 version sent
+--              <= 5 working days (G9) after the rejection ÷ rejections registered in P; no such 301 yet:
+--              late once 5 working days have passed by peildatum, else provisional
+--   AP10       approved declarations (325 not rejected as a whole) dated in P paid <= 10 working days after
+--              the 325 ÷ approved declarations dated in P; unpaid: late after 10 working days, else
+--              provisional; only once a payments export (gemeente_betalingen) has been loaded
+-- Optional inputs: a KPI whose export is absent has no rows (not zero).
+with periods as (
+    select * from {{ ref('int_input_periods') }}
+),
+
+has_afwijzingen as (
+    select count(*) > 0 as present
+    from {{ ref('stg_inputs__leveringen') }}
+    where kind = 'gemeente_afwijzingen' and status = 'loaded'
+),
+
+has_betalingen as (
+    select count(*) > 0 as present
+    from {{ ref('stg_inputs__leveringen') }}
+    where kind = 'gemeente_betalingen' and status = 'loaded'
+),
+
+rejections as (
+    select
+        r.municipality_code, r.toewijzingnummer, r.provider_agb, r.afwijzingsdatum,
+        (select min(v.first_dagtekening) from {{ ref('stg_ijw__toewijzing_versies') }} as v
+          where v.gemeente_code = r.municipality_code and v.toewijzingnummer = r.toewijzingnummer
+            and v.version_number > 1 and v.first_dagtekening >= r.afwijzingsdatum
+            and (v.is_deletion or v.einddatum is not null)) as ended_sent
+    from {{ ref('stg_gemeente__afwijzingen') }} as r
+),
+
+rejections_judged as (
+    select
+        *,
+        case when ended_sent is not null
+             then {{ working_days_between('rejections.afwijzingsdatum', 'rejections.ended_sent') }} <= 5
+             else false end as on_time,
+        ended_sent is null
+            and {{ working_days_between('rejections.afwijzingsdatum', peildatum()) }} <= 5 as still_open
+    from rejections
+),
+
+approved as (
+    select
+        d.gemeente_code, d.provider_agb, d.dagtekening, d.declaratienummer,
+        concat_ws('|', d.gemeente_code, d.provider_agb, d.message_id, cast(d.dagtekening as varchar)) as unit_id,
+        (select min(b.betaaldatum) from {{ ref('stg_gemeente__betalingen') }} as b
+          where b.provider_agb = d.provider_agb and b.declaratienummer = d.declaratienummer
+            and b.betaaldatum >= d.dagtekening) as betaaldatum
+    from {{ ref('stg_ijw__declaratie_antwoorden') }} as d
+    cross join has_betalingen as h
+    where not d.is_whole_rejected and h.present
+),
+
+approved_judged as (
+    select
+        *,
+        case when betaaldatum is not null
+             then {{ working_days_between('approved.dagtekening', 'approved.betaaldatum') }} <= 10
+             else false end as on_time,
+        betaaldatum is null and {{ working_days_between('approved.dagtekening', peildatum()) }} <= 10 as still_open
+    from approved
+),
+
+facts as (
+    select 'AP02' as kpi_id, 'ratio' as kind, p.period, p.period_start, p.period_end,
+           a.municipality_code || '|' || a.request_id as unit_id,
+           a.municipality_code || '|' || a.request_id as youth_key,
+           a.municipality_code, cast([] as varchar[]) as providers, cast(null as varchar) as care_form,
+           datediff('day', a.aanvraagdatum, a.besluitdatum) <= 56 as in_numerator, true as in_denominator,
+           cast(null as double) as measure, false as item_provisional
+    from {{ ref('stg_gemeente__aanvragen') }} as a
+    join periods as p on a.besluitdatum between p.period_start and p.period_end
+    union all
+    select 'AP06', 'ratio', p.period, p.period_start, p.period_end,
+           t.assignment_id, t.youth_key, t.gemeente_code, [t.provider_agb], null,
+           r.toewijzingnummer is null, true, null, false
+    from {{ ref('stg_ijw__toewijzing_versies') }} as t
+    join periods as p on t.first_dagtekening between p.period_start and p.period_end
+    cross join has_afwijzingen as h
+    left join {{ ref('stg_gemeente__afwijzingen') }} as r
+      on r.municipality_code = t.gemeente_code and r.toewijzingnummer = t.toewijzingnummer
+    where t.version_number = 1 and h.present
+    union all
+    select 'AP07', 'ratio', p.period, p.period_start, p.period_end,
+           r.municipality_code || '|' || cast(r.toewijzingnummer as varchar),
+           r.municipality_code || '|' || cast(r.toewijzingnummer as varchar),
+           r.municipality_code, [r.provider_agb], null, r.on_time, true, null, r.still_open
+    from rejections_judged as r
+    join periods as p on r.afwijzingsdatum between p.period_start and p.period_end
+    union all
+    select 'AP10', 'ratio', p.period, p.period_start, p.period_end,
+           a.unit_id, a.unit_id, a.gemeente_code, [a.provider_agb], null, a.on_time, true, null, a.still_open
+    from approved_judged as a
+    join periods as p on a.dagtekening between p.period_start and p.period_end
+),
+
+{{ kpi_aggregate('facts') }}
+
+select * from kpi_final

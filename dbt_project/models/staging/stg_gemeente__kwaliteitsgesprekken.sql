@@ -1,0 +1,21 @@
+-- Contract-manager scores: the latest row per (provider, conversation date, part). A score below 10 carries an
+-- improvement deadline of conversation date + 6 weeks (kpi-definitions §4).
+select
+    aanbieder_agb as provider_agb,
+    gespreksdatum,
+    onderdeel,
+    score,
+    case onderdeel
+        when 'hulpverleningsplan' then 'KG01'
+        when 'perspectiefplan' then 'KG02'
+        when 'eigen_kracht' then 'KG03'
+        when 'landelijke_bijdrage' then 'KG04'
+    end as kpi_id,
+    case when score < 10 then cast(gespreksdatum + interval 6 week as date) end as verbeterdatum,
+    file_path,
+    record_locator
+from {{ source('raw', 'kwaliteitsgesprekken') }}
+where gespreksdatum <= {{ peildatum() }}
+qualify row_number() over (
+    partition by aanbieder_agb, gespreksdatum, onderdeel order by loaded_at desc, file_path desc, record_locator desc
+) = 1

@@ -1,0 +1,28 @@
+-- Every delivery of the tabular sources (loaded or rejected), from the raw.leveringen_<source> logs, with
+-- whether it is the one in force (latest loaded per kind, provider/municipality and period).
+with all_deliveries as (
+    {%- for src in ['cbs_spiegel', 'cbs_bevolking', 'aanbieders', 'gemeente', 'kwaliteitsgesprekken'] %}
+    select '{{ src }}' as source, * from {{ source('raw', 'leveringen_' ~ src) }}
+    {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
+)
+
+select
+    source,
+    kind,
+    aanbieder_agb as provider_agb,
+    gemeentecode as municipality_code,
+    periode,
+    status,
+    n_records,
+    n_errors,
+    first_error,
+    file_path,
+    file_sha256,
+    loaded_at,
+    run_id,
+    status = 'loaded' and row_number() over (
+        partition by kind, aanbieder_agb, gemeentecode, periode, status = 'loaded'
+        order by loaded_at desc, file_path desc
+    ) = 1 as is_in_force
+from all_deliveries

@@ -1,0 +1,70 @@
+"""Ingest assets of the tabular landing sources (docs/inputs.md): one multi-asset per landing folder, one
+asset key per raw table it fills (incl. its `raw.leveringen_<source>` delivery log). Each always creates its
+raw tables, so dbt runs when a folder is absent (a KPI whose optional input is absent has no rows)."""
+
+import dagster as dg
+
+from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
+from jeugdkpi.ingest.cbs_bevolking.load import SPEC as CBS_BEVOLKING
+from jeugdkpi.ingest.cbs_spiegel.load import SPEC as CBS_SPIEGEL
+from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE
+from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEITSGESPREKKEN
+from jeugdkpi.ingest.tabular import SourceSpec, ingest_source
+from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.warehouse import connect
+
+RAW_GROUP = "raw"
+INPUT_SPECS = [CBS_SPIEGEL, CBS_BEVOLKING, AANBIEDERS, GEMEENTE, KWALITEITSGESPREKKEN]
+
+_DESCRIPTIONS = {
+    "cbs_spiegel": "CBS-spiegelrapportages (intake-indeling): één rij per cel; onderdrukte cellen NULL.",
+    "cbs_bevolking": "CBS-bevolking op 1 januari per gemeente en leeftijd (StatLine 03759ned).",
+    "aanbieder_kpi": "Door aanbieders aangeleverde KPI's (teller/noemer per KPI en halfjaar).",
+    "aanbieder_klachten": "Door aanbieders aangeleverde klachtencijfers per halfjaar.",
+    "gemeente_aanvragen": "Gemeentelijke export: aanvragen en besluitdatum.",
+    "gemeente_afwijzingen": "Gemeentelijke export: door de aanbieder afgewezen toewijzingen.",
+    "gemeente_betalingen": "Gemeentelijke export: betaaldatum per declaratie.",
+    "kwaliteitsgesprekken": "Scores van de kwaliteitsgesprekken (contractmanager).",
+}
+
+
+def _schema(columns) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(n, t.replace(" NOT NULL", "").lower()) for n, t in columns])
+
+
+def _specs(spec: SourceSpec) -> list[dg.AssetSpec]:
+    out = []
+    for table, columns in spec.all_tables().items():
+        desc = _DESCRIPTIONS.get(table, "Leveringslog: elk geladen of afgewezen bestand, per levering "
+                                        "(aanbieder, periode), met de status.")
+        out.append(dg.AssetSpec(
+            key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "csv"},
+            description=f"{desc} Bron: landing/{spec.source}.",
+            metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": f"raw.{table}"}))
+    return out
+
+
+def _make_asset(spec: SourceSpec):
+    @dg.multi_asset(specs=_specs(spec), name=f"ingest_{spec.source}", pool="duckdb", can_subset=False)
+    def _asset(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig):
+        settings = jeugdkpi.settings()
+        with connect(settings.warehouse) as con:
+            stats = ingest_source(con, settings, context.run.run_id, spec)
+            counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in spec.all_tables()}
+        context.log.info(f"{spec.source}: {stats.files_new} new files, {stats.records_in} records in = "
+                         f"{stats.records_loaded} loaded + {stats.records_quarantined} quarantined")
+        run_md = {**stats.as_metadata(),
+                  "quarantine_by_reason": dg.MetadataValue.json(stats.quarantine_by_reason),
+                  "landing": dg.MetadataValue.path(str(settings.landing / spec.source)),
+                  "peildatum": settings.peildatum.isoformat()}
+        for table, total in counts.items():
+            yield dg.MaterializeResult(asset_key=["raw", table],
+                                       metadata={"dagster/row_count": total,
+                                                 "rows_added_this_run": stats.rows_by_table.get(table, 0),
+                                                 **run_md})
+
+    _asset.__doc__ = f"Read every new file under landing/{spec.source} into raw.* (see docs/inputs.md)."
+    return _asset
+
+
+input_assets = [_make_asset(s) for s in INPUT_SPECS]

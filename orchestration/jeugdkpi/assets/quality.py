@@ -1,0 +1,67 @@
+"""The quality gate in Dagster: one blocking asset check per expectation suite (expectations/*.json).
+
+A critical failure gives severity ERROR: the check step fails, the `publish` asset downstream does not run and
+the run fails. Warnings give severity WARN: the run goes on and the warning is listed in the manifest. Every
+result is kept per run in `audit.validation_results` and on a self-contained HTML page next to the warehouse
+(docs/quality-gate.md)."""
+
+
+import dagster as dg
+
+from jeugdkpi.publish.writer import read_current_manifest
+from jeugdkpi.quality.report import validation_dir, write_html
+from jeugdkpi.quality.runner import load_results, record_results, run_suite
+from jeugdkpi.quality.suites import Suite, load_suites
+from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.warehouse import connect
+
+SUITES = load_suites()
+
+
+def _markdown(results) -> str:
+    failed = [r for r in results if not r.success]
+    if not failed:
+        return "Alle verwachtingen geslaagd."
+    lines = ["| verwachting | ernst | tabel | rijen fout |", "|---|---|---|---|"]
+    lines += [f"| {r.expectation} | {r.severity} | {r.table} | {r.n_failed} |" for r in failed]
+    return "\n".join(lines)
+
+
+def _make_check(suite: Suite):
+    @dg.asset_check(asset=dg.AssetKey(list(suite.asset)), name=f"gx_{suite.name}", blocking=True, pool="duckdb",
+                    description=f"GX-suite expectations/{suite.name}.json: {suite.description}")
+    def _check(context: dg.AssetCheckExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.AssetCheckResult:
+        settings = jeugdkpi.settings()
+        run_id = context.run.run_id
+        with connect(settings.warehouse) as con:
+            results = run_suite(con, suite, volume_factor=settings.volume_factor,
+                                previous_manifest=read_current_manifest(settings.publish))
+            record_results(con, run_id, results)
+            all_results = load_results(con, run_id)
+        page = write_html(validation_dir(settings.warehouse) / f"{run_id}.html", run_id,
+                          settings.peildatum.isoformat(), all_results)
+        critical = [r for r in results if r.is_critical_failure]
+        warnings = [r for r in results if not r.success and r.severity == "warning"]
+        for r in critical:
+            context.log.error(f"kritieke verwachting mislukt: {r.label()}")
+        return dg.AssetCheckResult(
+            passed=not critical and not warnings,
+            severity=dg.AssetCheckSeverity.ERROR if critical else dg.AssetCheckSeverity.WARN,
+            description=("; ".join(r.label() for r in critical + warnings) or "alle verwachtingen geslaagd")[:1000],
+            metadata={
+                "expectations": len(results),
+                "failed_critical": [r.expectation for r in critical],
+                "failed_warning": [r.expectation for r in warnings],
+                "failures": dg.MetadataValue.md(_markdown(results)),
+                "failing_rows": dg.MetadataValue.json({r.expectation: r.failing_rows
+                                                       for r in critical + warnings}),
+                "validation_page": dg.MetadataValue.path(str(page)),
+                "suite_file": dg.MetadataValue.path(str(suite.path)),
+            },
+        )
+
+    return _check
+
+
+quality_checks = [_make_check(s) for s in SUITES]
+CHECKED_ASSETS = [dg.AssetKey(list(s.asset)) for s in SUITES]

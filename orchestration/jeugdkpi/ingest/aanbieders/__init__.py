@@ -1,0 +1,1 @@
+"""Filled provider templates (interfaces §3.4): landing/aanbieders/*.xlsx|*.csv -> raw.aanbieder_kpi, raw.aanbieder_klachten."""

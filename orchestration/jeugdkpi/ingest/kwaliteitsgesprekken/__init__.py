@@ -1,0 +1,1 @@
+"""Contract-manager scores (interfaces §3.6): landing/kwaliteitsgesprekken/*.csv -> raw.kwaliteitsgesprekken."""

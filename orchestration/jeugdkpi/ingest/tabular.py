@@ -1,0 +1,504 @@
+"""Tabular landing sources (CSV/XLSX): reading with cell locators, cell validation, and the shared loader.
+
+Used by the sub-packages cbs_spiegel, cbs_bevolking, aanbieders, gemeente and kwaliteitsgesprekken
+(docs/inputs.md). The file mechanics (discovery, SHA-256 identity, duplicates, audit rows, reconciliation)
+are those of `files.py`, exactly as for the iJw messages.
+
+Locators: `KPI!D7` (sheet!cell) for workbooks, `row 7, column teller` for CSV (row 1 = the header).
+
+Each source supplies a `SourceSpec`: its raw tables and a `parse(tables, ctx)` that turns the file's tables
+into records and cell-level errors. A source either rejects a file whole on any error (`reject_whole`:
+deliveries such as a CBS report or a provider workbook, where the earlier delivery then stays in force) or
+quarantines the bad rows and loads the rest (event exports). Every file that is loaded or rejected also
+writes one row per delivery it holds into `raw.leveringen_<source>`; the staging models resolve replacement
+(latest delivery wins) from there, so raw keeps every version.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import pandas as pd
+
+from jeugdkpi.ingest.files import (
+    AuditWriter,
+    FileTooLargeError,
+    KnownFiles,
+    LandingItem,
+    RunStats,
+    discover,
+    sha256_bytes,
+)
+from jeugdkpi.settings import SEEDS_DIR, Settings
+from jeugdkpi.warehouse import ensure_audit_schema
+
+LINEAGE_COLUMNS: list[tuple[str, str]] = [
+    ("file_sha256", "VARCHAR NOT NULL"),
+    ("file_path", "VARCHAR NOT NULL"),
+    ("record_locator", "VARCHAR NOT NULL"),
+    ("loaded_at", "TIMESTAMP NOT NULL"),  # when the file was loaded; later delivery = later loaded_at
+    ("run_id", "VARCHAR NOT NULL"),
+]
+
+DELIVERY_COLUMNS: list[tuple[str, str]] = [
+    ("kind", "VARCHAR NOT NULL"),  # cbs_spiegel, cbs_bevolking, aanbieder_kpi, aanbieder_klachten, gemeente_*, ...
+    ("aanbieder_agb", "VARCHAR"),
+    ("gemeentecode", "VARCHAR"),
+    ("periode", "VARCHAR"),  # YYYY-H1 / YYYY-H2; population: the peildatum YYYY-01-01
+    ("status", "VARCHAR NOT NULL"),  # loaded | quarantined
+    ("n_records", "INTEGER NOT NULL"),
+    ("n_errors", "INTEGER NOT NULL"),
+    ("first_error", "VARCHAR"),  # reason code of the first error (rejected deliveries)
+    ("file_sha256", "VARCHAR NOT NULL"),
+    ("file_path", "VARCHAR NOT NULL"),
+    ("loaded_at", "TIMESTAMP NOT NULL"),
+    ("run_id", "VARCHAR NOT NULL"),
+]
+
+SUPPRESSION_SYMBOLS = {"", ".", "x", "X", "*", "-", "geheim"}
+PERIODE_RE = re.compile(r"^(\d{4})-H([12])$")
+
+
+# --------------------------------------------------------------------------------------------- reading
+
+@dataclass
+class Cell:
+    value: object  # str for CSV; str/int/float/date/None for XLSX
+    locator: str
+
+    @property
+    def text(self) -> str:
+        v = self.value
+        if v is None:
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if isinstance(v, dt.datetime):
+            return v.date().isoformat()
+        if isinstance(v, dt.date):
+            return v.isoformat()
+        return str(v).strip()
+
+
+@dataclass
+class Table:
+    name: str  # sheet name, or "csv"
+    header: list[str]
+    header_locator: str
+    rows: list[tuple[str, dict[str, Cell]]]  # (row locator, cells by column name)
+    raw: list[list[Cell]] = field(default_factory=list)  # every row incl. header (workbooks: for key cells)
+
+
+class UnreadableFile(Exception):
+    pass
+
+
+def _norm(name: object) -> str:
+    return str(name or "").strip().lower()
+
+
+def read_csv(data: bytes) -> Table:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    lines = [ln for ln in text.splitlines() if not ln.startswith("#")]  # '#' = comment (e.g. a label)
+    if not lines:
+        raise UnreadableFile("the file is empty")
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    try:
+        parsed = list(csv.reader(lines, delimiter=delimiter))
+    except csv.Error as exc:
+        raise UnreadableFile(f"not a valid CSV: {exc}") from exc
+    # row numbers count the comment lines too, so that a locator matches what an editor shows
+    numbers = [i + 1 for i, ln in enumerate(text.splitlines()) if not ln.startswith("#")]
+    header = [_norm(h) for h in parsed[0]]
+    rows = []
+    for n, values in zip(numbers[1:], parsed[1:]):
+        if not any(v.strip() for v in values):
+            continue
+        cells = {col: Cell(values[i] if i < len(values) else "", f"row {n}, column {col}")
+                 for i, col in enumerate(header) if col}
+        rows.append((f"row {n}", cells))
+    return Table("csv", header, "row 1 (header)", rows)
+
+
+def read_workbook(data: bytes) -> dict[str, Table]:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
+        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+    tables: dict[str, Table] = {}
+    try:
+        for ws in wb.worksheets:
+            all_rows: list[list[Cell]] = []
+            for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                all_rows.append([Cell(v, f"{ws.title}!{get_column_letter(c)}{r}") for c, v in enumerate(values, 1)])
+            header_cells = all_rows[0] if all_rows else []
+            header = [_norm(c.value) for c in header_cells]
+            rows = []
+            for cells in all_rows[1:]:
+                if not any(c.text for c in cells):
+                    continue
+                by_col = {col: cells[i] if i < len(cells) else Cell(None, "") for i, col in enumerate(header) if col}
+                row_no = re.sub(r"^[A-Z]+", "", cells[0].locator.split("!")[1]) if cells else "?"
+                rows.append((f"{ws.title}!{row_no}", by_col))
+            tables[ws.title] = Table(ws.title, header, f"{ws.title}!1:1", rows, all_rows)
+    finally:
+        wb.close()
+    return tables
+
+
+def read_tables(item: LandingItem, data: bytes) -> dict[str, Table]:
+    name = item.display_path.lower()
+    if name.endswith(".xlsx"):
+        return read_workbook(data)
+    return {"csv": read_csv(data)}
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+@dataclass(frozen=True)
+class Reference:
+    """The region's reference tables the cells are validated against (read from seeds/, the dbt seeds)."""
+
+    providers: frozenset[str]
+    municipalities: frozenset[str]
+    kpis: dict[str, str]  # kpi_id -> source column of the catalogue
+    kpi_units: dict[str, str]
+
+    @classmethod
+    def load(cls, seeds: Path = SEEDS_DIR) -> "Reference":
+        def rows(name):
+            with open(seeds / name, newline="", encoding="utf-8") as fh:
+                return list(csv.DictReader(fh))
+        cat = rows("kpi_catalogue.csv")
+        return cls(frozenset(r["provider_agb"] for r in rows("providers.csv")),
+                   frozenset(r["municipality_code"] for r in rows("municipalities.csv")),
+                   {r["kpi_id"]: r["source"] for r in cat}, {r["kpi_id"]: r["unit"] for r in cat})
+
+
+@dataclass
+class Context:
+    peildatum: dt.date
+    ref: Reference
+
+
+class Errors:
+    """Cell-level errors of one file: (locator, reason_code, message). Messages never quote free text."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str | None, str, str]] = []
+        self.bad_rows: set[str] = set()
+        self.file_level = False
+
+    def add(self, locator: str | None, reason: str, message: str, row: str | None = None) -> None:
+        self.items.append((locator, reason, message))
+        if row:
+            self.bad_rows.add(row)
+        else:
+            self.file_level = True
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def check_columns(table: Table, required: Iterable[str], optional: Iterable[str], errors: Errors) -> bool:
+    required, optional = list(required), set(optional)
+    cols = [c for c in table.header if c]
+    missing = [c for c in required if c not in cols]
+    unknown = [c for c in cols if c not in required and c not in optional]
+    dup = sorted({c for c in cols if cols.count(c) > 1})
+    if missing or unknown or dup:
+        parts = []
+        if missing:
+            parts.append("missing " + ", ".join(missing))
+        if unknown:
+            parts.append("unknown " + ", ".join(unknown))
+        if dup:
+            parts.append("twice " + ", ".join(dup))
+        where = "" if table.name == "csv" else f"sheet {table.name}: "
+        errors.add(table.header_locator, "wrong_columns", f"{where}{'; '.join(parts)} (expected {', '.join(required)})")
+        return False
+    return True
+
+
+def parse_int(cell: Cell, errors: Errors, row: str, *, allow_empty: bool = False) -> int | None:
+    text = cell.text
+    if text == "" and allow_empty:
+        return None
+    v = cell.value
+    if isinstance(v, bool):
+        ok = False
+    elif isinstance(v, int):
+        ok, n = v >= 0, v
+    elif isinstance(v, float):
+        ok, n = v.is_integer() and v >= 0, int(v) if v.is_integer() else 0
+    else:
+        ok = re.fullmatch(r"\d{1,12}", text) is not None
+        n = int(text) if ok else 0
+    if not ok:
+        errors.add(cell.locator, "not_a_number", "must be a whole number >= 0" + (" (empty)" if text == "" else ""), row)
+        return None
+    return n
+
+
+def parse_number(cell: Cell, errors: Errors, row: str, lo: float, hi: float) -> float | None:
+    v = cell.value
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        n = float(v)
+    else:
+        try:
+            n = float(cell.text.replace(",", "."))
+        except ValueError:
+            errors.add(cell.locator, "not_a_number", f"must be a number from {lo:g} to {hi:g}", row)
+            return None
+    if not lo <= n <= hi:
+        errors.add(cell.locator, "not_a_number", f"must be a number from {lo:g} to {hi:g}", row)
+        return None
+    return n
+
+
+def parse_date(cell: Cell, errors: Errors, row: str, *, allow_empty: bool = False) -> dt.date | None:
+    v = cell.value
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    text = cell.text
+    if text == "" and allow_empty:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        errors.add(cell.locator, "invalid_value", "must be a date YYYY-MM-DD", row)
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors.add(cell.locator, "invalid_date", "not a calendar date", row)
+        return None
+
+
+def periode_end(periode: str) -> dt.date:
+    year, half = PERIODE_RE.match(periode).groups()
+    return dt.date(int(year), 6, 30) if half == "1" else dt.date(int(year), 12, 31)
+
+
+def parse_periode(cell: Cell, errors: Errors, row: str, ctx: Context) -> str | None:
+    text = cell.text.upper().replace("HJ", "H").replace("-0", "-")
+    if not PERIODE_RE.match(text):
+        errors.add(cell.locator, "invalid_value", "periode must be YYYY-H1 or YYYY-H2", row)
+        return None
+    if periode_end(text) > ctx.peildatum:
+        errors.add(cell.locator, "period_in_future",
+                   f"the period {text} ends after the peildatum {ctx.peildatum}", row)
+        return None
+    return text
+
+
+def parse_code(cell: Cell, allowed: Iterable[str], errors: Errors, row: str, *, what: str,
+               allow_empty: bool = False, pad: int = 0) -> str | None:
+    text = cell.text
+    if text == "" and allow_empty:
+        return None
+    if pad and text.isdigit():
+        text = text.zfill(pad)
+    allowed = list(allowed)
+    if text not in allowed:
+        shown = ", ".join(allowed) if len(allowed) <= 12 else f"{allowed[0]} ... {allowed[-1]}"
+        errors.add(cell.locator, "invalid_value", f"{what} must be one of {shown}", row)
+        return None
+    return text
+
+
+def parse_agb(cell: Cell, errors: Errors, row: str, ctx: Context) -> str | None:
+    text = cell.text.zfill(8) if cell.text.isdigit() else cell.text
+    if not re.fullmatch(r"\d{8}", text) or text not in ctx.ref.providers:
+        errors.add(cell.locator, "unknown_agb", "AGB code is not a provider in seeds/providers.csv", row)
+        return None
+    return text
+
+
+def parse_gemeente(cell: Cell, errors: Errors, row: str, ctx: Context, *, allow_empty: bool = False) -> str | None:
+    text = cell.text
+    if text == "" and allow_empty:
+        return None
+    text = text.upper().removeprefix("GM")
+    text = text.zfill(4) if text.isdigit() else text
+    if text not in ctx.ref.municipalities:
+        errors.add(cell.locator, "unknown_gemeente", "municipality code is not in seeds/municipalities.csv", row)
+        return None
+    return text
+
+
+# -------------------------------------------------------------------------------------------- loading
+
+@dataclass
+class Parsed:
+    """What one file yields: records per raw table, deliveries it holds, and its errors."""
+
+    records: dict[str, list[dict]] = field(default_factory=dict)
+    deliveries: list[dict] = field(default_factory=list)  # kind, aanbieder_agb, gemeentecode, periode
+    errors: Errors = field(default_factory=Errors)
+    n_in: int = 0  # records in (data rows; 1 for a file that cannot be read at all)
+
+    def add(self, table: str, locator: str, **values) -> None:
+        self.records.setdefault(table, []).append({"record_locator": locator, **values})
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    source: str  # landing sub-folder
+    tables: dict[str, list[tuple[str, str]]]  # raw table -> data columns (lineage columns are added)
+    parse: Callable[[dict[str, Table], Context], Parsed]
+    reject_whole: bool
+    patterns: tuple[str, ...] = (".csv",)
+
+    @property
+    def deliveries_table(self) -> str:
+        return f"leveringen_{self.source}"
+
+    def all_tables(self) -> dict[str, list[tuple[str, str]]]:
+        tables = {t: cols + LINEAGE_COLUMNS for t, cols in self.tables.items()}
+        tables[self.deliveries_table] = DELIVERY_COLUMNS
+        return tables
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+    ensure_audit_schema(con)
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for table, columns in spec.all_tables().items():
+        cols = ",\n    ".join(f"{name} {typ}" for name, typ in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} (\n    {cols}\n)")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]], rows: list[dict]) -> None:
+    if not rows:
+        return
+    names = [c for c, _ in columns]
+    batch = pd.DataFrame.from_records([{n: r.get(n) for n in names} for r in rows], columns=names)  # noqa: F841
+    casts = ", ".join(f"CAST({n} AS {t.replace(' NOT NULL', '')}) AS {n}" for n, t in columns)
+    con.register("input_batch", batch)
+    try:
+        con.execute(f"INSERT INTO raw.{table} SELECT {casts} FROM input_batch")
+    finally:
+        con.unregister("input_batch")
+
+
+def parse_file(spec: SourceSpec, item: LandingItem, data: bytes, ctx: Context) -> Parsed:
+    try:
+        tables = read_tables(item, data)
+    except UnreadableFile as exc:
+        parsed = Parsed(n_in=1)
+        parsed.errors.add(None, "unreadable_file", str(exc))
+        return parsed
+    parsed = spec.parse(tables, ctx)
+    if parsed.n_in == 0 and parsed.errors:
+        parsed.n_in = 1  # rejected before any record was read (e.g. wrong columns): one record
+    return parsed
+
+
+def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, spec: SourceSpec,
+                  ref: Reference | None = None) -> RunStats:
+    """Ingest every new file under landing/<source>: one transaction, records in = loaded + quarantined."""
+    ensure_tables(con, spec)
+    ctx = Context(settings.peildatum, ref or Reference.load())
+    stats = RunStats(run_id=run_id, source=spec.source, started_at=dt.datetime.now(), peildatum=settings.peildatum)
+    known = KnownFiles.load(con, spec.source)
+    items = list(discover(settings.landing / spec.source, spec.patterns))
+    stats.files_seen = len(items)
+    audit = AuditWriter(spec.source, run_id)
+    rows: dict[str, list[dict]] = {t: [] for t in spec.all_tables()}
+    seen: set[str] = set()
+    known_paths = {p: s for (p, s) in known.by_path_sha if (p, s) not in known.retriable}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for item in items:
+            try:
+                data = item.read(settings.max_file_bytes)
+            except FileTooLargeError as exc:
+                sha = sha256_bytes(f"too-large:{item.display_path}:{exc.args[0]}".encode())
+                if (item.display_path, sha) in known.by_path_sha:
+                    continue
+                stats.files_new += 1
+                stats.files_quarantined += 1
+                _count(stats, 1, 0, 1, ["file_too_large"])
+                audit.file(item.display_path, sha, exc.args[0], "quarantined", 1, 0, 1)
+                audit.quarantined(item.display_path, sha, None, "file_too_large",
+                                  f"the file is larger than the limit of {settings.max_file_bytes} bytes")
+                continue
+            path, sha = item.display_path, sha256_bytes(data)
+            if known_paths.get(path) == sha:
+                continue  # the same file as before: nothing changes
+            retried = (path, sha) in known.retriable
+            if not retried and (path, sha) in known.by_path_sha:
+                continue
+            if not retried and (sha in known.shas or sha in seen):
+                stats.files_new += 1
+                stats.files_duplicate += 1
+                audit.file(path, sha, len(data), "duplicate", 0, 0, 0)
+                continue
+            parsed = parse_file(spec, item, data, ctx)
+            if retried:
+                if any(r == "period_in_future" for _, r, _ in parsed.errors.items):
+                    continue  # still in the future: recorded already, nothing changes
+                audit.replace.append((path, sha))
+                con.execute(f"DELETE FROM raw.{spec.deliveries_table} WHERE file_path = ? AND file_sha256 = ?",
+                            [path, sha])
+            seen.add(sha)
+            stats.files_new += 1
+            loaded_at = dt.datetime.now()
+            lineage = {"file_sha256": sha, "file_path": path, "loaded_at": loaded_at, "run_id": run_id}
+            errors = parsed.errors
+            if errors and (spec.reject_whole or errors.file_level or len(errors.bad_rows) >= parsed.n_in):
+                n_loaded, n_quar = 0, parsed.n_in
+                status = "quarantined"
+            else:
+                n_quar = len(errors.bad_rows) if errors else 0
+                n_loaded = parsed.n_in - n_quar
+                status = "loaded"
+                for table, recs in parsed.records.items():
+                    good = [r for r in recs if r["record_locator"] not in errors.bad_rows]
+                    rows[table].extend({**r, **lineage} for r in good)
+                    stats.rows_by_table[table] = stats.rows_by_table.get(table, 0) + len(good)
+            if status == "quarantined":
+                stats.files_quarantined += 1
+            _count(stats, parsed.n_in, n_loaded, n_quar, [r for _, r, _ in errors.items])
+            for locator, reason, message in errors.items:
+                audit.quarantined(path, sha, locator, reason, message)
+            audit.file(path, sha, len(data), status, parsed.n_in, n_loaded, n_quar)
+            for d in parsed.deliveries or [{}]:
+                if not d and status == "loaded":
+                    continue
+                rows[spec.deliveries_table].append({
+                    "kind": d.get("kind", spec.source), "aanbieder_agb": d.get("aanbieder_agb"),
+                    "gemeentecode": d.get("gemeentecode"), "periode": d.get("periode"), "status": status,
+                    "n_records": parsed.n_in, "n_errors": len(errors.items),
+                    "first_error": errors.items[0][1] if errors.items else None, **lineage})
+        for table, columns in spec.all_tables().items():
+            _insert(con, table, columns, rows[table])
+        audit.flush(con)
+        stats.check_reconciliation()
+        stats.write(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return stats
+
+
+def _count(stats: RunStats, n_in: int, n_loaded: int, n_quar: int, reasons: list[str]) -> None:
+    stats.records_in += n_in
+    stats.records_loaded += n_loaded
+    stats.records_quarantined += n_quar
+    for reason in reasons:
+        stats.quarantine_by_reason[reason] = stats.quarantine_by_reason.get(reason, 0) + 1

@@ -1,0 +1,40 @@
+"""Static dbt docs (`dbt docs generate --static`): one self-contained HTML page published next to the data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from jeugdkpi.settings import DBT_PROJECT_DIR, Settings
+
+
+def generate_static_docs(out: Path, settings: Settings, run_id: str | None = None) -> Path:
+    """Write `out` (the static index.html). Re-uses the parse state of this run's `dbt build` (dagster-dbt
+    target folder `dbt_warehouse-<run id>-*`) so dbt parses partially; the SQL is not compiled again
+    (`--no-compile`): the docs show each model's source SQL and the warehouse catalog."""
+    dbt = Path(sys.executable).parent / "dbt"
+    env = {**os.environ, **settings.to_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    with tempfile.TemporaryDirectory(prefix="jeugdkpi-docs-") as tmp:
+        target = Path(tmp) / "target"
+        target.mkdir()
+        builds = sorted((DBT_PROJECT_DIR / "target").glob(f"dbt_warehouse-{(run_id or '')[:7]}-*"),
+                        key=lambda p: p.stat().st_mtime) if run_id else []
+        for name in ("partial_parse.msgpack", "manifest.json"):
+            for src in [*(b / name for b in reversed(builds)), DBT_PROJECT_DIR / "target" / name]:
+                if src.is_file():
+                    shutil.copy2(src, target / name)
+                    break
+        cmd = [str(dbt), "docs", "generate", "--static", "--no-compile", "--project-dir", str(DBT_PROJECT_DIR),
+               "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
+               "--log-path", str(Path(tmp) / "logs"), "--quiet"]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=DBT_PROJECT_DIR)
+        page = target / "static_index.html"
+        if proc.returncode != 0 or not page.is_file():
+            raise RuntimeError(f"dbt docs generate failed ({proc.returncode}): {(proc.stdout + proc.stderr)[-800:]}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(page, out)
+    return out
