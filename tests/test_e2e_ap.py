@@ -25,14 +25,12 @@ Scenario "Vier dossiers" (peildatum 2026-06-30; working days G9 from seeds/holid
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
-from jeugdkpi.pipeline import run_pipeline
 from jeugdkpi.warehouse import connect
 
-from scenario import Scenario
+from scenario import Scenario, run_scenario
 
 P5, P7 = "75750005", "75750007"
 
@@ -76,19 +74,7 @@ def build(landing):
 @pytest.fixture(scope="module")
 def marts(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e_ap")
-    from jeugdkpi.settings import load_settings
-
-    settings = load_settings({"JEUGDKPI_LANDING": str(root / "landing"), "JEUGDKPI_WAREHOUSE": str(root / "w.duckdb"),
-                              "JEUGDKPI_PUBLISH": str(root / "pub"), "JEUGDKPI_PEILDATUM": "2026-06-30",
-                              "JEUGDKPI_PSEUDONYM_KEY": "e2e", "JEUGDKPI_WORKERS": "1"})
-    build(settings.landing)
-    saved = dict(os.environ)
-    try:
-        result = run_pipeline(settings)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    assert result.success, (result.failed_steps, result.failed_checks)
+    settings = run_scenario(root, build)
     with connect(settings.warehouse, read_only=True) as con:
         rows = con.execute("SELECT * FROM marts.kpi_values WHERE kpi_id LIKE 'AP%'").df()
         detail = con.execute("SELECT * FROM marts.kpi_values_detail").df()

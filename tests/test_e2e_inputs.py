@@ -32,7 +32,6 @@ Scores: P1 2025-10-15 hulpverleningsplan 7, perspectiefplan 10, eigen_kracht 4 (
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 from openpyxl import load_workbook
@@ -40,10 +39,9 @@ from openpyxl import load_workbook
 from jeugdkpi.cli import main as cli
 from jeugdkpi.generate import render
 from jeugdkpi.generate.model import AsgLine, Hdr
-from jeugdkpi.pipeline import run_pipeline
 from jeugdkpi.warehouse import connect
 
-from scenario import Scenario
+from scenario import Scenario, run_scenario
 
 P1, P2, P3, P7, P9, P11 = "75750001", "75750002", "75750003", "75750007", "75750009", "75750011"
 D = dt.date.fromisoformat
@@ -167,19 +165,7 @@ def inputs_run(tmp_path_factory):
 
 def _run_pipeline(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("e2e_inputs")
-    from jeugdkpi.settings import load_settings
-
-    settings = load_settings({"JEUGDKPI_LANDING": str(root / "landing"), "JEUGDKPI_WAREHOUSE": str(root / "w.duckdb"),
-                              "JEUGDKPI_PUBLISH": str(root / "pub"), "JEUGDKPI_PEILDATUM": "2026-06-30",
-                              "JEUGDKPI_PSEUDONYM_KEY": "e2e", "JEUGDKPI_WORKERS": "1"})
-    build(settings.landing)
-    saved = dict(os.environ)
-    try:
-        result = run_pipeline(settings)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    assert result.success, (result.failed_steps, result.failed_checks)
+    settings = run_scenario(root, build)
     with connect(settings.warehouse, read_only=True) as con:
         kpis = con.execute("SELECT * FROM marts.kpi_values").df()
         status = con.execute("SELECT * FROM marts.delivery_status").df()
