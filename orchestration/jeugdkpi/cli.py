@@ -89,8 +89,12 @@ def _print_summary(result, settings) -> None:
     if "kpi_rows" in result.summary:
         print(f"\nKPI's: {result.summary['kpis']} KPI's in {result.summary['kpi_rows']} rijen (marts.kpi_values)")
     if result.failed_checks:
-        print("\nMislukte controles:")
+        print("\nMislukte controles (blokkerend):")
         for check in result.failed_checks:
+            print(f"  - {check}")
+    if result.warned_checks:
+        print("\nControles met een waarschuwing (niet blokkerend):")
+        for check in result.warned_checks:
             print(f"  - {check}")
     if result.failed_expectations:
         print("\nMislukte kritieke verwachtingen (kwaliteitspoort):")
@@ -128,8 +132,13 @@ def cmd_generate(args) -> int:
         print(f"jeugdkpi: error: {out / 'berichten'} already holds messages; use an empty folder "
               "or --if-empty", file=sys.stderr)
         return EXIT_USAGE
-    print(f"jeugdkpi generate: synthetic region written to {out}")
-    print(summary)
+    print(f"jeugdkpi generate: synthetische regio geschreven naar {out}")
+    print(f"  {summary.n_youths} jeugdigen, gemeenten {', '.join(summary.municipalities)}, "
+          f"jaren {summary.years[0]}-{summary.years[1]}, t/m {summary.until.isoformat()}, seed {summary.seed}")
+    print(f"  iJw-berichten: {summary.total_files:,} bestanden, {summary.total_records:,} records "
+          f"({summary.error_files} bewust foutieve bestanden)")
+    for source, n in sorted(summary.inputs.items()):
+        print(f"  {source}: {n} bestand(en)")
     return EXIT_OK
 
 

@@ -17,7 +17,8 @@ class PipelineResult:
     success: bool
     run_id: str
     failed_steps: list[str] = field(default_factory=list)
-    failed_checks: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)  # checks with severity ERROR that did not pass
+    warned_checks: list[str] = field(default_factory=list)  # checks with severity WARN that did not pass
     summary: dict[str, object] = field(default_factory=dict)
     # quality gate (docs/quality-gate.md): "suite.expectation (table: n rij(en))" of this run
     failed_expectations: list[str] = field(default_factory=list)
@@ -48,15 +49,17 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None)
                                     raise_on_error=False,
                                     run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    failed_checks = []
+    failed_checks, warned_checks = [], []
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if not evaluation.passed:
-                failed_checks.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-                                     f" ({evaluation.severity.value})")
+                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                # a WARN check does not block publication: it is a warning, not a failure
+                (warned_checks if evaluation.severity == dg.AssetCheckSeverity.WARN else failed_checks).append(name)
     out = PipelineResult(success=result.success, run_id=result.run_id, failed_steps=failed_steps,
-                         failed_checks=failed_checks, summary=summarise(settings, result.run_id))
+                         failed_checks=failed_checks, warned_checks=warned_checks,
+                         summary=summarise(settings, result.run_id))
     _gate_outcome(out, settings)
     return out
 
