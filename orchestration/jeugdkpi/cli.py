@@ -56,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     tpl.add_argument("--periode", required=True, help="half-year, e.g. 2025-H2")
     tpl.add_argument("--out", help="output file (default aanlevering_<AGB>_<periode>.xlsx)")
 
+    rep = sub.add_parser("report", help="write the provider factsheet (--aanbieder) or the regional half-year "
+                                        "report as one self-contained HTML file, from the publication")
+    rep.add_argument("--aanbieder", help="AGB code of the provider (omit for the regional report)")
+    rep.add_argument("--periode", required=True, help="half-year, e.g. 2025-H2")
+    rep.add_argument("--publish", help="publication folder (default JEUGDKPI_PUBLISH)")
+    rep.add_argument("--out", help="output file (default <publish>/reports/<periode>/...html)")
+
     pop = sub.add_parser("cbs-bevolking", help="refresh the CBS population extract (StatLine 03759ned; needs network)")
     pop.add_argument("--out", required=True, help="CSV file to write (e.g. <landing>/cbs_bevolking/03759ned.csv)")
     pop.add_argument("--jaren", type=_years, help="years of 1 January, e.g. 2023-2026 (default: the last 4)")
@@ -182,6 +189,20 @@ def cmd_cbs_bevolking(args) -> int:
     return EXIT_OK
 
 
+def cmd_report(args) -> int:
+    from jeugdkpi.report import ReportError, write_report
+
+    settings = load_settings().with_overrides(publish=args.publish)
+    try:
+        path = write_report(settings.publish, args.periode, args.aanbieder,
+                            resolve_path(args.out) if args.out else None)
+    except ReportError as exc:
+        print(f"jeugdkpi: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"jeugdkpi report: {path}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -191,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_generate(args)
         if args.command == "template":
             return cmd_template(args)
+        if args.command == "report":
+            return cmd_report(args)
         if args.command == "cbs-bevolking":
             return cmd_cbs_bevolking(args)
     except ConfigError as exc:

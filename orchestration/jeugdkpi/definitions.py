@@ -8,10 +8,11 @@ from jeugdkpi.assets.ingest import ingest_berichten_asset
 from jeugdkpi.assets.inputs import input_assets
 from jeugdkpi.assets.publish import publish
 from jeugdkpi.assets.quality import quality_checks
+from jeugdkpi.assets.reports import reports
 from jeugdkpi.assets.transform import dbt_resource, dbt_warehouse
 from jeugdkpi.resources import JeugdkpiConfig
 
-all_assets = [ingest_berichten_asset, *input_assets, dbt_warehouse, publish]
+all_assets = [ingest_berichten_asset, *input_assets, dbt_warehouse, publish, reports]
 
 pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelection.all(),
                                    description="De volledige halfjaarlijkse run: inlezen, transformeren, "

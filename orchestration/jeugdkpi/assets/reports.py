@@ -1,0 +1,37 @@
+"""The `reports` asset: the regional half-year report and the provider factsheets of the peildatum's half-year,
+rendered from the publication just made (docs/reports.md). Downstream of `publish`, so it only runs after a
+publication that passed the quality gate."""
+
+import dagster as dg
+
+from jeugdkpi.publish.writer import half_year
+from jeugdkpi.report.data import load_published
+from jeugdkpi.report.render import render_factsheet, render_regional, report_path
+from jeugdkpi.resources import JeugdkpiConfig
+
+
+def _write(path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+@dg.asset(key=["published", "reports"], group_name="publication", deps=[dg.AssetKey(["published", "kpi"])],
+          kinds={"html"},
+          description="Halfjaarrapportage van de regio en factsheets per aanbieder (zelfstandige HTML) voor het "
+                      "halfjaar van de peildatum, uit de publicatie; in <publicatie>/reports/<halfjaar>/.")
+def reports(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.MaterializeResult:
+    settings = jeugdkpi.settings()
+    period = half_year(settings.peildatum)
+    pub = load_published(settings.publish)
+    regional = report_path(settings.publish, period)
+    _write(regional, render_regional(pub, period))
+    kv = pub.kpi_values
+    providers = sorted(set(kv[kv["period"] == period]["provider_agb"].dropna()) & set(pub.providers["provider_agb"]))
+    for agb in providers:
+        _write(report_path(settings.publish, period, agb), render_factsheet(pub, agb, period))
+    context.log.info(f"rapportages geschreven naar {regional.parent}")
+    return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(regional.parent)),
+                                          "regional_report": dg.MetadataValue.path(str(regional)),
+                                          "factsheets": len(providers)})

@@ -1,0 +1,58 @@
+"""Read one publication (never the working warehouse): resolve `current` once and read inside that folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from jeugdkpi.publish.writer import current_dir
+
+HALF_YEAR = re.compile(r"^(\d{4})-H([12])$")
+
+
+class ReportError(Exception):
+    """A report cannot be made (no publication, unknown provider, bad period)."""
+
+
+def parse_half_year(period: str) -> tuple[int, int]:
+    m = HALF_YEAR.match(period.strip().upper())
+    if not m:
+        raise ReportError(f"periode {period!r}: gebruik een halfjaar, bijvoorbeeld 2025-H2")
+    return int(m.group(1)), int(m.group(2))
+
+
+def last_half_years(period: str, n: int = 4) -> list[str]:
+    """The n half-years ending with `period`, oldest first: 2025-H2 -> 2024-H1, 2024-H2, 2025-H1, 2025-H2."""
+    year, half = parse_half_year(period)
+    index = year * 2 + half - 1
+    return [f"{i // 2}-H{i % 2 + 1}" for i in range(index - n + 1, index + 1)]
+
+
+@dataclass
+class Published:
+    folder: Path
+    manifest: dict
+    kpi_values: pd.DataFrame
+    catalogue: pd.DataFrame
+    municipalities: pd.DataFrame
+    providers: pd.DataFrame
+
+
+def load_published(publish_root: Path) -> Published:
+    folder = current_dir(Path(publish_root))
+    if folder is None or not (folder / "kpi.duckdb").is_file():
+        raise ReportError(f"geen publicatie gevonden in {publish_root} (eerst `jeugdkpi run`)")
+    con = duckdb.connect(str(folder / "kpi.duckdb"), read_only=True)
+    try:
+        frames = {t: con.execute(f"SELECT * FROM {t}").df()
+                  for t in ("kpi_values", "kpi_catalogue", "municipalities", "providers")}
+    finally:
+        con.close()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return Published(folder, manifest, frames["kpi_values"], frames["kpi_catalogue"], frames["municipalities"],
+                     frames["providers"])

@@ -1,0 +1,283 @@
+"""Reports (issue 8): the provider factsheet and the regional half-year report, rendered from a publication.
+
+Scenario "Polderland 2025-H2": a small hand-made publication written by the real publisher (`writer.publish`)
+after the real small-cell rule (`suppress`, minimum 10), with the real seeds as catalogue, providers and
+municipalities. Provider 75750002 = Pleegzorg Polderland (synthetisch); the factsheet is for 2025-H2, so its
+trend covers 2024-H1, 2024-H2, 2025-H1, 2025-H2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+
+import pandas as pd
+import pytest
+
+from jeugdkpi.cli import main
+from jeugdkpi.publish import writer
+from jeugdkpi.publish.suppression import suppress
+from jeugdkpi.report.data import last_half_years, load_published
+from jeugdkpi.report.render import format_value, render_factsheet, render_regional, report_path, write_report
+from jeugdkpi.settings import SEEDS_DIR
+
+P1, P2 = "75750001", "75750002"
+HALF = {"2024-H1": (dt.date(2024, 1, 1), dt.date(2024, 6, 30)), "2024-H2": (dt.date(2024, 7, 1), dt.date(2024, 12, 31)),
+        "2025-H1": (dt.date(2025, 1, 1), dt.date(2025, 6, 30)), "2025-H2": (dt.date(2025, 7, 1), dt.date(2025, 12, 31))}
+
+
+def r(kpi, period, num=None, den=None, value=None, n=None, municipality=None, provider=None, unit="percentage",
+      target=None, target_met=None, source="berichtenverkeer"):
+    if value is None and num is not None:
+        value = num / den * 100
+    start, end = HALF[period]
+    return {"kpi_id": kpi, "period": period, "period_start": start, "period_end": end,
+            "municipality_code": municipality, "provider_agb": provider, "care_form": None,
+            "numerator": num, "denominator": den, "value": value, "unit": unit, "n_youths": n, "target": target,
+            "target_met": target_met, "is_provisional": False, "is_partial": False, "is_suppressed": False,
+            "source": source}
+
+
+def kpi_frame() -> pd.DataFrame:
+    rows = [
+        # VB09 deeltijdpleegzorg (target >= 10 %): region 4/50 = 8.0, 5/50 = 10.0, 6/50 = 12.0, 9/60 = 15.0
+        r("VB09", "2024-H1", 4, 50, n=50, target=10, target_met=False),
+        r("VB09", "2024-H2", 5, 50, n=50, target=10, target_met=True),
+        r("VB09", "2025-H1", 6, 50, n=50, target=10, target_met=True),
+        r("VB09", "2025-H2", 9, 60, n=60, target=10, target_met=True),
+        # provider 75750002: 2025-H1 2/25 = 8.0 (missed), 2025-H2 3/30 = 10.0 (met)
+        r("VB09", "2025-H1", 2, 25, n=25, provider=P2, target=10, target_met=False),
+        r("VB09", "2025-H2", 3, 30, n=30, provider=P2, target=10, target_met=True),
+        # VB07 stays < 9 months (target >= 60 %): region 30/50 = 60.0; provider 75750002 12/25 = 48.0 (missed)
+        r("VB07", "2025-H2", 30, 50, n=50, target=60, target_met=True),
+        r("VB07", "2025-H2", 12, 25, n=25, provider=P2, target=60, target_met=False),
+        r("VB07", "2025-H2", 18, 25, n=25, provider=P1, target=60, target_met=True),
+        # per municipality: 0034 12/25 = 48.0; 0995 6/11 (secondary suppression); 0303 2/4 (4 < 10: primary)
+        r("VB07", "2025-H2", 12, 25, n=25, municipality="0034", target=60, target_met=False),
+        r("VB07", "2025-H2", 6, 11, n=11, municipality="0995", target=60, target_met=False),
+        r("VB07", "2025-H2", 2, 4, n=4, municipality="0303", target=60, target_met=False),
+        # EG01: region 30/40 = 75.0; provider 75750002 has 8 stays (primary), 75750001 32 (secondary)
+        r("EG01", "2025-H2", 30, 40, n=40, target=70, target_met=True),
+        r("EG01", "2025-H2", 6, 8, n=8, provider=P2, target=70, target_met=True),
+        r("EG01", "2025-H2", 24, 32, n=32, provider=P1, target=70, target_met=True),
+        # AP08 declarations on time (target >= 95 %): provider 90/100 = 90.0 -> 100 - 90 = 10 late
+        r("AP08", "2025-H2", 180, 200, n=200, target=95, target_met=False),
+        r("AP08", "2025-H2", 90, 100, n=100, provider=P2, target=95, target_met=False),
+        # OI08 meetpercentage: provider delivered it for 2025-H1 (40 %, 20 trajects) but not for 2025-H2
+        r("OI08", "2025-H1", 8, 20, n=20, provider=P2, source="aanbieder"),
+        # KL01 complaints (a count delivered by the provider): 3 complaints about 12 clients
+        r("KL01", "2025-H2", value=3.0, n=12, provider=P2, unit="count", source="aanbieder"),
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def pub_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("reports") / "pub"
+    kv = suppress(kpi_frame(), 10)
+    tables = {"kpi_values": kv,
+              "kpi_catalogue": pd.read_csv(SEEDS_DIR / "kpi_catalogue.csv", dtype=str),
+              "municipalities": pd.read_csv(SEEDS_DIR / "municipalities.csv", dtype=str),
+              "providers": pd.read_csv(SEEDS_DIR / "providers.csv", dtype=str)}
+    types = {"kpi_values": {"kpi_id": "VARCHAR", "period": "VARCHAR", "period_start": "DATE", "period_end": "DATE",
+                            "municipality_code": "VARCHAR", "provider_agb": "VARCHAR", "care_form": "VARCHAR",
+                            "numerator": "DOUBLE", "denominator": "DOUBLE", "value": "DOUBLE", "unit": "VARCHAR",
+                            "n_youths": "INTEGER", "target": "DOUBLE", "target_met": "BOOLEAN",
+                            "is_provisional": "BOOLEAN", "is_partial": "BOOLEAN", "is_suppressed": "BOOLEAN",
+                            "source": "VARCHAR"},
+             "kpi_catalogue": {"kpi_id": "VARCHAR", "theme": "VARCHAR", "name_nl": "VARCHAR", "unit": "VARCHAR",
+                               "source": "VARCHAR", "direction": "VARCHAR", "target_value": "DOUBLE",
+                               "target_type": "VARCHAR", "target_year": "INTEGER", "base_year": "INTEGER",
+                               "norm_value": "DOUBLE", "norm_unit": "VARCHAR", "from_document": "VARCHAR"}}
+    manifest = {"min_cell": 10, "row_counts": {"kpi_values": len(kv)}, "suppressed_rows": int(kv.is_suppressed.sum()),
+                "input_files": {"count": 7}, "volumes": {},
+                "checks": {"passed": True, "n_expectations": 42, "critical_failures": [],
+                           "warnings": [{"expectation": "volume_vs_last_publication", "table": "kpi_values",
+                                         "n_failed": 1, "description": "Volume wijkt af"}]}}
+    writer.publish(root, run_id="rapport-test", peildatum=dt.date(2025, 12, 31), tables=tables, types=types,
+                   manifest=manifest)
+    return root
+
+
+@pytest.fixture(scope="module")
+def reports(pub_root):
+    pub = load_published(pub_root)
+    return pub, render_factsheet(pub, P2, "2025-H2"), render_regional(pub, "2025-H2")
+
+
+CELL = re.compile(r'<td class="num( onderdrukt)?" data-kpi="(\w+)" data-scope="([^"]+)"([^>]*)>([^<]*)</td>')
+
+
+def cells(text: str) -> dict[tuple[str, str], tuple[bool, str, str]]:
+    """(kpi, scope) -> (suppressed, data-value, shown text) of every KPI value cell of a report."""
+    out = {}
+    for m in CELL.finditer(text):
+        value = re.search(r'data-value="([^"]+)"', m.group(4))
+        out[(m.group(2), m.group(3))] = (bool(m.group(1)), value.group(1) if value else "", m.group(5))
+    return out
+
+
+def published(pub, kpi, period="2025-H2", municipality=None, provider=None):
+    kv = pub.kpi_values
+    sel = kv[(kv.kpi_id == kpi) & (kv.period == period) & kv.care_form.isna()]  # all care forms
+    sel = sel[sel.municipality_code.isna()] if municipality is None else sel[sel.municipality_code == municipality]
+    sel = sel[sel.provider_agb.isna()] if provider is None else sel[sel.provider_agb == provider]
+    return sel.iloc[0] if len(sel) == 1 else None
+
+
+def test_trend_periods_and_dutch_number_format():
+    assert last_half_years("2025-H2") == ["2024-H1", "2024-H2", "2025-H1", "2025-H2"]
+    assert last_half_years("2025-h1") == ["2023-H2", "2024-H1", "2024-H2", "2025-H1"]
+    assert format_value(48.0, "percentage") == "48,0 %"
+    assert format_value(1234.0, "count") == "1.234"
+    assert format_value(6 / 11 * 100, "percentage") == "54,5 %"
+    assert format_value(None, "percentage") == "geen gegevens"
+
+
+def test_factsheet_values_equal_published(reports):
+    pub, factsheet, _ = reports
+    got = cells(factsheet)
+    # every value cell agrees with the published kpi_values row of its scope
+    for (kpi, scope), (suppressed, value, shown) in got.items():
+        if scope == "te_laat":
+            continue
+        row = published(pub, kpi, provider=P2 if scope == "aanbieder" else None)
+        if row is None:
+            assert shown == "geen gegevens" and not suppressed
+        elif row.is_suppressed:
+            assert suppressed and shown == "onderdrukt"
+        else:
+            assert not suppressed and float(value) == pytest.approx(row.value, abs=1e-6)
+    # hand-computed: VB07 provider 12/25 = 48,0 %, region 30/50 = 60,0 %; VB09 provider 3/30 = 10,0 %
+    assert got[("VB07", "aanbieder")][2] == "48,0 %" and got[("VB07", "regio")][2] == "60,0 %"
+    assert got[("VB09", "aanbieder")][2] == "10,0 %" and got[("VB09", "regio")][2] == "15,0 %"
+    # EG01: 8 stays < 10 -> suppressed, shown as such (never 0); the region (40) is shown: 30/40 = 75,0 %
+    assert got[("EG01", "aanbieder")] == (True, "", "onderdrukt")
+    assert got[("EG01", "regio")][2] == "75,0 %"
+    # AP08: 100 declarations, 90 on time -> 10 late
+    assert got[("AP08", "aanbieder")][2] == "90,0 %" and got[("AP08", "te_laat")][2] == "10"
+    # OI08 was delivered for 2025-H1 only: no 2025-H2 value, shown as missing (not suppressed, not 0)
+    assert got[("OI08", "aanbieder")] == (False, "", "geen gegevens")
+    assert got[("KL01", "aanbieder")][2] == "3"
+
+
+def test_factsheet_dutch_labels_and_discussion_points(reports):
+    _, factsheet, _ = reports
+    assert '<html lang="nl">' in factsheet
+    assert "Factsheet Pleegzorg Polderland (synthetisch)" in factsheet
+    for label in ("Aanbieder", "Regio", "Doel / norm", "Doel gehaald", "Te laat", "Trend (4 halfjaren)",
+                  "Administratief proces (tijdigheid)", "Uitkomsten (outcome) en cliënttevredenheid",
+                  "Klachten en kwaliteitsgesprek", "Aanleverstatus 2025-H2", "Te bespreken"):
+        assert label in factsheet, label
+    discuss = factsheet.split("<h2>Te bespreken</h2>")[1]
+    assert "Doel niet gehaald: VB07 Percentage verblijfsperioden korter dan 9 maanden: 48,0 % (doel ≥ 60,0 %)" in discuss
+    assert "Doel niet gehaald: AP08" in discuss
+    assert "Gegevens ontbreken voor 2025-H2: OI08" in discuss
+    assert "EG01 Percentage verblijfsperioden met 1 verblijfsaanbieder bij uitstroom: onderdrukt" in discuss
+    assert "VB09" not in discuss  # target met in 2025-H2
+    assert "KPI's van de aanbieder: aangeleverd" in factsheet  # KL01 came from the provider itself
+    # one trend chart per KPI row (VB07, VB09, EG01, AP08, OI08, KL01), drawn inline
+    assert factsheet.count("<svg") == 6
+
+
+def test_regional_report_all_scopes_with_suppression(reports):
+    pub, _, regional = reports
+    got = cells(regional)
+    for (kpi, scope), (suppressed, value, shown) in got.items():
+        kind, _, code = scope.partition(":")
+        row = published(pub, kpi, municipality=code if kind == "gemeente" else None,
+                        provider=code if kind == "aanbieder" else None)
+        if row is None:
+            assert shown == "geen gegevens"
+        elif row.is_suppressed:
+            assert suppressed and shown == "onderdrukt"
+        else:
+            assert not suppressed and float(value) == pytest.approx(row.value, abs=1e-6)
+    # municipalities: 0034 12/25 = 48,0 %; 0303 (4 youths) primary and 0995 (11) secondary suppression
+    assert got[("VB07", "gemeente:0034")][2] == "48,0 %"
+    assert got[("VB07", "gemeente:0303")][2] == "onderdrukt" and got[("VB07", "gemeente:0995")][2] == "onderdrukt"
+    # providers: VB07 75750001 18/25 = 72,0 %; EG01 75750002 (8) primary, 75750001 (32) secondary
+    assert got[("VB07", f"aanbieder:{P1}")][2] == "72,0 %"
+    assert got[("EG01", f"aanbieder:{P2}")][2] == "onderdrukt" and got[("EG01", f"aanbieder:{P1}")][2] == "onderdrukt"
+    assert got[("VB09", "regio")][2] == "15,0 %" and got[("AP08", "regio")][2] == "90,0 %"  # 180/200
+    for label in ("Halfjaarrapportage jeugdhulpregio Flevoland", "Alle KPI's voor de regio", "Per gemeente (2025-H2)",
+                  "Per aanbieder (2025-H2)", "Datakwaliteit van deze publicatie", "Almere", "Lelystad"):
+        assert label in regional, label
+    # the data-quality summary comes from the manifest: 42 checks, 1 warning, 7 files
+    assert "Kwaliteitspoort: geslaagd (42 controles, 0 kritieke fouten, 1 waarschuwingen)" in regional
+    assert "Invoerbestanden: 7." in regional and "volume_vs_last_publication" in regional
+
+
+def test_reports_are_self_contained_and_small(reports):
+    _, factsheet, regional = reports
+    for text in (factsheet, regional):
+        assert len(text.encode("utf-8")) < 1_000_000
+        assert "http://" not in text and "https://" not in text
+        assert "<script" not in text and " src=" not in text and "<link" not in text
+
+
+def test_cli_writes_reports_outside_the_snapshots(pub_root, capsys):
+    assert main(["report", "--publish", str(pub_root), "--aanbieder", P2, "--periode", "2025-H2"]) == 0
+    factsheet = report_path(pub_root, "2025-H2", P2)
+    assert factsheet == pub_root / "reports" / "2025-H2" / f"factsheet_{P2}_2025-H2.html"
+    assert "48,0 %" in factsheet.read_text(encoding="utf-8")
+    assert main(["report", "--publish", str(pub_root), "--periode", "2025-h2"]) == 0
+    assert (pub_root / "reports" / "2025-H2" / "regio_2025-H2.html").is_file()
+    # the snapshot itself is untouched: still verifies against its manifest
+    writer.verify(writer.current_dir(pub_root))
+    # unknown provider, bad period: usage errors with a Dutch message
+    assert main(["report", "--publish", str(pub_root), "--aanbieder", "99999999", "--periode", "2025-H2"]) == 2
+    assert main(["report", "--publish", str(pub_root), "--periode", "2025"]) == 2
+    assert "halfjaar" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium binary (Debian package `chromium`)")
+def test_reports_render_in_headless_chromium(pub_root, tmp_path):
+    import subprocess
+
+    for agb in (P2, None):
+        page = write_report(pub_root, "2025-H2", agb, out=tmp_path / f"{agb or 'regio'}.html")
+        png = tmp_path / f"{agb or 'regio'}.png"
+        proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+                               "--v=0", f"--screenshot={png}", "--window-size=1000,1400", page.as_uri()],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert png.is_file() and png.stat().st_size > 1000
+        assert "Uncaught" not in proc.stderr and "console" not in proc.stderr.lower()
+
+
+@pytest.fixture(scope="module")
+def residential_pub(tmp_path_factory):
+    """Scenario "residential" (tests/test_e2e_residential.py) through the whole pipeline, peildatum 2026-06-30:
+    the `reports` asset runs after `publish` and writes the 2026-H1 reports into <publish>/reports/2026-H1/."""
+    from scenario import run_scenario
+    from test_e2e_residential import build
+
+    return run_scenario(tmp_path_factory.mktemp("reports_e2e"), build).publish
+
+
+def test_reports_asset_writes_the_peildatum_half_year(residential_pub):
+    pub = load_published(residential_pub)
+    folder = residential_pub / "reports" / "2026-H1"
+    regional = (folder / "regio_2026-H1.html").read_text(encoding="utf-8")
+    kv = pub.kpi_values
+    # Daan's gesloten stay at 75750008 (from 2025-03-01, still open) is the only care in 2026-H1
+    providers = sorted(set(kv[kv.period == "2026-H1"].provider_agb.dropna()))
+    assert "75750008" in providers
+    assert sorted(p.name for p in folder.glob("factsheet_*.html")) == [f"factsheet_{p}_2026-H1.html" for p in providers]
+    got = cells(regional)
+    assert got, "the regional report shows KPI values"
+    for (kpi, scope), (suppressed, value, shown) in got.items():
+        kind, _, code = scope.partition(":")
+        row = published(pub, kpi, "2026-H1", municipality=code if kind == "gemeente" else None,
+                        provider=code if kind == "aanbieder" else None)
+        if row is None:
+            assert shown == "geen gegevens"
+        elif row.is_suppressed:  # seven youths in all: every published cell is below 10
+            assert suppressed and shown == "onderdrukt"
+        else:
+            assert float(value) == pytest.approx(row.value, abs=1e-6)
+    assert any(s for s, _, _ in got.values()) and ">0,0 %<" not in regional  # suppressed is never shown as 0
+    # the reports sit outside the snapshots, which still verify against their manifests
+    writer.verify(writer.current_dir(residential_pub))
