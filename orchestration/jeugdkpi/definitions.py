@@ -11,17 +11,21 @@ from jeugdkpi.assets.quality import quality_checks
 from jeugdkpi.assets.reports import reports
 from jeugdkpi.assets.transform import dbt_resource, dbt_warehouse
 from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.schedules import build_automation
 
 all_assets = [ingest_berichten_asset, *input_assets, dbt_warehouse, publish, reports]
 
 pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelection.all(),
                                    description="De volledige halfjaarlijkse run: inlezen, transformeren, "
                                                "controleren en publiceren.")
+halfjaarlijkse_run, nieuwe_bestanden = build_automation(pipeline_job)
 
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=quality_checks,
     jobs=[pipeline_job],
+    schedules=[halfjaarlijkse_run],
+    sensors=[nieuwe_bestanden],
     resources={"jeugdkpi": JeugdkpiConfig(), "dbt": dbt_resource()},
     # DuckDB allows one writing process: every step runs in the run's own process, one after another.
     executor=dg.in_process_executor,

@@ -1,0 +1,69 @@
+"""When the pipeline runs by itself: the half-yearly schedule and the landing-folder sensor (docs/operations.md).
+
+- `halfjaarlijkse_run`: 15 April and 15 October at 06:00 Europe/Amsterdam, with peildatum = the last day of
+  the half-year that just ended (15 April 2026 -> 2025-12-31, 15 October 2026 -> 2026-06-30), so the
+  deliveries due on 1 April / 1 October are in.
+- `nieuwe_bestanden`: off by default; when switched on in the UI it requests a run whenever the set of files
+  under the landing folder changes (count, total size or newest modification time).
+"""
+
+import datetime as dt
+import os
+
+import dagster as dg
+
+from jeugdkpi.settings import load_settings
+
+
+def peildatum_for(moment: dt.datetime | dt.date) -> dt.date:
+    """The last day of the half-year before `moment`."""
+    day = moment.date() if isinstance(moment, dt.datetime) else moment
+    return dt.date(day.year - 1, 12, 31) if day.month <= 6 else dt.date(day.year, 6, 30)
+
+
+def run_config_for(peildatum: dt.date) -> dict:
+    return {"resources": {"jeugdkpi": {"config": {"peildatum": peildatum.isoformat()}}}}
+
+
+def landing_signature(landing) -> str | None:
+    """'<files>:<bytes>:<newest mtime ns>' of every file under the landing folder; None when it is empty."""
+    count = size = newest = 0
+    stack = [str(landing)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.is_file():
+                info = entry.stat()
+                count, size, newest = count + 1, size + info.st_size, max(newest, info.st_mtime_ns)
+    return f"{count}:{size}:{newest}" if count else None
+
+
+def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
+    @dg.schedule(name="halfjaarlijkse_run", job=job, cron_schedule="0 6 15 4,10 *",
+                 execution_timezone="Europe/Amsterdam",
+                 description="Halfjaarlijkse run op 15 april en 15 oktober, 06:00; peildatum = laatste dag van "
+                             "het afgelopen halfjaar.")
+    def halfjaarlijkse_run(context: dg.ScheduleEvaluationContext):
+        peildatum = peildatum_for(context.scheduled_execution_time)
+        return dg.RunRequest(run_key=f"halfjaar-{peildatum.isoformat()}", run_config=run_config_for(peildatum),
+                             tags={"jeugdkpi/peildatum": peildatum.isoformat(), "jeugdkpi/trigger": "schedule"})
+
+    @dg.sensor(name="nieuwe_bestanden", job=job, minimum_interval_seconds=300,
+               default_status=dg.DefaultSensorStatus.STOPPED,
+               description="Start een run wanneer er bestanden in de landing-map bijkomen of veranderen "
+                           "(standaard uit).")
+    def nieuwe_bestanden(context: dg.SensorEvaluationContext):
+        signature = landing_signature(load_settings().landing)
+        if signature is None:
+            return dg.SkipReason("de landing-map is leeg")
+        if signature == context.cursor:
+            return dg.SkipReason("geen nieuwe of gewijzigde bestanden")
+        context.update_cursor(signature)
+        return dg.RunRequest(run_key=f"landing-{signature}", tags={"jeugdkpi/trigger": "sensor"})
+
+    return halfjaarlijkse_run, nieuwe_bestanden
