@@ -37,3 +37,23 @@ def test_generate_into_a_filled_folder_is_a_usage_error(tmp_path, capsys):
     assert main(["generate", "--out", str(tmp_path), "--youths", "5"]) == EXIT_USAGE
     assert "already holds messages" in capsys.readouterr().err
     assert main(["generate", "--out", str(tmp_path), "--if-empty"]) == 0
+
+
+def test_run_while_another_process_writes_the_warehouse_fails_cleanly(tmp_path, capsys):
+    # another process (a UI run, say) holds the DuckDB file open for writing: the CLI stops at once with
+    # exit 1 and a message, instead of a traceback or a half-written warehouse
+    warehouse = tmp_path / "w.duckdb"
+    (tmp_path / "landing" / "berichten").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+         "time.sleep(60)", str(warehouse)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        rc = main(["run", "--landing", str(tmp_path / "landing"), "--warehouse", str(warehouse),
+                   "--publish", str(tmp_path / "pub"), "--peildatum", "2026-06-30"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert rc == 1
+    assert "in use by another process" in capsys.readouterr().err
+    assert not (tmp_path / "pub").exists()

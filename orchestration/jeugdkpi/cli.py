@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args) -> int:
     from jeugdkpi.pipeline import repo_relative, run_pipeline
+    from jeugdkpi.warehouse import WarehouseLockedError, connect
 
     settings = load_settings().with_overrides(landing=args.landing, warehouse=args.warehouse,
                                               publish=args.publish, peildatum=args.peildatum)
@@ -80,7 +81,13 @@ def cmd_run(args) -> int:
               "(run `jeugdkpi generate --out ...` for a demo region)", file=sys.stderr)
         return EXIT_USAGE
     print(f"jeugdkpi run: peildatum {settings.peildatum}, landing {repo_relative(settings.landing)}")
-    result = run_pipeline(settings)
+    try:
+        with connect(settings.warehouse):  # fail fast while another process writes the warehouse
+            pass
+        result = run_pipeline(settings)
+    except WarehouseLockedError as exc:
+        print(f"jeugdkpi: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     _print_summary(result, settings)
     return EXIT_OK if result.success else EXIT_FAILED
 
