@@ -10,9 +10,7 @@ with items as (
 
 -- the youths of each declaration (AP09 counts declarations, n_youths counts the youths in them)
 declaration_youths as (
-    select distinct
-        md5(concat_ws('|', provider_agb, message_id, cast(dagtekening as varchar))) as declaratie_id,
-        youth_key
+    select distinct declaratie_id, youth_key
     from {{ ref('stg_ijw__prestaties') }}
 ),
 

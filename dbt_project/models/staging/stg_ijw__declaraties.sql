@@ -25,7 +25,7 @@ declaraties as (
 )
 
 select
-    md5(concat_ws('|', d.provider_agb, d.message_id, cast(d.dagtekening as varchar))) as declaratie_id,
+    {{ declaratie_id('d.provider_agb', 'd.message_id', 'd.dagtekening') }} as declaratie_id,
     d.*,
     a.message_id as antwoord_message_id,
     a.dagtekening as antwoord_dagtekening,

@@ -38,6 +38,7 @@ resolved as (
     select
         md5(concat_ws('|', s.provider_agb, s.message_id, cast(s.dagtekening as varchar), s.referentienummer))
             as prestatie_id,
+        {{ declaratie_id('s.provider_agb', 's.message_id', 's.dagtekening') }} as declaratie_id,
         s.provider_agb,
         s.gemeente_code,
         s.message_id,
