@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,3 +40,44 @@ def examples() -> Path:
     if not EXAMPLES.is_dir():
         pytest.fail(f"reference examples not found at {EXAMPLES} (set JEUGDKPI_SHARED_DIR)")
     return EXAMPLES
+
+
+@dataclass
+class DemoRun:
+    """The demo region (the generator's own synthetic region, smaller) after one whole pipeline run."""
+    settings: object
+    result: object          # jeugdkpi.pipeline.PipelineResult
+    instance: object        # the ephemeral DagsterInstance that holds the run's event log
+    generated: object       # jeugdkpi.generate.GenerateSummary
+    output: str             # what `jeugdkpi run` printed (progress lines and summary)
+
+
+DEMO_YOUTHS = 800           # the demo default is 3,000; 800 keeps this session fixture near a minute
+DEMO_PEILDATUM = "2026-06-30"
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> DemoRun:
+    """Generate the demo region and run the whole asset graph once per test session (in-process, like
+    `jeugdkpi run`). Shared by the whole-graph, explain and report tests; read it, never write to it."""
+    import dagster as dg
+
+    from jeugdkpi.generate import generate_region
+    from jeugdkpi.cli import run_with_progress
+
+    root = tmp_path_factory.mktemp("demo")
+    settings = load_settings({"JEUGDKPI_LANDING": str(root / "landing"),
+                              "JEUGDKPI_WAREHOUSE": str(root / "warehouse.duckdb"),
+                              "JEUGDKPI_PUBLISH": str(root / "published"), "JEUGDKPI_PEILDATUM": DEMO_PEILDATUM,
+                              "JEUGDKPI_PSEUDONYM_KEY": "demo-test"})
+    generated = generate_region(settings.landing, youths=DEMO_YOUTHS)
+    instance = dg.DagsterInstance.ephemeral()
+    saved = dict(os.environ)
+    out = io.StringIO()
+    try:  # exactly what `jeugdkpi run` does after parsing its arguments (progress, log file, summary)
+        exit_code, result = run_with_progress(settings, out, instance=instance)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert exit_code == 0 and result.success, (out.getvalue(), result and result.failed_steps)
+    return DemoRun(settings, result, instance, generated, out.getvalue())

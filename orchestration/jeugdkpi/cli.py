@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
+from typing import TextIO
 
+from jeugdkpi import progress
+from jeugdkpi.progress import nl
 from jeugdkpi.settings import ConfigError, load_settings, parse_date, resolve_path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -71,37 +75,66 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args) -> int:
-    from jeugdkpi.pipeline import repo_relative, run_pipeline
-    from jeugdkpi.warehouse import WarehouseLockedError, connect
-
     settings = load_settings().with_overrides(landing=args.landing, warehouse=args.warehouse,
                                               publish=args.publish, peildatum=args.peildatum)
     if not settings.landing.is_dir():
         print(f"jeugdkpi: error: landing folder {settings.landing} does not exist "
               "(run `jeugdkpi generate --out ...` for a demo region)", file=sys.stderr)
         return EXIT_USAGE
-    print(f"jeugdkpi run: peildatum {settings.peildatum}, landing {repo_relative(settings.landing)}")
+    code, _ = run_with_progress(settings, sys.stdout)
+    return code
+
+
+def run_with_progress(settings, out: TextIO, instance=None):
+    """`jeugdkpi run` after argument parsing: progress per step on `out` (bars on a terminal, one line per step
+    otherwise), dbt's and Dagster's output in a log file, then the summary table. Returns (exit code, result)."""
+    from jeugdkpi.pipeline import repo_relative, run_pipeline
+    from jeugdkpi.warehouse import WarehouseLockedError, connect
+
+    print(f"jeugdkpi run: peildatum {settings.peildatum}, landing {repo_relative(settings.landing)}", file=out)
     try:
         with connect(settings.warehouse):  # fail fast while another process writes the warehouse
             pass
-        result = run_pipeline(settings)
+        log = _run_log_path(settings)
+        print(f"Logboek (uitvoer van dbt en Dagster): {repo_relative(log)}\n", file=out, flush=True)
+        with progress.reporting(progress.TerminalProgress(out)), \
+                open(log, "a", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+            result = run_pipeline(settings, instance=instance)
     except WarehouseLockedError as exc:
         print(f"jeugdkpi: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    _print_summary(result, settings)
-    return EXIT_OK if result.success else EXIT_FAILED
+        return EXIT_FAILED, None
+    with contextlib.redirect_stdout(out):
+        _print_summary(result, settings)
+    return (EXIT_OK if result.success else EXIT_FAILED), result
+
+
+def _run_log_path(settings) -> Path:
+    import datetime as dt
+
+    folder = settings.warehouse.parent / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"run-{dt.datetime.now():%Y%m%dT%H%M%S}.log"
 
 
 def _print_summary(result, settings) -> None:
     from jeugdkpi.pipeline import repo_relative
 
-    print()
+    print("\nSamenvatting")
     print(f"{'bron':<22}{'bestanden':>10}{'nieuw':>8}{'dubbel':>8}{'records':>10}{'geladen':>10}{'quarantaine':>13}")
-    for row in result.summary.get("ingest", []):
-        print(f"{row['source']:<22}{row['files_seen']:>10}{row['files_new']:>8}{row['files_duplicate']:>8}"
-              f"{row['records_in']:>10}{row['records_loaded']:>10}{row['records_quarantined']:>13}")
+    keys = ["files_seen", "files_new", "files_duplicate", "records_in", "records_loaded", "records_quarantined"]
+    rows = result.summary.get("ingest", [])
+    for row in [*rows, {"source": "totaal", **{k: sum(r[k] for r in rows) for k in keys}}] if rows else []:
+        print(f"{row['source']:<22}{nl(row['files_seen']):>10}{nl(row['files_new']):>8}"
+              f"{nl(row['files_duplicate']):>8}{nl(row['records_in']):>10}{nl(row['records_loaded']):>10}"
+              f"{nl(row['records_quarantined']):>13}")
+    print(f"\nControles:    {nl(result.checks_passed)} geslaagd, {len(result.failed_checks)} mislukt (blokkerend), "
+          f"{len(result.warned_checks)} met waarschuwing   (dbt-tests en GX-suites)")
     if "kpi_rows" in result.summary:
-        print(f"\nKPI's: {result.summary['kpis']} KPI's in {result.summary['kpi_rows']} rijen (marts.kpi_values)")
+        print(f"KPI's:        {result.summary['kpis']} KPI's in {nl(result.summary['kpi_rows'])} rijen berekend "
+              "(marts.kpi_values)")
+    if result.published:
+        print(f"Gepubliceerd: {result.published['kpis']} KPI's in {nl(result.published['rows'])} rijen, waarvan "
+              f"{nl(result.published['suppressed'])} onderdrukt (kleine aantallen)")
     if result.failed_checks:
         print("\nMislukte controles (blokkerend):")
         for check in result.failed_checks:

@@ -25,6 +25,8 @@ class PipelineResult:
     warnings: list[str] = field(default_factory=list)
     validation_page: Path | None = None
     publication: Path | None = None       # the snapshot this run published (None when nothing was published)
+    checks_passed: int = 0                # asset check evaluations of this run (dbt tests and GX suites)
+    published: dict[str, int] = field(default_factory=dict)  # kpis, rows, suppressed rows of this run's publication
 
 
 def dagster_instance() -> dg.DagsterInstance:
@@ -49,17 +51,18 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None)
                                     raise_on_error=False,
                                     run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
     failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    failed_checks, warned_checks = [], []
+    failed_checks, warned_checks, passed = [], [], 0
     for event in result.all_events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
+            passed += evaluation.passed
             if not evaluation.passed:
                 name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                 # a WARN check does not block publication: it is a warning, not a failure
                 (warned_checks if evaluation.severity == dg.AssetCheckSeverity.WARN else failed_checks).append(name)
     out = PipelineResult(success=result.success, run_id=result.run_id, failed_steps=failed_steps,
                          failed_checks=failed_checks, warned_checks=warned_checks,
-                         summary=summarise(settings, result.run_id))
+                         summary=summarise(settings, result.run_id), checks_passed=passed)
     _gate_outcome(out, settings)
     return out
 
@@ -80,6 +83,8 @@ def _gate_outcome(out: PipelineResult, settings: Settings) -> None:
     manifest = read_current_manifest(settings.publish)
     if manifest and manifest.get("run_id") == out.run_id:
         out.publication = settings.publish / manifest["snapshot"]
+        out.published = {"rows": manifest["row_counts"]["kpi_values"], "suppressed": manifest["suppressed_rows"],
+                         "kpis": manifest.get("kpis_published", out.summary.get("kpis", 0))}
 
 
 def summarise(settings: Settings, run_id: str) -> dict[str, object]:

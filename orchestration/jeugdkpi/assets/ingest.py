@@ -3,6 +3,9 @@
 
 import dagster as dg
 
+from jeugdkpi import progress
+from jeugdkpi.progress import nl as _nl
+from jeugdkpi.assets import code_version
 from jeugdkpi.ingest.berichten.load import SOURCE as BERICHTEN, ingest_berichten
 from jeugdkpi.ingest.berichten.schema import MESSAGES_TABLE, RECORD_TABLES, table_columns
 from jeugdkpi.resources import JeugdkpiConfig
@@ -25,6 +28,9 @@ _DESCRIPTIONS = {
 }
 
 
+CODE_VERSION = code_version("ingest/berichten", "ingest/files.py", "pseudonym.py")
+
+
 def _schema(columns) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(name, typ.replace(" NOT NULL", "").lower())
                                    for name, typ in columns])
@@ -35,6 +41,7 @@ def _spec(table: str, columns) -> dg.AssetSpec:
         key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "xml"},
         description=_DESCRIPTIONS[table] + " Bron: landing/berichten (iJw 3.2). BSN gepseudonimiseerd.",
         metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": f"raw.{table}"},
+        code_version=CODE_VERSION,
     )
 
 
@@ -45,8 +52,10 @@ BERICHTEN_SPECS = [_spec("berichten", MESSAGES_TABLE)] + [_spec(t, table_columns
 def ingest_berichten_asset(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig):
     """Parse every new iJw message under landing/berichten into raw.* (see docs/ingest.md)."""
     settings = jeugdkpi.settings()
-    with connect(settings.warehouse) as con:
-        stats = ingest_berichten(con, settings, context.run.run_id)
+    with connect(settings.warehouse) as con, progress.step("iJw-berichten inlezen", unit="bestanden") as step:
+        stats = ingest_berichten(con, settings, context.run.run_id, progress=progress.update)
+        step.detail = (f"{_nl(stats.records_in)} records: {_nl(stats.records_loaded)} geladen, "
+                       f"{_nl(stats.records_quarantined)} in quarantaine")
         counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
                   for t in ["berichten", *RECORD_TABLES]}
     context.log.info(

@@ -4,6 +4,9 @@ raw tables, so dbt runs when a folder is absent (a KPI whose optional input is a
 
 import dagster as dg
 
+from jeugdkpi import progress
+from jeugdkpi.progress import nl as _nl
+from jeugdkpi.assets import code_version
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.cbs_bevolking.load import SPEC as CBS_BEVOLKING
 from jeugdkpi.ingest.cbs_spiegel.load import SPEC as CBS_SPIEGEL
@@ -40,7 +43,8 @@ def _specs(spec: SourceSpec) -> list[dg.AssetSpec]:
         out.append(dg.AssetSpec(
             key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "csv"},
             description=f"{desc} Bron: landing/{spec.source}.",
-            metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": f"raw.{table}"}))
+            metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": f"raw.{table}"},
+            code_version=code_version("ingest/tabular.py", "ingest/files.py", f"ingest/{spec.source}")))
     return out
 
 
@@ -48,8 +52,11 @@ def _make_asset(spec: SourceSpec):
     @dg.multi_asset(specs=_specs(spec), name=f"ingest_{spec.source}", pool="duckdb", can_subset=False)
     def _asset(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig):
         settings = jeugdkpi.settings()
-        with connect(settings.warehouse) as con:
+        with connect(settings.warehouse) as con, progress.step(f"{spec.source} inlezen", unit="bestanden") as step:
             stats = ingest_source(con, settings, context.run.run_id, spec)
+            progress.update(stats.files_seen, stats.files_seen)
+            step.detail = (f"{_nl(stats.records_in)} records: {_nl(stats.records_loaded)} geladen, "
+                           f"{_nl(stats.records_quarantined)} in quarantaine")
             counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in spec.all_tables()}
         context.log.info(f"{spec.source}: {stats.files_new} new files, {stats.records_in} records in = "
                          f"{stats.records_loaded} loaded + {stats.records_quarantined} quarantined")

@@ -8,6 +8,7 @@ result is kept per run in `audit.validation_results` and on a self-contained HTM
 
 import dagster as dg
 
+from jeugdkpi import progress
 from jeugdkpi.publish.writer import read_current_manifest
 from jeugdkpi.quality.report import validation_dir, write_html
 from jeugdkpi.quality.runner import load_results, record_results, run_suite
@@ -33,11 +34,16 @@ def _make_check(suite: Suite):
     def _check(context: dg.AssetCheckExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.AssetCheckResult:
         settings = jeugdkpi.settings()
         run_id = context.run.run_id
-        with connect(settings.warehouse) as con:
+        with connect(settings.warehouse) as con, \
+                progress.step(f"kwaliteitscontrole {suite.name}", unit="verwachtingen") as step:
             results = run_suite(con, suite, volume_factor=settings.volume_factor,
                                 previous_manifest=read_current_manifest(settings.publish))
             record_results(con, run_id, results)
             all_results = load_results(con, run_id)
+            n_failed = sum(not r.success for r in results)
+            progress.update(len(results) - n_failed, len(results))
+            step.failed = any(r.is_critical_failure for r in results)
+            step.detail = f"{n_failed} mislukt" if n_failed else ""
         page = write_html(validation_dir(settings.warehouse) / f"{run_id}.html", run_id,
                           settings.peildatum.isoformat(), all_results)
         critical = [r for r in results if r.is_critical_failure]

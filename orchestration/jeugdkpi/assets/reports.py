@@ -4,6 +4,8 @@ publication that passed the quality gate."""
 
 import dagster as dg
 
+from jeugdkpi import progress
+from jeugdkpi.assets import code_version
 from jeugdkpi.publish.writer import half_year
 from jeugdkpi.report.data import load_published
 from jeugdkpi.report.render import render_factsheet, render_regional, report_path
@@ -18,7 +20,7 @@ def _write(path, text: str) -> None:
 
 
 @dg.asset(key=["published", "reports"], group_name="publication", deps=[dg.AssetKey(["published", "kpi"])],
-          kinds={"html"},
+          kinds={"html"}, code_version=code_version("report"),
           description="Halfjaarrapportage van de regio en factsheets per aanbieder (zelfstandige HTML) voor het "
                       "halfjaar van de peildatum, uit de publicatie; in <publicatie>/reports/<halfjaar>/.")
 def reports(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.MaterializeResult:
@@ -26,11 +28,14 @@ def reports(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.M
     period = half_year(settings.peildatum)
     pub = load_published(settings.publish)
     regional = report_path(settings.publish, period)
-    _write(regional, render_regional(pub, period))
     kv = pub.kpi_values
     providers = sorted(set(kv[kv["period"] == period]["provider_agb"].dropna()) & set(pub.providers["provider_agb"]))
-    for agb in providers:
-        _write(report_path(settings.publish, period, agb), render_factsheet(pub, agb, period))
+    with progress.step(f"rapportages {period}", total=1 + len(providers), unit="rapporten"):
+        _write(regional, render_regional(pub, period))
+        progress.advance()
+        for agb in providers:
+            _write(report_path(settings.publish, period, agb), render_factsheet(pub, agb, period))
+            progress.advance()
     context.log.info(f"rapportages geschreven naar {regional.parent}")
     return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(regional.parent)),
                                           "regional_report": dg.MetadataValue.path(str(regional)),

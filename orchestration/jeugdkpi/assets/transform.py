@@ -1,5 +1,7 @@
 """The dbt project as Dagster assets: every model, seed and data test of dbt_project/ (tests = asset checks)."""
 
+import csv
+import json
 import os
 import sys
 from pathlib import Path
@@ -14,6 +16,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from jeugdkpi import progress
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, load_settings
 
@@ -45,14 +48,61 @@ if _manifest_is_stale():
     dbt_project.preparer.prepare(dbt_project)
 
 
+def _catalogue() -> dict[str, str]:
+    with open(SEEDS_DIR / "kpi_catalogue.csv", newline="", encoding="utf-8") as fh:
+        return {row["kpi_id"]: row["name_nl"] for row in csv.DictReader(fh)}
+
+
+def _kpi_docs() -> dict[str, str]:
+    """The Dutch KPI definitions: the docs blocks `kpi_<ID>` of models/marts/_kpi_definitions.md."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return {doc["name"]: doc["block_contents"].strip() for doc in manifest.get("docs", {}).values()
+            if doc.get("package_name") == "jeugdkpi"}
+
+
+CATALOGUE = _catalogue()
+KPI_DOCS = _kpi_docs()
+
+
+def kpis_of_model(dbt_resource_props: Mapping[str, Any]) -> list[str]:
+    """The catalogue KPIs a model writes, as declared in its `meta.kpis` (the whole-graph test checks the
+    declaration against the rows the model builds)."""
+    meta = dbt_resource_props.get("config", {}).get("meta") or dbt_resource_props.get("meta") or {}
+    return [k for k in CATALOGUE if k in set(meta.get("kpis", []))]
+
+
+def kpi_table(kpi_ids: list[str]) -> str:
+    """Markdown: id, Dutch name (catalogue) and Dutch definition (docs block) of each KPI."""
+    lines = ["| KPI | naam | definitie |", "|---|---|---|"]
+    for kpi in kpi_ids:
+        definition = KPI_DOCS.get(f"kpi_{kpi}", "").replace("\n", " ").replace("|", "/")
+        lines.append(f"| {kpi} | {CATALOGUE[kpi]} | {definition} |")
+    return "\n".join(lines)
+
+
 class JeugdkpiTranslator(DagsterDbtTranslator):
-    """Groups = layers (seeds, staging, intermediate, marts); raw sources map to the ingest assets."""
+    """Groups = layers (seeds, staging, intermediate, marts); raw sources map to the ingest assets. KPI models
+    carry the Dutch names and definitions of the KPIs they compute in their description."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "seeds"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        description = super().get_description(dbt_resource_props)
+        name = dbt_resource_props.get("name", "")
+        if dbt_resource_props["resource_type"] != "model":
+            return description
+        if name == "kpi_values":
+            intro = KPI_DOCS.get("kpi_values_intro", "")
+            return f"{intro}\n\n**KPI-catalogus** (seeds/kpi_catalogue.csv):\n\n{kpi_table(list(CATALOGUE))}"
+        if name.startswith("int_kpi__"):
+            kpis = kpis_of_model(dbt_resource_props)
+            if kpis:
+                return f"{description}\n\n**KPI's van dit model:**\n\n{kpi_table(kpis)}"
+        return description
 
 
 translator = JeugdkpiTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
@@ -67,8 +117,74 @@ def dbt_resource() -> DbtCliResource:
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
             pool="duckdb", name="dbt_warehouse")
 def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, jeugdkpi: JeugdkpiConfig):
-    """dbt build: seeds, staging, intermediate and marts with their data and unit tests."""
+    """dbt build: seeds, staging, intermediate and marts with their data and unit tests. Every materialised
+    table gets its row count and column schema (read from the warehouse after dbt has finished)."""
     settings = jeugdkpi.settings()
     os.environ["JEUGDKPI_WAREHOUSE"] = str(settings.warehouse)
     os.environ["JEUGDKPI_PEILDATUM"] = settings.peildatum.isoformat()
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    events: list = []
+    error: Exception | None = None
+    with progress.step("dbt build: modellen en tests", unit="knopen") as step:
+        try:
+            for raw in invocation.stream_raw_events():
+                _report_progress(raw.raw_event)
+                events.extend(raw.to_default_asset_events(
+                    manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                    context=context, target_path=invocation.target_path, project=invocation.project))
+        except Exception as exc:  # a failing model or test: still record what dbt did build, then fail
+            error = exc
+            step.failed = True
+        n_tests = sum(isinstance(e, dg.AssetCheckResult) for e in events)
+        step.detail = f"{sum(isinstance(e, dg.Output) for e in events)} tabellen, {n_tests} tests als controle"
+    yield from with_table_metadata(events, invocation.manifest, settings.warehouse)
+    if error is not None:
+        raise error
+
+
+_RESULT_EVENTS = {"LogModelResult", "LogSeedResult", "LogTestResult", "LogSnapshotResult", "LogNodeNoOpResult",
+                  "LogSkipResult", "LogNodeResult", "LogFreshnessResult"}
+
+
+def _report_progress(raw_event: Mapping[str, Any]) -> None:
+    """dbt's result lines (`196 of 197 PASS ...`) carry the node total (`total`, for tests `num_models`); each
+    finished node advances the bar by one (threads finish out of order, so the index itself is not used)."""
+    data = raw_event.get("data", {})
+    if raw_event["info"]["name"] in _RESULT_EVENTS:
+        total = data.get("total") or data.get("num_models")
+        if total:
+            progress.set_total(int(total))
+        progress.advance()
+
+
+def with_table_metadata(events: list, manifest: Mapping[str, Any], warehouse: Path):
+    """The events with `dagster/row_count` and `dagster/column_schema` (actual DuckDB types) on every Output."""
+    from jeugdkpi.warehouse import connect
+
+    outputs = [e for e in events if isinstance(e, dg.Output)]
+    tables: dict[str, tuple[str, str]] = {}
+    for output in outputs:
+        unique_id = output.metadata.get("unique_id")
+        node = manifest["nodes"].get(str(unique_id.value)) if unique_id is not None else None
+        if node and node.get("config", {}).get("materialized") in ("table", "incremental", "seed", None):
+            tables[output.output_name] = (node["schema"], node.get("alias") or node["name"])
+    extra: dict[str, dict[str, Any]] = {}
+    if tables and warehouse.exists():
+        with connect(warehouse, read_only=True) as con:
+            columns: dict[tuple[str, str], list[dg.TableColumn]] = {}
+            for schema, table, column, typ in con.execute(
+                    "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+                    "ORDER BY table_schema, table_name, ordinal_position").fetchall():
+                columns.setdefault((schema, table), []).append(dg.TableColumn(column, typ.lower()))
+            for name, (schema, table) in tables.items():
+                if (schema, table) not in columns:
+                    continue
+                rows = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+                extra[name] = {"dagster/row_count": rows,
+                               "dagster/column_schema": dg.TableSchema(columns=columns[(schema, table)]),
+                               "dagster/table_name": f"{schema}.{table}"}
+    for event in events:
+        if isinstance(event, dg.Output) and event.output_name in extra:
+            yield event.with_metadata({**event.metadata, **extra[event.output_name]})
+        else:
+            yield event

@@ -94,6 +94,7 @@ def build_publication(settings: Settings, run_id: str, *, with_docs: bool = True
         "min_cell": settings.min_cell,
         "row_counts": {name: int(len(f)) for name, f in frames.items()},
         "suppressed_rows": int(published["is_suppressed"].sum()),
+        "kpis_published": int(published["kpi_id"].nunique()),
         "input_files": {"count": int(len(files)), "digest_sha256": digest,
                         "files": files.rename(columns={"file_path": "path"}).to_dict(orient="records")},
         "checks": _checks_summary(results),
