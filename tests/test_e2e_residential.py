@@ -58,9 +58,14 @@ def build(landing):
 
 
 @pytest.fixture(scope="module")
-def kpis(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    settings = run_scenario(root, build)
+def residential(tmp_path_factory):
+    """The settings of the one pipeline run of this module (read-only use: kpis, the explain tests)."""
+    return run_scenario(tmp_path_factory.mktemp("e2e"), build)
+
+
+@pytest.fixture(scope="module")
+def kpis(residential):
+    settings = residential
     with connect(settings.warehouse, read_only=True) as con:
         rows = con.execute("SELECT * FROM marts.kpi_values").df()
         stays = con.execute("SELECT * FROM marts.stay_periods ORDER BY start_date").df()
@@ -193,3 +198,101 @@ def test_targets_are_evaluated(kpis):
     assert vb01.target == pytest.approx(0.0)
     assert bool(vb01.target_met) is False  # 1 youth > 0
     assert r is None or r.target == 70
+
+
+# --- jeugdkpi explain (docs/explain.md) on this scenario: the listed units, by name ----------------------------
+
+def youth_keys() -> dict[str, str]:
+    """Name -> youth_key: build() draws the BSNs from valid_bsns() in the order Anouk..Gijs, and run_scenario
+    pseudonymises with the key 'e2e'."""
+    from jeugdkpi.pseudonym import Pseudonymiser
+    from scenario import valid_bsns
+
+    p = Pseudonymiser(b"e2e")
+    return {name: p.youth_key(bsn)
+            for name, bsn in zip(["Anouk", "Bram", "Cas", "Daan", "Eva", "Fenna", "Gijs"], valid_bsns())}
+
+
+def explain_csv(settings, capsys, *args):
+    import csv
+    import io
+
+    from jeugdkpi.cli import main
+
+    code = main(["explain", *args, "--warehouse", str(settings.warehouse), "--format", "csv"])
+    out, err = capsys.readouterr()
+    names = {v: k for k, v in youth_keys().items()}
+    units = [dict(r, naam=names.get(r["jeugdige"], r["jeugdige"])) for r in csv.DictReader(io.StringIO(out))]
+    return code, units, err
+
+
+def test_explain_eg01_lists_the_five_stays_ended_in_2025(residential, capsys):
+    code, units, err = explain_csv(residential, capsys, "EG01", "2025")
+    assert code == 0, err
+    # ended in 2025: Anouk (2 providers), Bram's 2nd stay (1), Cas (1), Fenna (2), Eva (1) -> 3 of 5 with one
+    # provider; the measure is the number of providers
+    got = {(u["naam"], u["eenheid"].rsplit("-", 1)[1], u["in_teller"], float(u["maat"])) for u in units}
+    assert got == {("Anouk", "1", "nee", 2.0), ("Bram", "2", "ja", 1.0), ("Cas", "1", "ja", 1.0),
+                   ("Fenna", "1", "nee", 2.0), ("Eva", "1", "ja", 1.0)}
+    assert all(u["soort"] == "verblijfsperiode" and u["in_noemer"] == "ja" for u in units)
+    assert "5 eenheden in noemer = noemer 5 ✓" in err and "3 eenheden in teller = teller 3 ✓" in err
+
+
+def test_explain_vb05_mean_duration_is_brams_second_stay(residential, capsys):
+    code, units, err = explain_csv(residential, capsys, "VB05", "2025")
+    assert code == 0, err
+    # the only zwaar stay ended in 2025: Bram 2024-10-01..2025-02-28 = 150 days (Daan's is still open)
+    assert [(u["naam"], float(u["maat"])) for u in units] == [("Bram", pytest.approx(150 / DAYS))]
+    assert units[0]["bronbestand"].count(".xml") == 1   # the JW305 of that one segment
+
+
+def test_explain_vb03_municipality_lists_youths_once(residential, capsys):
+    code, units, err = explain_csv(residential, capsys, "VB03", "2025", "--gemeente", "0034")
+    assert code == 0, err
+    # 0034 in 2025: verblijf Anouk, Cas, Daan, Eva, Fenna (teller 5); ambulant Eva (noemer 1); Bram is 0995
+    got = {u["naam"]: (u["in_teller"], u["in_noemer"]) for u in units}
+    assert got == {"Anouk": ("ja", "nee"), "Cas": ("ja", "nee"), "Daan": ("ja", "nee"), "Eva": ("ja", "ja"),
+                   "Fenna": ("ja", "nee")}
+    assert "1 eenheden in noemer = noemer 1 ✓" in err and "5 eenheden in teller = teller 5 ✓" in err
+
+
+def test_explain_vb10_provider_lists_the_prestaties(residential, capsys):
+    code, units, err = explain_csv(residential, capsys, "VB10", "2025", "--aanbieder", P5)
+    assert code == 0, err
+    # Bram at P5: 31 declared, 31 credited, 30 re-declared -> 31 - 31 + 30 = 30 etmalen
+    assert {u["naam"] for u in units} == {"Bram"}
+    assert sorted(float(u["maat"]) for u in units) == [-31.0, 30.0, 31.0]
+    assert all(u["soort"] == "prestatie" and u["bronbestand"].endswith(".xml") for u in units)
+
+
+def test_explain_text_header_and_exit_codes(residential, capsys):
+    from jeugdkpi.cli import main
+
+    wh = ["--warehouse", str(residential.warehouse)]
+    assert main(["explain", "vb04", "2025", *wh]) == 0
+    out = capsys.readouterr().out
+    # Cas's TOM-instroom segment, no verblijf within 4 months after it: 1 of 1
+    assert out.startswith("VB04 ") and "Periode 2025 (2025-01-01 t/m 2025-12-31), regio" in out
+    assert "zorgsegment" in out and youth_keys()["Cas"] in out
+    assert "1 eenheden in noemer = noemer 1 ✓" in out
+    assert main(["explain", "XX99", "2025", *wh]) == 2          # unknown KPI
+    assert main(["explain", "VB03", "2025-Q3", *wh]) == 2       # bad period
+    assert main(["explain", "VB03", "2024", *wh]) == 2          # no ambulant youth in 2024: no row
+    err = capsys.readouterr().err
+    assert "onbekende KPI 'XX99'" in err and "2025-Q3" in err and "geen rij in marts.kpi_values" in err
+
+
+def test_explain_reports_a_mismatch_with_exit_1(residential, capsys, tmp_path):
+    import shutil
+
+    import duckdb
+
+    from jeugdkpi.cli import main
+
+    copy = tmp_path / "tampered.duckdb"   # never write into the module's warehouse
+    shutil.copy(residential.warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE marts.kpi_values SET denominator = 6 WHERE kpi_id = 'EG01' AND period = '2025' "
+                    "AND municipality_code IS NULL AND provider_agb IS NULL")
+    assert main(["explain", "EG01", "2025", "--warehouse", str(copy)]) == 1
+    assert "5 eenheden in noemer = noemer 6 ✗ AFWIJKING" in capsys.readouterr().out

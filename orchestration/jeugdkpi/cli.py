@@ -67,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--publish", help="publication folder (default JEUGDKPI_PUBLISH)")
     rep.add_argument("--out", help="output file (default <publish>/reports/<periode>/...html)")
 
+    exp = sub.add_parser("explain", help="list the units behind one kpi_values row (stay periods, segments, "
+                                         "messages, delivered rows) so an auditor can recompute it (docs/explain.md)")
+    exp.add_argument("kpi", help="KPI code, e.g. VB05")
+    exp.add_argument("periode", help="period as in kpi_values: YYYY, YYYY-H1 or YYYY-H2")
+    exp.add_argument("--gemeente", help="municipality code (default: the region row)")
+    exp.add_argument("--aanbieder", help="provider AGB code (default: the region row)")
+    exp.add_argument("--zorgvorm", help="care form of a per-care-form row (VB01), e.g. pleegzorg")
+    exp.add_argument("--warehouse", help="working DuckDB file (default JEUGDKPI_WAREHOUSE); opened read-only")
+    exp.add_argument("--format", choices=["text", "csv"], default="text",
+                     help="csv: one line per unit on stdout (the checks go to stderr)")
+    exp.add_argument("--out", help="write the output to this file instead of stdout")
+
     pop = sub.add_parser("cbs-bevolking", help="refresh the CBS population extract (StatLine 03759ned; needs network)")
     pop.add_argument("--out", required=True, help="CSV file to write (e.g. <landing>/cbs_bevolking/03759ned.csv)")
     pop.add_argument("--jaren", type=_years, help="years of 1 January, e.g. 2023-2026 (default: the last 4)")
@@ -243,6 +255,31 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def cmd_explain(args) -> int:
+    from jeugdkpi.explain import ExplainError, explain, write_csv, write_text
+    from jeugdkpi.warehouse import WarehouseLockedError
+
+    settings = load_settings().with_overrides(warehouse=args.warehouse)
+    try:
+        ex = explain(settings.warehouse, args.kpi, args.periode, args.gemeente, args.aanbieder, args.zorgvorm)
+    except ExplainError as exc:
+        print(f"jeugdkpi explain: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except WarehouseLockedError as exc:
+        print(f"jeugdkpi explain: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    with (open(resolve_path(args.out), "w", encoding="utf-8", newline="") if args.out
+          else contextlib.nullcontext(sys.stdout)) as out:
+        if args.format == "csv":
+            write_csv(ex, out)
+        else:
+            write_text(ex, out)
+    if args.format == "csv" or args.out:
+        for line, holds in ex.checks:
+            print(f"{line} {'✓' if holds else '✗ AFWIJKING'}", file=sys.stderr)
+    return EXIT_OK if ex.ok else EXIT_FAILED
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -256,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "cbs-bevolking":
             return cmd_cbs_bevolking(args)
+        if args.command == "explain":
+            return cmd_explain(args)
     except ConfigError as exc:
         print(f"jeugdkpi: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
