@@ -28,6 +28,13 @@ PUBLISHED_TABLES = {
     "providers": "seeds.providers",
     "periods": "intermediate.int_reporting_periods",
 }
+# published when the warehouse has it (every dbt build makes it): table -> (relation, published columns). The
+# delivery status per provider and half-year, without the landing paths and rejection texts (docs/reports.md).
+OPTIONAL_TABLES = {
+    "delivery_status": ("marts.delivery_status",
+                        ["provider_agb", "period", "period_start", "period_end", "delivery", "deadline", "status",
+                         "received_at", "is_late", "n_deliveries", "n_rejected"]),
+}
 
 
 @dataclass
@@ -75,6 +82,11 @@ def build_publication(settings: Settings, run_id: str, *, with_docs: bool = True
     with connect(settings.warehouse, read_only=True) as con:
         frames = {name: con.execute(f"SELECT * FROM {rel}").df() for name, rel in PUBLISHED_TABLES.items()}
         types = {name: _types(con, rel) for name, rel in PUBLISHED_TABLES.items()}
+        for name, (rel, columns) in OPTIONAL_TABLES.items():
+            available = _types(con, rel)
+            if available:
+                frames[name] = con.execute(f"SELECT {', '.join(columns)} FROM {rel} ORDER BY ALL").df()
+                types[name] = {c: available[c] for c in columns}
         files = con.execute("SELECT file_path, sha256, source, status FROM audit.ingest_files "
                             "ORDER BY source, file_path").df()
         results = load_results(con, run_id)

@@ -41,6 +41,7 @@ class Published:
     catalogue: pd.DataFrame
     municipalities: pd.DataFrame
     providers: pd.DataFrame
+    delivery_status: pd.DataFrame | None = None  # absent in publications made before it was published
 
 
 def load_published(publish_root: Path) -> Published:
@@ -51,8 +52,10 @@ def load_published(publish_root: Path) -> Published:
     try:
         frames = {t: con.execute(f"SELECT * FROM {t}").df()
                   for t in ("kpi_values", "kpi_catalogue", "municipalities", "providers")}
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        status = con.execute("SELECT * FROM delivery_status").df() if "delivery_status" in tables else None
     finally:
         con.close()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return Published(folder, manifest, frames["kpi_values"], frames["kpi_catalogue"], frames["municipalities"],
-                     frames["providers"])
+                     frames["providers"], status)

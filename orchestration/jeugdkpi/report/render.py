@@ -43,6 +43,9 @@ tr { break-inside: avoid; }
 .nee { color: #b00020; font-weight: bold; }
 .ja { color: #2e7d32; }
 .legend { font-size: 8pt; color: #666; }
+table.matrix td:first-child { width: 55mm; }
+td.note { font-size: 7.5pt; color: #666; text-align: right; }
+.flag { white-space: normal; font-size: 7.5pt; color: #666; }
 ul.bespreken li { margin-bottom: 1mm; }
 """
 
@@ -67,15 +70,18 @@ def format_value(value, unit: str) -> str:
     return _nl(v, 1) + (f" {suffix}" if suffix else "")
 
 
-def _cell(row, unit: str, scope: str, kpi: str) -> str:
-    """A value cell. Suppressed rows say so (never 0); a missing row says 'geen gegevens'."""
+def _cell(row, unit: str, scope: str, kpi: str, period: str | None = None) -> str:
+    """A value cell. Suppressed rows say so (never 0); a missing row says 'geen gegevens'. The data-* attributes
+    (KPI, scope, period, unrounded value) make the report machine-checkable against kpi_values."""
     attrs = f'data-kpi="{kpi}" data-scope="{html.escape(scope)}"'
+    if period:
+        attrs += f' data-period="{html.escape(period)}"'
     if row is None:
         return f'<td class="num" {attrs}>{NO_DATA}</td>'
     if bool(row["is_suppressed"]):
         return f'<td class="num onderdrukt" {attrs} data-suppressed="true">{SUPPRESSED}</td>'
     raw = "" if _isnull(row["value"]) else f' data-value="{float(row["value"]):.6f}"'
-    flags = " (voorlopig)" if bool(row["is_provisional"]) else ""
+    flags = '<span class="flag"> (voorlopig)</span>' if bool(row["is_provisional"]) else ""
     return f'<td class="num" {attrs}{raw}>{format_value(row["value"], unit)}{flags}</td>'
 
 
@@ -117,10 +123,23 @@ def _target_text(cat: dict, row) -> str:
     return "; ".join(parts) or "—"
 
 
-def _met(row) -> str:
+def _target_row(idx: "_Index", kpi: str, period: str, municipality=None, provider=None):
+    """The published row that carries the target for a half-year: its own when it has a target, otherwise
+    the row of the year it belongs to (kpi-definitions: targets apply to year rows; for the running year that
+    row is year-to-date and provisional). docs/reports.md."""
+    row = idx.get(kpi, period, municipality, provider)
+    if row is not None and not (_isnull(row["target"]) and _isnull(row["target_met"])):
+        return row
+    return idx.get(kpi, period[:4], municipality, provider)
+
+
+def _met(row, kpi: str = "", scope: str = "") -> str:
     if row is None or bool(row["is_suppressed"]) or _isnull(row["target_met"]):
         return "<td>—</td>"
-    return '<td class="ja">ja</td>' if bool(row["target_met"]) else '<td class="nee">nee</td>'
+    attrs = f'data-kpi="{kpi}" data-scope="doel:{html.escape(scope)}" data-period="{html.escape(str(row["period"]))}"'
+    label = "ja" if bool(row["target_met"]) else "nee"
+    year = f" ({html.escape(str(row['period']))})" if len(str(row["period"])) == 4 else ""
+    return f'<td class="{label}" {attrs}>{label}{year}</td>'
 
 
 def _page(title: str, body: str) -> str:
@@ -160,6 +179,62 @@ def _provider_name(pub: Published, agb: str) -> str:
     return str(match.iloc[0]["name"])
 
 
+DELIVERIES = {"aanbieder_template": "KPI-aanlevering (sjabloon aanbieder)", "cbs_spiegel": "CBS-spiegelrapportage"}
+DELIVERY_STATUS = {"received": "ontvangen", "rejected": "afgekeurd (alleen afgekeurde bestanden)",
+                   "expected": "verwacht (termijn loopt nog)", "missing": "ontbreekt (termijn verstreken)"}
+CBS_OUTCOMES = ("OI01", "OI02", "OI03", "OI04", "OI05")  # measured in the CBS spiegelrapportage; OI08 = its rate
+
+
+def _measurement_cell(kpi: str, cat: dict, idx: _Index, period: str, agb: str) -> str:
+    """Meetpercentage beside an outcome indicator: OI08 (measured / ended trajectories, CBS spiegelrapportage)
+    of the same provider and half-year for the CBS-based OI01-OI05; the provider template (OI06, OI07) and the
+    satisfaction survey (CT01, CT02 = the response itself) carry no meetpercentage."""
+    scope = f"meetpercentage:{kpi}"
+    if kpi in CBS_OUTCOMES:
+        return _cell(idx.get("OI08", period, None, agb), "percentage", scope, "OI08", period)
+    if cat.get("source") == "aanbieder" and kpi.startswith("OI"):
+        return f'<td class="note" data-scope="{scope}">meetpercentage niet aangeleverd</td>'
+    return f'<td class="note" data-scope="{scope}">—</td>'
+
+
+def _delivery_status(pub: Published, agb: str, period: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """The delivery-status section and its discussion points. From the published delivery_status (expected,
+    received, rejected, missing per delivery); publications without it: whether the provider's own KPIs are in
+    kpi_values."""
+    ds = pub.delivery_status
+    if ds is None:
+        kv = pub.kpi_values
+        delivered = kv[(kv["provider_agb"] == agb) & (kv["period"] == period)
+                       & kv["source"].isin(["aanbieder", "aanlevering"])]
+        status = "aangeleverd" if len(delivered) else "niet aangeleverd (geen gegevens van de aanbieder zelf)"
+        html_ = f'<p data-scope="aanlevering">KPI\'s van de aanbieder: {html.escape(status)}.</p>'
+        missing = [] if len(delivered) else [("aanlevering", "aanbieder",
+                   f"Aanlevering ontbreekt: geen door de aanbieder aangeleverde KPI's voor {period}.")]
+        return html_, missing
+    rows = ds[(ds["provider_agb"] == agb) & (ds["period"] == period)].sort_values("delivery")
+    if rows.empty:
+        return ("<p data-scope=\"aanlevering\">Voor dit halfjaar wordt geen aanlevering van deze aanbieder "
+                "verwacht (geen contract of nog geen aanleveringen in de regio).</p>", [])
+    lines, missing = [], []
+    for rec in rows.to_dict(orient="records"):
+        name = DELIVERIES.get(rec["delivery"], rec["delivery"])
+        deadline = pd.Timestamp(rec["deadline"]).strftime("%d-%m-%Y")
+        received = "" if _isnull(rec["received_at"]) else pd.Timestamp(rec["received_at"]).strftime("%d-%m-%Y")
+        note = " (te laat)" if bool(rec["is_late"]) else ""
+        lines.append(f'<tr><td>{html.escape(name)}</td><td data-delivery="{html.escape(rec["delivery"])}" '
+                     f'data-status="{html.escape(rec["status"])}">{html.escape(DELIVERY_STATUS.get(rec["status"], rec["status"]))}'
+                     f'{note}</td><td>{deadline}</td><td>{received or "—"}</td>'
+                     f'<td class="num">{int(rec["n_rejected"])}</td></tr>')
+        if rec["status"] in ("missing", "rejected"):
+            missing.append(("aanlevering", rec["delivery"],
+                            f"Aanlevering {DELIVERY_STATUS[rec['status']]}: {name} voor {period} "
+                            f"(termijn {deadline})."))
+    table = ('<table data-scope="aanlevering"><thead><tr><th>Aanlevering</th><th>Status</th><th>Termijn</th>'
+             "<th>Ontvangen</th><th>Afgekeurde bestanden</th></tr></thead><tbody>" + "".join(lines)
+             + "</tbody></table>")
+    return table, missing
+
+
 def render_factsheet(pub: Published, agb: str, period: str) -> str:
     parse_half_year(period)
     period = period.upper()
@@ -180,16 +255,20 @@ def render_factsheet(pub: Published, agb: str, period: str) -> str:
                 body.append("</tbody></table>")
             current_theme = theme
             late = kpi.startswith("AP")
+            outcome = kpi.startswith(("OI", "CT"))
             body.append(f"<h2>{html.escape(theme)}</h2><table><thead><tr><th>KPI</th><th>Aanbieder</th>"
                         "<th>Regio</th><th>Doel / norm</th><th>Doel gehaald</th><th>n</th>"
                         + ("<th>Te laat</th>" if late else "")
+                        + ("<th>Meetpercentage</th>" if outcome else "")
                         + '<th>Trend (4 halfjaren)</th></tr></thead><tbody>')
         row = idx.get(kpi, period, None, agb)
         region = idx.get(kpi, period, None, None)
+        trow = _target_row(idx, kpi, period, None, agb)
         n = "—" if row is None or bool(row["is_suppressed"]) or _isnull(row["n_youths"]) else _nl(float(row["n_youths"]), 0)
-        cells = [f"<td>{html.escape(kpi)} {html.escape(cat['name_nl'])}</td>", _cell(row, unit, "aanbieder", kpi),
-                 _cell(region, unit, "regio", kpi), f"<td>{html.escape(_target_text(cat, row))}</td>", _met(row),
-                 f'<td class="num">{n}</td>']
+        cells = [f"<td>{html.escape(kpi)} {html.escape(cat['name_nl'])}</td>",
+                 _cell(row, unit, "aanbieder", kpi, period), _cell(region, unit, "regio", kpi, period),
+                 f"<td>{html.escape(_target_text(cat, trow))}</td>", _met(trow, kpi, "aanbieder"),
+                 f'<td class="num n" data-kpi="{kpi}" data-scope="n">{n}</td>']
         if kpi.startswith("AP"):
             if row is not None and not bool(row["is_suppressed"]) and not _isnull(row["denominator"]) \
                     and not _isnull(row["numerator"]):
@@ -197,39 +276,49 @@ def render_factsheet(pub: Published, agb: str, period: str) -> str:
                 cells.append(f'<td class="num" data-kpi="{kpi}" data-scope="te_laat">{_nl(late_n, 0)}</td>')
             else:
                 cells.append(f'<td class="num">{SUPPRESSED if row is not None and bool(row["is_suppressed"]) else "—"}</td>')
+        if kpi.startswith(("OI", "CT")):
+            cells.append(_measurement_cell(kpi, cat, idx, period, agb))
         svg = trend_svg(trend, [("aanbieder", idx.values(kpi, trend, None, agb), "main"),
                                 ("regio", idx.values(kpi, trend, None, None), "ref")])
         cells.append(f"<td>{svg}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
         label = f"{kpi} {cat['name_nl']}"
-        if row is None:
-            discuss.append(f"Gegevens ontbreken voor {period}: {label}.")
-        elif bool(row["is_suppressed"]):
-            discuss.append(f"{label}: {SUPPRESSED} in {period} (te kleine aantallen om te tonen).")
-        elif not _isnull(row["target_met"]) and not bool(row["target_met"]):
-            discuss.append(f"Doel niet gehaald: {label}: {format_value(row['value'], unit)} "
-                           f"(doel {_target_text(cat, row)}).")
+        if row is None:  # delivered in one of the last four half-years, but not for this one
+            discuss.append(("ontbreekt", kpi, f"Gegevens ontbreken voor {period}: {label}."))
+        if trow is not None and not bool(trow["is_suppressed"]) and not _isnull(trow["target_met"]) \
+                and not bool(trow["target_met"]):
+            when = f" in {trow['period']}" + (" (tot nu toe)" if bool(trow["is_provisional"]) else "") \
+                if trow["period"] != period else ""
+            discuss.append(("doel", kpi, f"Doel niet gehaald: {label}: {format_value(trow['value'], unit)}{when} "
+                                         f"(doel {_target_text(cat, trow)})."))
     if current_theme is not None:
         body.append("</tbody></table>")
     else:
         body.append(f"<p>Geen gepubliceerde KPI's voor deze aanbieder in {', '.join(trend)}.</p>")
     body.append('<p class="legend">Trend: doorgetrokken lijn = aanbieder, gestippeld = regio; een gat = '
-                'onderdrukt of geen gegevens. Te laat = noemer − teller.</p>')
-    delivered = pub.kpi_values[(pub.kpi_values["provider_agb"] == agb) & (pub.kpi_values["period"] == period)
-                               & pub.kpi_values["source"].isin(["aanbieder", "aanlevering"])]
-    status = "aangeleverd" if len(delivered) else "niet aangeleverd (geen gegevens van de aanbieder zelf)"
-    body.append(f"<h2>Aanleverstatus {html.escape(period)}</h2><p data-scope=\"aanlevering\">KPI's van de aanbieder: "
-                f"{html.escape(status)}.</p>")
-    if not len(delivered):
-        discuss.append(f"Aanlevering ontbreekt: geen door de aanbieder aangeleverde KPI's voor {period}.")
+                'onderdrukt of geen gegevens. Te laat = noemer − teller. Doelen gelden voor jaren: "Doel gehaald" '
+                'gebruikt het jaar van het halfjaar (lopend jaar: tot nu toe, voorlopig). Meetpercentage = OI08 '
+                '(gemeten ÷ beëindigde trajecten, CBS-spiegelrapportage) van deze aanbieder en dit halfjaar.</p>')
+    body.append(f"<h2>Aanleverstatus {html.escape(period)}</h2>")
+    status_html, missing = _delivery_status(pub, agb, period)
+    body.append(status_html)
+    discuss.extend(missing)
     body.append("<h2>Te bespreken</h2>")
-    body.append('<ul class="bespreken">' + "".join(f"<li>{html.escape(d)}</li>" for d in discuss) + "</ul>"
-                if discuss else "<p>Geen gemiste doelen of ontbrekende gegevens.</p>")
+    body.append('<ul class="bespreken">' + "".join(
+        f'<li data-kind="{kind}" data-item="{html.escape(item)}">{html.escape(text)}</li>'
+        for kind, item, text in discuss) + "</ul>" if discuss else "<p>Geen gemiste doelen of ontbrekende gegevens.</p>")
     return _page(f"Factsheet {name} {period}", "\n".join(body))
+
+
+MATRIX_COLUMNS = 5  # members per table, so a matrix fits the A4 width; more members -> more tables
 
 
 def _matrix(pub: Published, idx: _Index, period: str, cats: list[dict], members: list[tuple[str, str]],
             by: str) -> str:
+    if len(members) > MATRIX_COLUMNS:  # balanced: 6 -> 3 + 3, 11 -> 4 + 4 + 3
+        size = math.ceil(len(members) / math.ceil(len(members) / MATRIX_COLUMNS))
+        return "".join(_matrix(pub, idx, period, cats, members[i:i + size], by)
+                       for i in range(0, len(members), size))
     rows = []
     for cat in cats:
         kpi = cat["kpi_id"]
@@ -237,12 +326,12 @@ def _matrix(pub: Published, idx: _Index, period: str, cats: list[dict], members:
         if not any(got):
             continue
         rows.append(f"<tr><td>{html.escape(kpi)} {html.escape(cat['name_nl'])}</td>"
-                    + "".join(_cell(r, cat["unit"], f"{by}:{code}", kpi) for r, (code, _) in zip(got, members))
+                    + "".join(_cell(r, cat["unit"], f"{by}:{code}", kpi, period) for r, (code, _) in zip(got, members))
                     + "</tr>")
     if not rows:
         return f"<p>Geen KPI's per {by} in {period}.</p>"
     head = "".join(f"<th>{html.escape(label)}</th>" for _, label in members)
-    return f"<table><thead><tr><th>KPI</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f'<table class="matrix"><thead><tr><th>KPI</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
 def _quality(pub: Published) -> str:
@@ -279,9 +368,10 @@ def render_regional(pub: Published, period: str) -> str:
     for cat in cats:
         kpi = cat["kpi_id"]
         row = idx.get(kpi, period)
+        trow = _target_row(idx, kpi, period)
         n = "—" if row is None or bool(row["is_suppressed"]) or _isnull(row["n_youths"]) else _nl(float(row["n_youths"]), 0)
-        body.append(f"<tr><td>{html.escape(kpi)} {html.escape(cat['name_nl'])}</td>{_cell(row, cat['unit'], 'regio', kpi)}"
-                    f"<td>{html.escape(_target_text(cat, row))}</td>{_met(row)}<td class=\"num\">{n}</td>"
+        body.append(f"<tr><td>{html.escape(kpi)} {html.escape(cat['name_nl'])}</td>{_cell(row, cat['unit'], 'regio', kpi, period)}"
+                    f"<td>{html.escape(_target_text(cat, trow))}</td>{_met(trow, kpi, 'regio')}<td class=\"num\">{n}</td>"
                     f"<td>{trend_svg(trend, [('regio', idx.values(kpi, trend), 'main')])}</td></tr>")
     body.append("</tbody></table>")
     kv = pub.kpi_values[(pub.kpi_values["period"] == period) & pub.kpi_values["care_form"].isna()]
