@@ -311,10 +311,11 @@ class _MessageParser:
         handler = getattr(self, f"jw{self.code}", None) or self.retour
         handler()
         res = self.result
-        if res.n_loaded == 0:
+        n_loaded = res.n_loaded
+        if n_loaded == 0:
             return  # every record was rejected: the file counts as quarantined, no message row
         res.message_row = (self.sha, self.file_path, self.message_type, berichtcode, "3.2", self.message_id,
-                           self.dagtekening, sender, receiver, gemeente, agb, res.n_in, res.n_loaded,
+                           self.dagtekening, sender, receiver, gemeente, agb, res.n_in, n_loaded,
                            len(res.quarantine))
 
     def lineage(self, locator: str) -> list:
@@ -635,18 +636,35 @@ class _MessageParser:
 _TWO_DIGITS = re.compile(r"[0-9]{2}")
 
 
+class _LocalNames(dict):
+    """'{namespace}Name' -> 'prefix' + 'Name': one dict lookup per leaf instead of rfind, slice and concat
+    (the tags of a 323 prestatie are the same few dozen strings in every message)."""
+
+    def __init__(self, prefix: str = ""):
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, tag: str) -> str:
+        name = self[tag] = self.prefix + tag[tag.rfind("}") + 1:]
+        return name
+
+
+_LOCAL = _LocalNames()
+_NESTED: dict[str, _LocalNames] = {}
+
+
 def _leaves(el) -> dict[str, str | None]:
     """The leaf texts of `el`, two levels deep, by local path ('Eenheid', 'ProductPeriode/Begindatum'),
     stripped, empty as None; the first of a repeated element wins (as with find())."""
     out: dict[str, str | None] = {}
     for child in el:
-        tag = child.tag
-        name = tag[tag.rfind("}") + 1:]
+        name = _LOCAL[child.tag]
         if len(child):
-            prefix = name + "/"
+            names = _NESTED.get(name)
+            if names is None:
+                names = _NESTED[name] = _LocalNames(name + "/")
             for leaf in child:
-                tag = leaf.tag
-                key = prefix + tag[tag.rfind("}") + 1:]
+                key = names[leaf.tag]
                 if key not in out:
                     text = leaf.text
                     out[key] = (text.strip() or None) if text else None
