@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+import duckdb
+
 from jeugdkpi.warehouse import connect
 
 PERIOD_RE = re.compile(r"^\d{4}(-H[12])?$")
@@ -117,21 +119,25 @@ def explain(warehouse: Path, kpi_id: str, period: str, gemeente: str | None = No
                 "zie docs/explain.md voor de KPI's zonder eenhedenlijst)")
         kind, basis = covered
         where, params = _grain_filter(gemeente, aanbieder)
-        cur = con.execute(
-            f"""select
-                    unit_type, unit_key, any_value(youth_key) as youth_key,
-                    bool_or(in_numerator) as in_numerator, bool_or(in_denominator) as in_denominator,
-                    max(measure) filter (where in_denominator) as measure,
-                    sum(numerator_part) as numerator_part, sum(denominator_part) as denominator_part,
-                    string_agg(distinct unit_detail, ' | ' order by unit_detail) as unit_detail,
-                    any_value(source) as source,
-                    string_agg(distinct source_file_path, '; ' order by source_file_path) as source_file_path,
-                    string_agg(distinct source_locator, '; ' order by source_locator) as source_locator
-                from marts.kpi_units
-                where kpi_id = ? and period = ? and care_form is not distinct from ? and {where}
-                group by unit_type, unit_key
-                order by not bool_or(in_numerator), not bool_or(in_denominator), unit_type, youth_key, unit_key""",
-            [kpi_id, period, care_form, *params])
+        try:
+            cur = con.execute(
+                f"""select
+                        unit_type, unit_key, any_value(youth_key) as youth_key,
+                        bool_or(in_numerator) as in_numerator, bool_or(in_denominator) as in_denominator,
+                        max(measure) filter (where in_denominator) as measure,
+                        sum(numerator_part) as numerator_part, sum(denominator_part) as denominator_part,
+                        string_agg(distinct unit_detail, ' | ' order by unit_detail) as unit_detail,
+                        any_value(source) as source,
+                        string_agg(distinct source_file_path, '; ' order by source_file_path) as source_file_path,
+                        string_agg(distinct source_locator, '; ' order by source_locator) as source_locator
+                    from marts.kpi_units
+                    where kpi_id = ? and period = ? and care_form is not distinct from ? and {where}
+                    group by unit_type, unit_key
+                    order by not bool_or(in_numerator), not bool_or(in_denominator), unit_type, youth_key, unit_key""",
+                [kpi_id, period, care_form, *params])
+        except duckdb.Error as exc:  # a warehouse built by an older version of the unit model
+            raise ExplainError(f"marts.kpi_units in {warehouse} heeft niet het schema dat deze versie "
+                               f"verwacht: draai `jeugdkpi run` opnieuw ({type(exc).__name__})")
         names = [d[0] for d in cur.description]
         units = [dict(zip(names, r)) for r in cur.fetchall()]
     ex = Explanation(kpi_id, cat[0], row.get("unit") or "", kind, basis, period, gemeente, aanbieder, care_form,
