@@ -147,22 +147,14 @@ def _print_summary(result, settings) -> None:
     if result.published:
         print(f"Gepubliceerd: {result.published['kpis']} KPI's in {nl(result.published['rows'])} rijen, waarvan "
               f"{nl(result.published['suppressed'])} onderdrukt (kleine aantallen)")
-    if result.failed_checks:
-        print("\nMislukte controles (blokkerend):")
-        for check in result.failed_checks:
-            print(f"  - {check}")
-    if result.warned_checks:
-        print("\nControles met een waarschuwing (niet blokkerend):")
-        for check in result.warned_checks:
-            print(f"  - {check}")
-    if result.failed_expectations:
-        print("\nMislukte kritieke verwachtingen (kwaliteitspoort):")
-        for expectation in result.failed_expectations:
-            print(f"  - {expectation}")
-    if result.warnings:
-        print("\nWaarschuwingen (gepubliceerd, staan in manifest.json):")
-        for expectation in result.warnings:
-            print(f"  - {expectation}")
+    for title, items in (("Mislukte controles (blokkerend)", result.failed_checks),
+                         ("Controles met een waarschuwing (niet blokkerend)", result.warned_checks),
+                         ("Mislukte kritieke verwachtingen (kwaliteitspoort)", result.failed_expectations),
+                         ("Waarschuwingen (gepubliceerd, staan in manifest.json)", result.warnings)):
+        if items:
+            print(f"\n{title}:")
+            for item in items:
+                print(f"  - {item}")
     if result.failed_steps:
         print("\nMislukte stappen: " + ", ".join(result.failed_steps))
     print(f"\nWerkmagazijn: {repo_relative(settings.warehouse)}   (quarantaine: audit.quarantine)")

@@ -84,7 +84,7 @@ def _gate_outcome(out: PipelineResult, settings: Settings) -> None:
     if manifest and manifest.get("run_id") == out.run_id:
         out.publication = settings.publish / manifest["snapshot"]
         out.published = {"rows": manifest["row_counts"]["kpi_values"], "suppressed": manifest["suppressed_rows"],
-                         "kpis": manifest.get("kpis_published", out.summary.get("kpis", 0))}
+                         "kpis": manifest["kpis_published"]}
 
 
 def summarise(settings: Settings, run_id: str) -> dict[str, object]:

@@ -1,7 +1,6 @@
 """The dbt project as Dagster assets: every model, seed and data test of dbt_project/ (tests = asset checks)."""
 
 import csv
-import json
 import os
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.dbt_manifest import validate_manifest
 
 from jeugdkpi import progress
 from jeugdkpi.resources import JeugdkpiConfig
@@ -55,7 +55,7 @@ def _catalogue() -> dict[str, str]:
 
 def _kpi_docs() -> dict[str, str]:
     """The Dutch KPI definitions: the docs blocks `kpi_<ID>` of models/marts/_kpi_definitions.md."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    manifest = validate_manifest(dbt_project.manifest_path)  # dagster-dbt's cached read, shared with @dbt_assets
     return {doc["name"]: doc["block_contents"].strip() for doc in manifest.get("docs", {}).values()
             if doc.get("package_name") == "jeugdkpi"}
 

@@ -234,23 +234,11 @@ class _MessageParser:
 
     def date(self, parent, name: str, required: bool = True, basis: bool = False) -> str | None:
         value = self.text(parent, name, required, basis)
-        if value is None:
-            return None
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise RecordError("invalid_date", f"{self.message_type}: {name} is not a valid date (YYYY-MM-DD)")
-        if len(value) != 10:
-            raise RecordError("invalid_date", f"{self.message_type}: {name} is not in the form YYYY-MM-DD")
-        return value
+        return None if value is None else _date(value, name, self.message_type)
 
     def integer(self, parent, name: str, required: bool = True, basis: bool = False) -> int | None:
         value = self.text(parent, name, required, basis)
-        if value is None:
-            return None
-        if not (value.isascii() and value.isdigit()):
-            raise RecordError("structure_invalid", f"{self.message_type}: {name} is not a non-negative integer")
-        return int(value)
+        return None if value is None else _int(value, name, self.message_type)
 
     def codes(self, parent) -> str | None:
         node = self.child(parent, "RetourCodes")
