@@ -1,17 +1,16 @@
 """Load landing/berichten into raw.* : parallel parse (both cores), one transaction per run.
 
-Memory stays flat: files are parsed in chunks by worker processes, which stage their records as CSV files
-in a temporary folder next to the warehouse; the main process keeps only a small summary per file (for the
-audit log) and loads the staged rows with DuckDB's CSV reader at the end. A run is atomic: it either commits
+Memory stays flat: files are parsed in chunks by worker processes, which stage the records of each chunk
+as Arrow IPC files in a temporary folder next to the warehouse; the main process keeps only a small summary
+per file (for the audit log) and at the end streams the staged files into raw.* with DuckDB. A run is atomic: it either commits
 all of its rows and audit entries or none, and the staging folder is removed either way.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gc
-import math
+import itertools
 import multiprocessing as mp
 import os
 import shutil
@@ -22,7 +21,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.ipc as paipc
 
 from jeugdkpi.ingest.berichten.parser import ParseContext, ParseResult, parse_message
 from jeugdkpi.ingest.berichten.schema import MESSAGES_TABLE, RECORD_TABLES, ddl, table_columns
@@ -49,7 +50,7 @@ _CTX: ParseContext | None = None
 _MAX_BYTES = 0
 _KNOWN_SHAS: frozenset[str] = frozenset()
 _STAGE_DIR: str = ""
-_WRITERS: dict[str, tuple] = {}
+_CHUNK_SEQ = itertools.count()
 
 
 @dataclass
@@ -70,7 +71,6 @@ class Outcome:
 def _init_worker(ctx: ParseContext, max_bytes: int, known_shas: frozenset[str], stage_dir: str) -> None:
     global _CTX, _MAX_BYTES, _KNOWN_SHAS, _STAGE_DIR
     _CTX, _MAX_BYTES, _KNOWN_SHAS, _STAGE_DIR = ctx, max_bytes, known_shas, stage_dir
-    _WRITERS.clear()
 
 
 def _init_pool_worker(*args) -> None:
@@ -80,12 +80,30 @@ def _init_pool_worker(*args) -> None:
     _init_worker(*args)
 
 
-def _writer(table: str):
-    entry = _WRITERS.get(table)
-    if entry is None:
-        fh = open(os.path.join(_STAGE_DIR, f"{table}-{os.getpid()}.csv"), "w", encoding="utf-8", newline="")
-        entry = _WRITERS[table] = (fh, csv.writer(fh, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n"))
-    return entry[1]
+# Staging types: dates and times travel as ISO text and are cast by DuckDB on insert.
+_ARROW_TYPES = {"VARCHAR": pa.string(), "DATE": pa.string(), "TIME": pa.string(), "BIGINT": pa.int64(),
+                "INTEGER": pa.int32(), "BOOLEAN": pa.bool_()}
+
+
+def _columns(table: str) -> list[tuple[str, str]]:
+    return MESSAGES_TABLE if table == MESSAGES else table_columns(table)
+
+
+def _staging_schema(table: str) -> pa.Schema:
+    return pa.schema([(name, _ARROW_TYPES[typ.split()[0]]) for name, typ in _columns(table)])
+
+
+_SCHEMAS = {table: _staging_schema(table) for table in (MESSAGES, *RECORD_TABLES)}
+
+
+def _stage(table: str, rows: list[tuple]) -> None:
+    """Write one chunk's rows of `table` as an Arrow IPC file: the rows are transposed into typed columns
+    in C (a third of the cost of writing them as CSV, and no text to parse again at load)."""
+    schema = _SCHEMAS[table]
+    columns = [pa.array(values, type=f.type) for values, f in zip(zip(*rows), schema)]
+    path = os.path.join(_STAGE_DIR, f"{table}-{os.getpid()}-{next(_CHUNK_SEQ)}.arrow")
+    with pa.OSFile(path, "wb") as sink, paipc.new_file(sink, schema) as writer:
+        writer.write_batch(pa.record_batch(columns, schema=schema))
 
 
 def _parse_one(display_path: str, path: str, member: str | None) -> tuple:
@@ -102,10 +120,13 @@ def _parse_one(display_path: str, path: str, member: str | None) -> tuple:
 
 
 def _work_chunk(tasks: list[tuple[str, str, str | None]]) -> list[tuple]:
-    """Read, hash and parse a chunk of files in a worker and stage their records as CSV next to the
-    warehouse. Only a small summary per file travels back: pickling every record to the main process and
-    building DataFrames there cost more than the parse itself (see docs/ingest.md, performance)."""
+    """Read, hash and parse a chunk of files in a worker and stage their records next to the warehouse.
+    Only a small summary per file travels back: pickling every record to the main process and building
+    DataFrames there cost more than the parse itself (see docs/ingest.md, performance)."""
     out = []
+    staged: dict[str, list[tuple]] = {}
+    messages = []
+    run_id = _CTX.run_id
     for display_path, path, member in tasks:
         sha, size, result = _parse_one(display_path, path, member)
         if result is None:
@@ -114,22 +135,21 @@ def _work_chunk(tasks: list[tuple[str, str, str | None]]) -> list[tuple]:
         counts = {}
         n_loaded = 0
         if result.message_row is not None:
-            _writer(MESSAGES).writerow([_NULL if v is None else v for v in result.message_row] + [_CTX.run_id])
+            messages.append((*result.message_row, run_id))
         for table, rows in result.records.items():
-            write = _writer(table).writerow
-            for row in rows:
-                write([_NULL if v is None else v for v in row])
+            rows_of_table = staged.get(table)
+            if rows_of_table is None:
+                staged[table] = rows
+            else:
+                rows_of_table += rows
             counts[table] = len(rows)
             n_loaded += len(rows)
         out.append((sha, size, (result.message_row is not None, result.n_in, n_loaded, result.quarantine, counts)))
-    for fh, _ in _WRITERS.values():
-        fh.flush()  # the main process reads these files after the pool has finished
+    if messages:
+        staged[MESSAGES] = messages
+    for table, rows in staged.items():
+        _stage(table, rows)
     return out
-
-
-# CSV staging: None is written as an unquoted `nan` (csv.QUOTE_NONNUMERIC writes numbers unquoted and quotes
-# every string), read back as NULL with allow_quoted_nulls=false, so the string "nan" and "" survive as text.
-_NULL = math.nan
 
 
 def _outcomes(items: list[LandingItem], ctx: ParseContext, settings: Settings,
@@ -169,29 +189,29 @@ def _outcomes(items: list[LandingItem], ctx: ParseContext, settings: Settings,
         if pool is not None:
             pool.terminate()
             pool.join()
-        for fh, _ in _WRITERS.values():  # serial path
-            fh.close()
-        _WRITERS.clear()
 
 
 def _load_staged(con: duckdb.DuckDBPyConnection, stage_dir: str, skipped: list[tuple[str, str]]) -> None:
-    """Insert the staged CSV rows into raw.*, leaving out the files the main process did not load
-    (same content seen twice in this run, or a retried file that is still after the peildatum)."""
-    skip = pd.DataFrame.from_records(skipped, columns=["file_sha256", "file_path"])  # noqa: F841 (DuckDB)
+    """Insert the staged rows into raw.*, leaving out the files the main process did not load (same content
+    seen twice in this run, or a retried file that is still after the peildatum). DuckDB streams the Arrow
+    files (memory-mapped) in its own threads and casts the ISO dates and times on the way in."""
+    skip = pa.table({"file_sha256": pa.array([s for s, _ in skipped], pa.string()),  # noqa: F841 (DuckDB)
+                     "file_path": pa.array([p for _, p in skipped], pa.string())})
     con.register("skipped_files", skip)
     try:
         for table in (MESSAGES, *RECORD_TABLES):
-            files = sorted(str(p) for p in Path(stage_dir).glob(f"{table}-*.csv"))
+            files = sorted(str(p) for p in Path(stage_dir).glob(f"{table}-*.arrow"))
             if not files:
                 continue
-            columns = MESSAGES_TABLE if table == MESSAGES else table_columns(table)
-            # typed columns: DuckDB's CSV reader converts in its own threads (no VARCHAR + CAST pass)
-            spec = "{" + ", ".join(f"'{name}': '{typ.replace(' NOT NULL', '')}'" for name, typ in columns) + "}"
-            con.execute(
-                f"INSERT INTO raw.{table} SELECT s.* FROM read_csv({files!r}, header = false, "
-                f"columns = {spec}, auto_detect = false, quote = '\"', escape = '\"', nullstr = 'nan', "
-                "allow_quoted_nulls = false, strict_mode = true) AS s "
-                "ANTI JOIN skipped_files AS k ON s.file_sha256 = k.file_sha256 AND s.file_path = k.file_path")
+            con.register("staged", pads.dataset(files, format="ipc", schema=_SCHEMAS[table]))
+            try:
+                select = ", ".join(f"CAST(s.{name} AS {typ.replace(' NOT NULL', '')})"
+                                   for name, typ in _columns(table))
+                con.execute(f"INSERT INTO raw.{table} SELECT {select} FROM staged AS s "
+                            "ANTI JOIN skipped_files AS k ON s.file_sha256 = k.file_sha256 "
+                            "AND s.file_path = k.file_path")
+            finally:
+                con.unregister("staged")
     finally:
         con.unregister("skipped_files")
 

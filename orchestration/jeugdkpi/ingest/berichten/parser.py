@@ -3,7 +3,7 @@
 Pure and picklable: runs in worker processes. Hardening: DOCTYPE/ENTITY declarations are refused before
 parsing, the lxml parser never resolves entities, never loads a DTD and never touches the network, and the
 file size is capped by the caller. The BSN is checked (11-proof) and replaced by `youth_key` here; names,
-addresses, phone numbers and free-text comments are never read.
+addresses, phone numbers and free-text comments are never read (only the elements in FIELDS are).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from jeugdkpi.ingest.berichten.schema import RECORD_TABLES, table_columns
+from jeugdkpi.ingest.berichten.schema import RECORD_TABLES
 from jeugdkpi.pseudonym import Pseudonymiser, elfproef
 
 IJW_NS_RE = re.compile(r"^\{http://www\.istandaarden\.nl/ijw/(\d+)_(\d+)/jw(\d{3})/schema\}Bericht$")
@@ -38,18 +38,9 @@ RETOUR_CLASSES = {
     "318": ("Client", "Verzoek", "OngewijzigdProduct", "TeWijzigenProduct", "NieuwProduct"),
     "320": ("Antwoord", "Woonplaatsbeginsel"),
 }
-TABLE_INDEX = {t: {c: i for i, (c, _) in enumerate(table_columns(t))} for t in RECORD_TABLES}
 
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
 _QUOTED = re.compile(r"'([^']*)'")
-_PATTERNS: dict[str, re.Pattern] = {}
-
-
-def _compiled(regex: str) -> re.Pattern:
-    pattern = _PATTERNS.get(regex)
-    if pattern is None:
-        pattern = _PATTERNS[regex] = re.compile(regex)
-    return pattern
 
 
 def _parser() -> etree.XMLParser:
@@ -76,6 +67,9 @@ class ParseContext:
     run_id: str
     xsd_dir: Path | None = None
     _schemas: dict[str, etree.XMLSchema] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.peildatum_iso = self.peildatum.isoformat()  # compared with validated YYYY-MM-DD strings
 
     def schema_for(self, code: str) -> etree.XMLSchema:
         if code not in self._schemas:
@@ -154,519 +148,550 @@ def parse_message(data: bytes, file_path: str, sha256: str, ctx: ParseContext) -
     return result
 
 
-class _TagNames(dict):
-    """Local name -> '{namespace}name', kept per namespace: the same str objects (with their cached hash)
-    are used for every lookup instead of concatenating and hashing a new 70-character key each time."""
+# The only elements the parser reads, by local name: the fields it loads, the containers on their path, and
+# the retour classes. Everything else (Naam, Relaties, Contactgegevens, Commentaar, ...) is skipped unread:
+# names, addresses, phone numbers and free text never reach Python, not even in memory.
+FIELDS = frozenset("""
+    Header BerichtCode BerichtVersie BerichtSubversie Afzender Ontvanger BerichtIdentificatie Identificatie
+    Dagtekening IdentificatieRetour DagtekeningRetour DeclaratieIdentificatie RetourCodes RetourCode
+    Client Bsn Geboortedatum Datum DatumGebruik Geslacht JuridischeStatus
+    ToegewezenProducten ToegewezenProduct StartProducten StartProduct StopProducten StopProduct
+    AangevraagdeProducten AangevraagdProduct Verzoek OngewijzigdeProducten OngewijzigdProduct
+    TeWijzigenProducten TeWijzigenProduct NieuweProducten NieuwProduct Antwoord Woonplaatsbeginsel Gemeente
+    ToewijzingNummer ReferentieAanbieder Product Categorie Code Ingangsdatum Einddatum Toewijzingstijd
+    Toewijzingsdatum RedenWijziging Budget Omvang Volume Eenheid Frequentie StatusAanlevering
+    ToewijzingIngangsdatum Begindatum RedenBeeindiging ToewijzingEinddatum BeschikkingNummer
+    BeschikkingIngangsdatum Verwijzer Type Raamcontract RedenVerzoek GewensteIngangsdatum VerzoekAntwoord
+    RedenAfwijzingVerzoek Declaratie DeclaratieNummer DeclaratiePeriode DeclaratieDagtekening
+    TotaalIngediendBedrag TotaalToegekendBedrag TotaalBedrag DebetCredit Clienten Prestaties Prestatie
+    ProductReferentie ReferentieNummer VorigReferentieNummer ProductCategorie ProductCode ProductPeriode
+    GeleverdVolume ProductTarief IngediendBedrag Bedrag DeclaratieAntwoord
+""".split())
 
-    def __init__(self, ns: str):
+
+# The fields that iJw 3.2 takes from the basisschema namespace (always as the child of a container in the
+# message's own namespace); every other field is in the message's own namespace.
+BASIS_KEYS = frozenset("""
+    BerichtIdentificatie/Identificatie BerichtIdentificatie/Dagtekening DeclaratieIdentificatie/Identificatie
+    DeclaratieIdentificatie/Dagtekening DeclaratiePeriode/Begindatum DeclaratiePeriode/Einddatum
+    Geboortedatum/Datum Geboortedatum/DatumGebruik Product/Categorie Product/Code Omvang/Volume Omvang/Eenheid
+    Omvang/Frequentie Verwijzer/Type ProductReferentie/ReferentieNummer ProductReferentie/VorigReferentieNummer
+    ProductPeriode/Begindatum ProductPeriode/Einddatum IngediendBedrag/Bedrag IngediendBedrag/DebetCredit
+    TotaalIngediendBedrag/TotaalBedrag TotaalIngediendBedrag/DebetCredit TotaalToegekendBedrag/TotaalBedrag
+    TotaalToegekendBedrag/DebetCredit
+""".split())
+
+
+class _Names(dict):
+    """'{namespace}Name' -> prefix + 'Name' for a field (FIELDS) in its own namespace (BASIS_KEYS or the
+    message's); None for any other element, which is then skipped unread. An element in the wrong namespace,
+    or in none, reads as absent, as with find() on the namespaced tag. One dict lookup per element instead
+    of rfind, slice, concatenation and a namespace check (the tags are the same few dozen strings in every
+    message of a type)."""
+
+    def __init__(self, own_ns: str, prefix: str = ""):
         super().__init__()
-        self.ns = ns
-
-    def __missing__(self, name: str) -> str:
-        tag = self[name] = self.ns + name
-        return tag
-
-
-_TAGS: dict[str, _TagNames] = {}
-_BASIS_TAGS = _TagNames(BASIS_NS)
-
-
-class _MessageParser:
-    def __init__(self, root, code: str, file_path: str, sha256: str, ctx: ParseContext, result: ParseResult):
-        self.root = root
-        self.code = code
-        self.ns = "{http://www.istandaarden.nl/ijw/3_2/jw%s/schema}" % code
-        self.tags = _TAGS.setdefault(code, _TagNames(self.ns))
-        self.file_path = file_path
-        self.sha = sha256
-        self.ctx = ctx
-        self.result = result
-        self.message_type = f"JW{code}"
-        self._kids: dict = {}
-
-    # ---- element helpers -------------------------------------------------------------------------
-    def kids(self, parent) -> dict:
-        """First child of `parent` per tag, built once per element: lxml's find() goes through ElementPath
-        and costs microseconds a call, a dict lookup a few dozen nanoseconds (the ingest's hot path)."""
-        kids = self._kids.get(parent)
-        if kids is None:
-            kids = {}
-            for child in parent:
-                tag = child.tag
-                if tag not in kids:
-                    kids[tag] = child
-            self._kids[parent] = kids
-        return kids
-
-    def child(self, parent, name: str, basis: bool = False):
-        return self.kids(parent).get((_BASIS_TAGS if basis else self.tags)[name])
-
-    def children(self, parent, name: str) -> list:
-        return list(parent.iterchildren(self.tags[name]))
-
-    def el(self, parent, name: str, required: bool = True, basis: bool = False, where: str = ""):
-        node = self.kids(parent).get((_BASIS_TAGS if basis else self.tags)[name])
-        if node is None and required:
-            raise RecordError("structure_invalid", f"{self.message_type}: required element {where}{name} is missing")
-        return node
-
-    def text(self, parent, name: str, required: bool = True, basis: bool = False, where: str = "") -> str | None:
-        kids = self._kids.get(parent)
-        node = (kids if kids is not None else self.kids(parent)).get((_BASIS_TAGS if basis else self.tags)[name])
-        if node is None:
-            if required:
-                raise RecordError("structure_invalid",
-                                  f"{self.message_type}: required element {where}{name} is missing")
-            return None
-        value = node.text
-        if value:
-            value = value.strip()
-        if not value:
-            if required:
-                raise RecordError("structure_invalid", f"{self.message_type}: element {where}{name} is empty")
-            return None
-        return value
-
-    def pattern(self, value: str | None, regex: str, name: str) -> str | None:
-        if value is not None and not _compiled(regex).fullmatch(value):
-            raise RecordError("structure_invalid", f"{self.message_type}: {name} has the wrong form")
-        return value
-
-    def date(self, parent, name: str, required: bool = True, basis: bool = False) -> str | None:
-        value = self.text(parent, name, required, basis)
-        return None if value is None else _date(value, name, self.message_type)
-
-    def integer(self, parent, name: str, required: bool = True, basis: bool = False) -> int | None:
-        value = self.text(parent, name, required, basis)
-        return None if value is None else _int(value, name, self.message_type)
-
-    def codes(self, parent) -> str | None:
-        node = self.child(parent, "RetourCodes")
-        if node is None:
-            return None
-        return " ".join((c.text or "").strip() for c in self.children(node, "RetourCode")) or None
-
-    @staticmethod
-    def order(start: str | None, end: str | None, what: str):
-        if start and end and end < start:
-            raise RecordError("impossible_dates", f"{what}: Einddatum lies before Begindatum")
-
-    # ---- client ----------------------------------------------------------------------------------
-    def youth(self, client) -> str:
-        bsn = self.text(client, "Bsn")
-        if not elfproef(bsn):
-            raise RecordError("bsn_invalid", f"{self.message_type}: the client's BSN fails the 11-proof (value not stored)")
-        return self.ctx.pseudonymiser.youth_key(bsn)
-
-    def demographics(self, client) -> tuple[int | None, bool | None, str | None]:
-        geb = self.child(client, "Geboortedatum")
-        birth_year = born_jan_1 = None
-        if geb is not None:
-            value = self.text(geb, "Datum", basis=True)
-            try:
-                d = dt.date.fromisoformat(value)
-            except ValueError:
-                raise RecordError("invalid_date", f"{self.message_type}: Geboortedatum is not a valid date")
-            usage = self.text(geb, "DatumGebruik", required=False, basis=True)
-            birth_year = d.year if usage != "3" else None
-            born_jan_1 = (d.month, d.day) == (1, 1) if usage in (None, "") else None
-        geslacht = self.text(client, "Geslacht", required=False)
-        return birth_year, born_jan_1, geslacht
-
-    # ---- run ---------------------------------------------------------------------------------------
-    def run(self) -> None:
-        header = self.el(self.root, "Header")
-        berichtcode = self.text(header, "BerichtCode", where="Header/")
-        if berichtcode != BERICHTCODES[self.code]:
-            raise RecordError("structure_invalid",
-                              f"{self.message_type}: Header/BerichtCode is {berichtcode}, expected {BERICHTCODES[self.code]}")
-        if self.text(header, "BerichtVersie") != "3" or self.text(header, "BerichtSubversie") != "2":
-            raise RecordError("unsupported_release", f"{self.message_type}: BerichtVersie/Subversie is not 3.2")
-        sender = self.text(header, "Afzender", where="Header/")
-        receiver = self.text(header, "Ontvanger", where="Header/")
-        ident = self.el(header, "BerichtIdentificatie", where="Header/")
-        self.message_id = self.text(ident, "Identificatie", basis=True)
-        self.dagtekening = self.date(ident, "Dagtekening", basis=True)
-        gemeente, agb = (sender, receiver) if self.code in GEMEENTE_SENDS else (receiver, sender)
-        self.pattern(gemeente, r"[0-9]{4}", "the municipality code in the header")
-        self.pattern(agb, r"[0-9]{8}", "the AGB code in the header")
-        self.gemeente, self.agb = gemeente, agb
-        if dt.date.fromisoformat(self.dagtekening) > self.ctx.peildatum:
-            raise RecordError("after_peildatum",
-                              f"{self.message_type} dated {self.dagtekening} is after the peildatum "
-                              f"{self.ctx.peildatum.isoformat()}; it is loaded by a run whose peildatum covers it")
-        self.header = header
-        handler = getattr(self, f"jw{self.code}", None) or self.retour
-        handler()
-        res = self.result
-        n_loaded = res.n_loaded
-        if n_loaded == 0:
-            return  # every record was rejected: the file counts as quarantined, no message row
-        res.message_row = (self.sha, self.file_path, self.message_type, berichtcode, "3.2", self.message_id,
-                           self.dagtekening, sender, receiver, gemeente, agb, res.n_in, n_loaded,
-                           len(res.quarantine))
-
-    def lineage(self, locator: str) -> list:
-        return [self.sha, self.file_path, locator, self.message_type, self.message_id, self.dagtekening,
-                self.gemeente, self.agb, self.ctx.run_id]
-
-    def emit(self, table: str, locator: str, values: dict) -> None:
-        row = self.lineage(locator) + [None] * len(RECORD_TABLES[table])
-        idx = TABLE_INDEX[table]
-        for key, value in values.items():
-            row[idx[key]] = value
-        self.result.records.setdefault(table, []).append(tuple(row))
-
-    def each_record(self, items, locator_fn, build):
-        """Run `build` per record; a broken record goes to quarantine, the others load."""
-        for i, item in enumerate(items, start=1):
-            locator = locator_fn(i)
-            self.result.n_in += 1
-            try:
-                build(item, locator)
-            except RecordError as exc:
-                self.result.quarantine.append((locator, exc.reason, exc.message))
-
-    def client_records(self, container: str, record: str, build) -> None:
-        """301/305/307/315: one client, a list of product records. A bad client quarantines all its records."""
-        client = self.el(self.root, "Client")
-        lst = self.el(client, container, where="Client/")
-        items = self.children(lst, record)
-        if not items:
-            raise RecordError("structure_invalid", f"{self.message_type}: no {record} in Client/{container}")
-        base = f"/Bericht/Client/{container}/{record}"
-        try:
-            youth = self.youth(client)
-            demo = self.demographics(client)
-        except RecordError as exc:
-            for i in range(1, len(items) + 1):
-                self.result.n_in += 1
-                self.result.quarantine.append((f"{base}[{i}]", exc.reason, exc.message))
-            return
-        self.each_record(items, lambda i: f"{base}[{i}]", lambda item, loc: build(item, loc, youth, demo))
-
-    def product(self, parent) -> tuple[str | None, str | None]:
-        node = self.child(parent, "Product")
-        if node is None:
-            return None, None
-        cat = self.pattern(self.text(node, "Categorie", basis=True), r"[0-9]{2}", "Product/Categorie")
-        return cat, self.text(node, "Code", required=False, basis=True)
-
-    def omvang(self, parent) -> dict:
-        node = self.child(parent, "Omvang")
-        out = {"budget": self.integer(parent, "Budget", required=False)}
-        if node is not None:
-            out.update(omvang_volume=self.integer(node, "Volume", basis=True),
-                       omvang_eenheid=self.text(node, "Eenheid", basis=True),
-                       omvang_frequentie=self.text(node, "Frequentie", basis=True))
-        return out
-
-    # ---- message types -----------------------------------------------------------------------------
-    def jw301(self) -> None:
-        client = self.el(self.root, "Client")
-        juridisch = self.text(client, "JuridischeStatus", required=False)
-
-        def build(item, loc, youth, demo):
-            cat, code = self.product(item)
-            start, end = self.date(item, "Ingangsdatum"), self.date(item, "Einddatum", required=False)
-            self.order(start, end, "ToegewezenProduct")
-            tijd = self.text(item, "Toewijzingstijd")
-            self.pattern(tijd, r"[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?", "Toewijzingstijd")
-            self.emit("jw301_toegewezen_product", loc, {
-                "youth_key": youth, "birth_year": demo[0], "born_jan_1": demo[1], "geslacht": demo[2],
-                "juridische_status": juridisch, "toewijzingnummer": self.integer(item, "ToewijzingNummer"),
-                "referentie_aanbieder": self.text(item, "ReferentieAanbieder", required=False),
-                "product_categorie": cat, "product_code": code,
-                "toewijzingsdatum": self.date(item, "Toewijzingsdatum"), "toewijzingstijd": tijd[:8],
-                "ingangsdatum": start, "einddatum": end,
-                "reden_wijziging": self.text(item, "RedenWijziging", required=False),
-                **self.omvang(item)})
-
-        self.client_records("ToegewezenProducten", "ToegewezenProduct", build)
-
-    def _start_stop(self, item, youth, demo) -> dict:
-        cat, code = self.product(item)
-        status = self.text(item, "StatusAanlevering")
-        if status not in ("1", "3"):
-            raise RecordError("structure_invalid",
-                              f"{self.message_type}: StatusAanlevering {status} is not allowed (only 1 and 3)")
-        return {"youth_key": youth, "birth_year": demo[0], "born_jan_1": demo[1], "geslacht": demo[2],
-                "toewijzingnummer": self.integer(item, "ToewijzingNummer", required=False),
-                "product_categorie": cat, "product_code": code,
-                "toewijzing_ingangsdatum": self.date(item, "ToewijzingIngangsdatum", required=False),
-                "begindatum": self.date(item, "Begindatum"), "status_aanlevering": status}
-
-    def jw305(self) -> None:
-        def build(item, loc, youth, demo):
-            self.emit("jw305_start_product", loc, self._start_stop(item, youth, demo))
-
-        self.client_records("StartProducten", "StartProduct", build)
-
-    def jw307(self) -> None:
-        def build(item, loc, youth, demo):
-            values = self._start_stop(item, youth, demo)
-            values["reden_beeindiging"] = self.pattern(self.text(item, "RedenBeeindiging"), r"[0-9]{2}",
-                                                       "RedenBeeindiging")
-            values["einddatum"] = self.date(item, "Einddatum")
-            self.order(values["begindatum"], values["einddatum"], "StopProduct")
-            self.emit("jw307_stop_product", loc, values)
-
-        self.client_records("StopProducten", "StopProduct", build)
-
-    def jw315(self) -> None:
-        def build(item, loc, youth, demo):
-            cat, code = self.product(item)
-            start = self.date(item, "ToewijzingIngangsdatum")
-            end = self.date(item, "ToewijzingEinddatum", required=False)
-            self.order(start, end, "AangevraagdProduct")
-            verwijzer = self.child(item, "Verwijzer")
-            self.emit("jw315_aangevraagd_product", loc, {
-                "youth_key": youth, "birth_year": demo[0], "born_jan_1": demo[1], "geslacht": demo[2],
-                "referentie_aanbieder": self.text(item, "ReferentieAanbieder"),
-                "beschikkingnummer": self.integer(item, "BeschikkingNummer", required=False),
-                "product_categorie": cat, "product_code": code,
-                "beschikking_ingangsdatum": self.date(item, "BeschikkingIngangsdatum", required=False),
-                "toewijzing_ingangsdatum": start, "toewijzing_einddatum": end, **self.omvang(item),
-                "verwijzer_type": self.text(verwijzer, "Type", basis=True) if verwijzer is not None else None,
-                "raamcontract": self.text(item, "Raamcontract", required=False)})
-
-        self.client_records("AangevraagdeProducten", "AangevraagdProduct", build)
-
-    def jw317(self) -> None:
-        client = self.el(self.root, "Client")
-        verzoek = self.el(client, "Verzoek", where="Client/")
-        groups = [("OngewijzigdeProducten", "OngewijzigdProduct", "ongewijzigd"),
-                  ("TeWijzigenProducten", "TeWijzigenProduct", "te_wijzigen"),
-                  ("NieuweProducten", "NieuwProduct", "nieuw")]
-        lines = []
-        for container, record, kind in groups:
-            node = self.child(verzoek, container)
-            if node is not None:
-                lines += [(item, f"/Bericht/Client/Verzoek/{container}/{record}[{i}]", kind)
-                          for i, item in enumerate(self.children(node, record), start=1)]
-        if not lines:
-            lines = [(None, "/Bericht/Client/Verzoek", None)]
-        try:
-            youth = self.youth(client)
-            ref = self.text(verzoek, "ReferentieAanbieder")
-            reden = self.text(verzoek, "RedenVerzoek")
-        except RecordError as exc:
-            for _, loc, _ in lines:
-                self.result.n_in += 1
-                self.result.quarantine.append((loc, exc.reason, exc.message))
-            return
-
-        def build(line, loc):
-            item, _, kind = line
-            values = {"youth_key": youth, "referentie_aanbieder": ref, "reden_verzoek": reden, "line_type": kind}
-            if item is not None:
-                cat, code = self.product(item)
-                start = self.date(item, "GewensteIngangsdatum", required=kind != "ongewijzigd")
-                end = self.date(item, "Einddatum", required=False)
-                self.order(start, end, "Verzoek product line")
-                values.update(toewijzingnummer=self.integer(item, "ToewijzingNummer", required=kind != "nieuw"),
-                              product_categorie=cat, product_code=code, gewenste_ingangsdatum=start,
-                              einddatum=end, **self.omvang(item))
-            self.emit("jw317_verzoek", loc, values)
-
-        self.each_record(lines, lambda i: lines[i - 1][1], build)
-
-    def jw319(self) -> None:
-        antwoord = self.el(self.root, "Antwoord")
-
-        def build(item, loc):
-            wpb = self.child(item, "Woonplaatsbeginsel")
-            self.emit("jw319_antwoord", loc, {
-                "referentie_aanbieder": self.text(item, "ReferentieAanbieder"),
-                "verzoek_antwoord": self.text(item, "VerzoekAntwoord"),
-                "reden_afwijzing_verzoek": self.text(item, "RedenAfwijzingVerzoek", required=False),
-                "woonplaatsbeginsel_gemeente": self.text(wpb, "Gemeente") if wpb is not None else None})
-
-        self.each_record([antwoord], lambda i: "/Bericht/Antwoord", build)
-
-    def _prestatie(self, p) -> dict:
-        # The hottest record (a 323 holds dozens): its leaves are read in one pass into a dict instead of a
-        # lookup per field (see docs/ingest.md, performance). Element names are matched by local name here;
-        # JEUGDKPI_XSD_DIR validation checks their namespaces when it is set.
-        m = _leaves(p)
-        mt = self.message_type
-        begin = _date(_req(m, "ProductPeriode/Begindatum", mt), "Begindatum", mt)
-        end = _date(_req(m, "ProductPeriode/Einddatum", mt), "Einddatum", mt)
-        self.order(begin, end, "Prestatie/ProductPeriode")
-        dc = _req(m, "IngediendBedrag/DebetCredit", mt)
-        if dc not in ("D", "C"):
-            raise RecordError("structure_invalid", f"{mt}: DebetCredit must be D or C")
-        categorie = _req(m, "ProductCategorie", mt)
-        if not _TWO_DIGITS.fullmatch(categorie):
-            raise RecordError("structure_invalid", f"{mt}: ProductCategorie has the wrong form")
-        tarief = m.get("ProductTarief")
-        return {"referentienummer": _req(m, "ProductReferentie/ReferentieNummer", mt),
-                "vorig_referentienummer": m.get("ProductReferentie/VorigReferentieNummer"),
-                "toewijzingnummer": _int(_req(m, "ToewijzingNummer", mt), "ToewijzingNummer", mt),
-                "product_categorie": categorie,
-                "product_code": _req(m, "ProductCode", mt), "begindatum": begin, "einddatum": end,
-                "geleverd_volume": _int(_req(m, "GeleverdVolume", mt), "GeleverdVolume", mt),
-                "eenheid": _req(m, "Eenheid", mt),
-                "product_tarief": None if tarief is None else _int(tarief, "ProductTarief", mt),
-                "ingediend_bedrag": _int(_req(m, "IngediendBedrag/Bedrag", mt), "Bedrag", mt), "debet_credit": dc}
-
-    def signed_total(self, parent, name: str) -> int:
-        node = self.el(parent, name)
-        amount = self.integer(node, "TotaalBedrag", basis=True)
-        dc = self.text(node, "DebetCredit", basis=True)
-        if dc not in ("D", "C"):
-            raise RecordError("structure_invalid", f"{self.message_type}: {name}/DebetCredit must be D or C")
-        return amount if dc == "D" else -amount
-
-    def _clients_prestaties(self, clienten, base: str, table: str, extra: dict, with_codes: bool) -> None:
-        for ci, client in enumerate(self.children(clienten, "Client"), start=1):
-            prestaties = self.children(self.el(client, "Prestaties"), "Prestatie")
-            cbase = f"{base}/Client[{ci}]/Prestaties/Prestatie"
-            try:
-                youth = self.youth(client)
-            except RecordError as exc:
-                for i in range(1, len(prestaties) + 1):
-                    self.result.n_in += 1
-                    self.result.quarantine.append((f"{cbase}[{i}]", exc.reason, exc.message))
-                continue
-            client_codes = self.codes(client) if with_codes else None
-
-            def build(p, loc):
-                values = {**extra, "youth_key": youth, **self._prestatie(p)}
-                if with_codes:
-                    values["client_retourcodes"] = client_codes
-                    values["retourcodes"] = self.codes(p) or client_codes or ""
-                self.emit(table, loc, values)
-
-            self.each_record(prestaties, lambda i: f"{cbase}[{i}]", build)
-
-    def jw323(self) -> None:
-        decl = self.el(self.root, "Declaratie")
-        periode = self.el(decl, "DeclaratiePeriode")
-        begin, end = self.date(periode, "Begindatum", basis=True), self.date(periode, "Einddatum", basis=True)
-        self.order(begin, end, "DeclaratiePeriode")
-        extra = {"declaratienummer": self.text(decl, "DeclaratieNummer"),
-                 "declaratie_begindatum": begin, "declaratie_einddatum": end,
-                 "declaratie_dagtekening": self.date(decl, "DeclaratieDagtekening"),
-                 "totaal_ingediend_bedrag": self.signed_total(decl, "TotaalIngediendBedrag")}
-        self._clients_prestaties(self.el(decl, "Clienten"), "/Bericht/Declaratie/Clienten", "jw323_prestatie",
-                                 extra, with_codes=False)
-
-    def jw325(self) -> None:
-        decl_id = self.el(self.header, "DeclaratieIdentificatie", where="Header/")
-        decl_msg = self.text(decl_id, "Identificatie", basis=True)
-        decl_dag = self.date(decl_id, "Dagtekening", basis=True)
-        header_codes = self.codes(self.header) or ""
-        antwoord = self.child(self.root, "DeclaratieAntwoord")
-
-        def build(item, loc):
-            values = {"declaratie_message_id": decl_msg, "declaratie_message_dagtekening": decl_dag,
-                      "header_retourcodes": header_codes}
-            if item is not None:
-                values.update(declaratienummer=self.text(item, "DeclaratieNummer"),
-                              totaal_ingediend_bedrag=self.signed_total(item, "TotaalIngediendBedrag"),
-                              totaal_toegekend_bedrag=self.signed_total(item, "TotaalToegekendBedrag"),
-                              antwoord_retourcodes=self.codes(item))
-            self.emit("jw325_declaratie_antwoord", loc, values)
-
-        self.each_record([antwoord], lambda i: "/Bericht/DeclaratieAntwoord" if antwoord is not None
-                         else "/Bericht/Header", build)
-        if antwoord is not None:
-            clienten = self.child(antwoord, "Clienten")
-            if clienten is not None:
-                extra = {"declaratie_message_id": decl_msg,
-                         "declaratienummer": self.text(antwoord, "DeclaratieNummer")}
-                self._clients_prestaties(clienten, "/Bericht/DeclaratieAntwoord/Clienten", "jw325_prestatie",
-                                         extra, with_codes=True)
-
-    def retour(self) -> None:
-        ident_retour = self.text(self.header, "IdentificatieRetour", where="Header/")
-        dag_retour = self.date(self.header, "DagtekeningRetour")
-        common = {"heen_message_type": f"JW{RETOUR_OF[self.code]}", "identificatie_retour": ident_retour,
-                  "dagtekening_retour": dag_retour}
-        units = [(self.header, "/Bericht/Header", "Header", None)]
-        classes = set(RETOUR_CLASSES[self.code])
-        # Walk the payload in document order; every class that carries RetourCodes is one record.
-        for node in self.root.iterchildren():
-            if node is self.header:
-                continue
-            for el in node.iter(self.ns + "*"):
-                name = etree.QName(el).localname
-                if name in classes and self.child(el, "RetourCodes") is not None:
-                    units.append((el, _locator(self.root, el), name, el))
-
-        youth = None
-        client = self.child(self.root, "Client")
-        if client is not None:
-            try:
-                youth = self.youth(client)
-            except RecordError as exc:
-                for _, loc, _, _ in units:
-                    self.result.n_in += 1
-                    self.result.quarantine.append((loc, exc.reason, exc.message))
-                return
-
-        def build(unit, loc):
-            el, _, name, payload = unit
-            values = {**common, "class_name": name, "youth_key": youth if name != "Header" else None,
-                      "retourcodes": self.codes(el)}
-            if payload is not None and name != "Client":
-                cat, code = self.product(payload)
-                values.update(product_categorie=cat, product_code=code,
-                              toewijzingnummer=self.integer(payload, "ToewijzingNummer", required=False),
-                              begindatum=self.date(payload, "Begindatum", required=False),
-                              referentie_aanbieder=self.text(payload, "ReferentieAanbieder", required=False))
-            self.emit("retour", loc, values)
-
-        self.each_record(units, lambda i: units[i - 1][1], build)
-
-
-_TWO_DIGITS = re.compile(r"[0-9]{2}")
-
-
-class _LocalNames(dict):
-    """'{namespace}Name' -> 'prefix' + 'Name': one dict lookup per leaf instead of rfind, slice and concat
-    (the tags of a 323 prestatie are the same few dozen strings in every message)."""
-
-    def __init__(self, prefix: str = ""):
-        super().__init__()
+        self.own_ns = own_ns
         self.prefix = prefix
+        self.nested: dict[str, _Names] = {}  # only used on the top-level table: level-2 key tables
 
-    def __missing__(self, tag: str) -> str:
-        name = self[tag] = self.prefix + tag[tag.rfind("}") + 1:]
+    def __missing__(self, tag) -> str | None:
+        name = None
+        if isinstance(tag, str):  # not a comment, PI or entity node
+            i = tag.rfind("}")
+            local = tag[i + 1:]
+            key = self.prefix + local
+            if local in FIELDS and tag[:i + 1] == (BASIS_NS if key in BASIS_KEYS else self.own_ns):
+                name = key
+        self[tag] = name
         return name
 
+    def under(self, parent: str) -> "_Names":
+        names = self.nested.get(parent)
+        if names is None:
+            names = self.nested[parent] = _Names(self.own_ns, parent + "/")
+        return names
 
-_LOCAL = _LocalNames()
-_NESTED: dict[str, _LocalNames] = {}
+
+_NAMES: dict[str, _Names] = {}
+_TWO_DIGITS = re.compile(r"[0-9]{2}")
+_FOUR_DIGITS = re.compile(r"[0-9]{4}")
+_EIGHT_DIGITS = re.compile(r"[0-9]{8}")
+_TIME = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?")
+_JOINED = frozenset({"RetourCodes/RetourCode"})  # repeated leaves kept as one space-separated value
 
 
-def _leaves(el) -> dict[str, str | None]:
-    """The leaf texts of `el`, two levels deep, by local path ('Eenheid', 'ProductPeriode/Begindatum'),
-    stripped, empty as None; the first of a repeated element wins (as with find())."""
-    out: dict[str, str | None] = {}
+def _leaves(el, names: _Names) -> dict:
+    """The fields (FIELDS) of `el`, two levels deep, by local path, in one pass over its children:
+      'Eenheid' / 'ProductPeriode/Begindatum' -> the stripped text, None when empty;
+      'Omvang' -> None as well for an element with children (present, but no text of its own);
+      'Omvang/' -> the element itself for every child with children (to list or descend into it).
+    The first of a repeated element wins (as with find()); the repeated RetourCode leaves are joined.
+    Reading every field of a record this way costs about half a microsecond per element; a find() or a
+    child lookup per field cost several (see docs/ingest.md, performance)."""
+    out: dict = {}
     for child in el:
-        name = _LOCAL[child.tag]
+        name = names[child.tag]
+        if name is None:
+            continue
         if len(child):
-            names = _NESTED.get(name)
-            if names is None:
-                names = _NESTED[name] = _LocalNames(name + "/")
+            sub = names.under(name)
+            if sub.prefix in out:
+                continue  # a repeated container: the first wins
+            out[sub.prefix] = child
+            if name not in out:
+                out[name] = None
             for leaf in child:
-                key = names[leaf.tag]
+                key = sub[leaf.tag]
+                if key is None:
+                    continue
                 if key not in out:
                     text = leaf.text
                     out[key] = (text.strip() or None) if text else None
+                elif key in _JOINED:
+                    text = leaf.text
+                    out[key] = " ".join(filter(None, (out[key], (text or "").strip())))
         elif name not in out:
             text = child.text
             out[name] = (text.strip() or None) if text else None
     return out
 
 
-def _req(leaves: dict, key: str, message_type: str) -> str:
-    value = leaves.get(key)
+def _req(m: dict, key: str, message_type: str, where: str = "") -> str:
+    value = m.get(key)
     if value is None:
-        raise RecordError("structure_invalid", f"{message_type}: required element {key} is missing or empty")
+        state = "empty" if key in m else "missing"
+        raise RecordError("structure_invalid", f"{message_type}: required element {where}{key} is {state}")
     return value
+
+
+def _match(value: str | None, pattern: re.Pattern, name: str, message_type: str) -> str | None:
+    if value is not None and not pattern.fullmatch(value):
+        raise RecordError("structure_invalid", f"{message_type}: {name} has the wrong form")
+    return value
+
+
+def _order(start: str | None, end: str | None, what: str) -> None:
+    if start and end and end < start:
+        raise RecordError("impossible_dates", f"{what}: Einddatum lies before Begindatum")
+
+
+class _MessageParser:
+    """Reads one message into rows. Every record (and the header, the client and the declaration) is read
+    with one `_leaves` pass into a dict of its fields; the rules below then work on plain strings."""
+
+    def __init__(self, root, code: str, file_path: str, sha256: str, ctx: ParseContext, result: ParseResult):
+        self.root = root
+        self.code = code
+        self.ns = "{http://www.istandaarden.nl/ijw/3_2/jw%s/schema}" % code
+        names = _NAMES.get(code)
+        if names is None:
+            names = _NAMES[code] = _Names(self.ns)
+        self.names = names
+        self.file_path = file_path
+        self.sha = sha256
+        self.ctx = ctx
+        self.result = result
+        self.mt = f"JW{code}"
+
+    def leaves(self, el) -> dict:
+        return _leaves(el, self.names)
+
+    def top(self) -> dict:
+        """The children of the Bericht by local name (the first of each)."""
+        top: dict = {}
+        names = self.names
+        for child in self.root:
+            top.setdefault(names[child.tag], child)
+        return top
+
+    def part(self, parent: dict, name: str, where: str = ""):
+        node = parent.get(name)
+        if node is None:
+            raise RecordError("structure_invalid", f"{self.mt}: required element {where}{name} is missing")
+        return node
+
+    def items(self, m: dict, container: str, record: str, where: str = "") -> list:
+        """The `record` children of the container `container` of `m` ([] for an empty container)."""
+        node = m.get(container + "/")
+        if node is None:
+            if container not in m:
+                raise RecordError("structure_invalid", f"{self.mt}: required element {where}{container} is missing")
+            return []
+        return list(node.iterchildren(self.ns + record))
+
+    # ---- field rules -------------------------------------------------------------------------------
+    def date(self, m: dict, key: str, required: bool = True, where: str = "") -> str | None:
+        value = _req(m, key, self.mt, where) if required else m.get(key)
+        return None if value is None else _date(value, key, self.mt)
+
+    def integer(self, m: dict, key: str, required: bool = True) -> int | None:
+        value = _req(m, key, self.mt) if required else m.get(key)
+        return None if value is None else _int(value, key, self.mt)
+
+    def product(self, m: dict) -> tuple[str | None, str | None]:
+        if "Product" not in m:
+            return None, None
+        cat = _match(_req(m, "Product/Categorie", self.mt), _TWO_DIGITS, "Product/Categorie", self.mt)
+        return cat, m.get("Product/Code")
+
+    def omvang(self, m: dict) -> dict:
+        out = {"budget": self.integer(m, "Budget", required=False)}
+        if "Omvang" in m:
+            out.update(omvang_volume=self.integer(m, "Omvang/Volume"),
+                       omvang_eenheid=_req(m, "Omvang/Eenheid", self.mt),
+                       omvang_frequentie=_req(m, "Omvang/Frequentie", self.mt))
+        return out
+
+    def signed_total(self, m: dict, name: str) -> int:
+        amount = self.integer(m, name + "/TotaalBedrag")
+        dc = _req(m, name + "/DebetCredit", self.mt)
+        if dc not in ("D", "C"):
+            raise RecordError("structure_invalid", f"{self.mt}: {name}/DebetCredit must be D or C")
+        return amount if dc == "D" else -amount
+
+    # ---- client ----------------------------------------------------------------------------------
+    def youth(self, client: dict) -> str:
+        bsn = _req(client, "Bsn", self.mt)
+        if not elfproef(bsn):
+            raise RecordError("bsn_invalid", f"{self.mt}: the client's BSN fails the 11-proof (value not stored)")
+        return self.ctx.pseudonymiser.youth_key(bsn)
+
+    def demographics(self, client: dict) -> tuple[int | None, bool | None, str | None]:
+        birth_year = born_jan_1 = None
+        if "Geboortedatum" in client:
+            value = _req(client, "Geboortedatum/Datum", self.mt)
+            try:
+                d = dt.date.fromisoformat(value)
+            except ValueError:
+                raise RecordError("invalid_date", f"{self.mt}: Geboortedatum is not a valid date")
+            usage = client.get("Geboortedatum/DatumGebruik")
+            birth_year = d.year if usage != "3" else None
+            born_jan_1 = (d.month, d.day) == (1, 1) if usage is None else None
+        return birth_year, born_jan_1, client.get("Geslacht")
+
+    # ---- run ---------------------------------------------------------------------------------------
+    def run(self) -> None:
+        mt = self.mt
+        self.parts = top = self.top()
+        h = self.header = self.leaves(self.part(top, "Header"))
+        berichtcode = _req(h, "BerichtCode", mt, "Header/")
+        if berichtcode != BERICHTCODES[self.code]:
+            raise RecordError("structure_invalid",
+                              f"{mt}: Header/BerichtCode is {berichtcode}, expected {BERICHTCODES[self.code]}")
+        if _req(h, "BerichtVersie", mt, "Header/") != "3" or _req(h, "BerichtSubversie", mt, "Header/") != "2":
+            raise RecordError("unsupported_release", f"{mt}: BerichtVersie/Subversie is not 3.2")
+        sender = _req(h, "Afzender", mt, "Header/")
+        receiver = _req(h, "Ontvanger", mt, "Header/")
+        self.message_id = _req(h, "BerichtIdentificatie/Identificatie", mt, "Header/")
+        self.dagtekening = self.date(h, "BerichtIdentificatie/Dagtekening", where="Header/")
+        gemeente, agb = (sender, receiver) if self.code in GEMEENTE_SENDS else (receiver, sender)
+        _match(gemeente, _FOUR_DIGITS, "the municipality code in the header", mt)
+        _match(agb, _EIGHT_DIGITS, "the AGB code in the header", mt)
+        if self.dagtekening > self.ctx.peildatum_iso:  # both validated YYYY-MM-DD
+            raise RecordError("after_peildatum",
+                              f"{mt} dated {self.dagtekening} is after the peildatum "
+                              f"{self.ctx.peildatum_iso}; it is loaded by a run whose peildatum covers it")
+        self.lineage_head = (self.sha, self.file_path)
+        self.lineage_tail = (mt, self.message_id, self.dagtekening, gemeente, agb, self.ctx.run_id)
+        handler = getattr(self, f"jw{self.code}", None) or self.retour
+        handler()
+        res = self.result
+        n_loaded = res.n_loaded
+        if n_loaded == 0:
+            return  # every record was rejected: the file counts as quarantined, no message row
+        res.message_row = (self.sha, self.file_path, mt, berichtcode, "3.2", self.message_id,
+                           self.dagtekening, sender, receiver, gemeente, agb, res.n_in, n_loaded,
+                           len(res.quarantine))
+
+    def emit(self, table: str, locator: str, values: dict) -> None:
+        row = (*self.lineage_head, locator, *self.lineage_tail, *map(values.get, TABLE_FIELDS[table]))
+        records = self.result.records.get(table)
+        if records is None:
+            records = self.result.records[table] = []
+        records.append(row)
+
+    def each_record(self, items, locators, build) -> None:
+        """Run `build(item, locator)` per record; a broken record goes to quarantine, the others load."""
+        result = self.result
+        for item, locator in zip(items, locators):
+            result.n_in += 1
+            try:
+                build(item, locator)
+            except RecordError as exc:
+                result.quarantine.append((locator, exc.reason, exc.message))
+
+    def quarantine_all(self, locators, exc: RecordError) -> None:
+        for locator in locators:
+            self.result.n_in += 1
+            self.result.quarantine.append((locator, exc.reason, exc.message))
+
+    def client_records(self, container: str, record: str, build) -> None:
+        """301/305/307/315: one client, a list of product records. A bad client quarantines all its records."""
+        client = self.leaves(self.part(self.parts, "Client"))
+        items = self.items(client, container, record, where="Client/")
+        if not items:
+            raise RecordError("structure_invalid", f"{self.mt}: no {record} in Client/{container}")
+        base = f"/Bericht/Client/{container}/{record}"
+        locators = [f"{base}[{i}]" for i in range(1, len(items) + 1)]
+        try:
+            youth = self.youth(client)
+            demo = self.demographics(client)
+        except RecordError as exc:
+            self.quarantine_all(locators, exc)
+            return
+        head = {"youth_key": youth, "birth_year": demo[0], "born_jan_1": demo[1], "geslacht": demo[2]}
+        self.each_record(items, locators, lambda item, loc: build(self.leaves(item), loc, client, head))
+
+    # ---- message types -----------------------------------------------------------------------------
+    def jw301(self) -> None:
+        mt = self.mt
+
+        def build(p, loc, client, head):
+            cat, code = self.product(p)
+            start, end = self.date(p, "Ingangsdatum"), self.date(p, "Einddatum", required=False)
+            _order(start, end, "ToegewezenProduct")
+            tijd = _match(_req(p, "Toewijzingstijd", mt), _TIME, "Toewijzingstijd", mt)
+            self.emit("jw301_toegewezen_product", loc, {
+                **head, "juridische_status": client.get("JuridischeStatus"),
+                "toewijzingnummer": self.integer(p, "ToewijzingNummer"),
+                "referentie_aanbieder": p.get("ReferentieAanbieder"),
+                "product_categorie": cat, "product_code": code,
+                "toewijzingsdatum": self.date(p, "Toewijzingsdatum"), "toewijzingstijd": tijd[:8],
+                "ingangsdatum": start, "einddatum": end, "reden_wijziging": p.get("RedenWijziging"),
+                **self.omvang(p)})
+
+        self.client_records("ToegewezenProducten", "ToegewezenProduct", build)
+
+    def _start_stop(self, p: dict, head: dict) -> dict:
+        cat, code = self.product(p)
+        status = _req(p, "StatusAanlevering", self.mt)
+        if status not in ("1", "3"):
+            raise RecordError("structure_invalid",
+                              f"{self.mt}: StatusAanlevering {status} is not allowed (only 1 and 3)")
+        return {**head, "toewijzingnummer": self.integer(p, "ToewijzingNummer", required=False),
+                "product_categorie": cat, "product_code": code,
+                "toewijzing_ingangsdatum": self.date(p, "ToewijzingIngangsdatum", required=False),
+                "begindatum": self.date(p, "Begindatum"), "status_aanlevering": status}
+
+    def jw305(self) -> None:
+        def build(p, loc, client, head):
+            self.emit("jw305_start_product", loc, self._start_stop(p, head))
+
+        self.client_records("StartProducten", "StartProduct", build)
+
+    def jw307(self) -> None:
+        def build(p, loc, client, head):
+            values = self._start_stop(p, head)
+            values["reden_beeindiging"] = _match(_req(p, "RedenBeeindiging", self.mt), _TWO_DIGITS,
+                                                 "RedenBeeindiging", self.mt)
+            values["einddatum"] = self.date(p, "Einddatum")
+            _order(values["begindatum"], values["einddatum"], "StopProduct")
+            self.emit("jw307_stop_product", loc, values)
+
+        self.client_records("StopProducten", "StopProduct", build)
+
+    def jw315(self) -> None:
+        def build(p, loc, client, head):
+            cat, code = self.product(p)
+            start = self.date(p, "ToewijzingIngangsdatum")
+            end = self.date(p, "ToewijzingEinddatum", required=False)
+            _order(start, end, "AangevraagdProduct")
+            verwijzer = _req(p, "Verwijzer/Type", self.mt) if "Verwijzer" in p else None
+            self.emit("jw315_aangevraagd_product", loc, {
+                **head, "referentie_aanbieder": _req(p, "ReferentieAanbieder", self.mt),
+                "beschikkingnummer": self.integer(p, "BeschikkingNummer", required=False),
+                "product_categorie": cat, "product_code": code,
+                "beschikking_ingangsdatum": self.date(p, "BeschikkingIngangsdatum", required=False),
+                "toewijzing_ingangsdatum": start, "toewijzing_einddatum": end, **self.omvang(p),
+                "verwijzer_type": verwijzer, "raamcontract": p.get("Raamcontract")})
+
+        self.client_records("AangevraagdeProducten", "AangevraagdProduct", build)
+
+    def jw317(self) -> None:
+        client = self.leaves(self.part(self.parts, "Client"))
+        if client.get("Verzoek/") is None:
+            raise RecordError("structure_invalid", f"{self.mt}: required element Client/Verzoek is missing")
+        verzoek = self.leaves(client["Verzoek/"])
+        groups = [("OngewijzigdeProducten", "OngewijzigdProduct", "ongewijzigd"),
+                  ("TeWijzigenProducten", "TeWijzigenProduct", "te_wijzigen"),
+                  ("NieuweProducten", "NieuwProduct", "nieuw")]
+        lines, locators = [], []
+        for container, record, kind in groups:
+            if container in verzoek:
+                for i, item in enumerate(self.items(verzoek, container, record), start=1):
+                    lines.append((item, kind))
+                    locators.append(f"/Bericht/Client/Verzoek/{container}/{record}[{i}]")
+        if not lines:
+            lines, locators = [(None, None)], ["/Bericht/Client/Verzoek"]
+        try:
+            youth = self.youth(client)
+            ref = _req(verzoek, "ReferentieAanbieder", self.mt)
+            reden = _req(verzoek, "RedenVerzoek", self.mt)
+        except RecordError as exc:
+            self.quarantine_all(locators, exc)
+            return
+
+        def build(line, loc):
+            item, kind = line
+            values = {"youth_key": youth, "referentie_aanbieder": ref, "reden_verzoek": reden, "line_type": kind}
+            if item is not None:
+                p = self.leaves(item)
+                cat, code = self.product(p)
+                start = self.date(p, "GewensteIngangsdatum", required=kind != "ongewijzigd")
+                end = self.date(p, "Einddatum", required=False)
+                _order(start, end, "Verzoek product line")
+                values.update(toewijzingnummer=self.integer(p, "ToewijzingNummer", required=kind != "nieuw"),
+                              product_categorie=cat, product_code=code, gewenste_ingangsdatum=start,
+                              einddatum=end, **self.omvang(p))
+            self.emit("jw317_verzoek", loc, values)
+
+        self.each_record(lines, locators, build)
+
+    def jw319(self) -> None:
+        antwoord = self.part(self.parts, "Antwoord")
+
+        def build(item, loc):
+            a = self.leaves(item)
+            wpb = _req(a, "Woonplaatsbeginsel/Gemeente", self.mt) if "Woonplaatsbeginsel" in a else None
+            self.emit("jw319_antwoord", loc, {
+                "referentie_aanbieder": _req(a, "ReferentieAanbieder", self.mt),
+                "verzoek_antwoord": _req(a, "VerzoekAntwoord", self.mt),
+                "reden_afwijzing_verzoek": a.get("RedenAfwijzingVerzoek"),
+                "woonplaatsbeginsel_gemeente": wpb})
+
+        self.each_record([antwoord], ["/Bericht/Antwoord"], build)
+
+    def prestatie(self, p: dict) -> dict:
+        """The hottest record (a 323 holds dozens): checked on the dict of its fields."""
+        mt = self.mt
+        begin = _date(_req(p, "ProductPeriode/Begindatum", mt), "Begindatum", mt)
+        end = _date(_req(p, "ProductPeriode/Einddatum", mt), "Einddatum", mt)
+        _order(begin, end, "Prestatie/ProductPeriode")
+        dc = _req(p, "IngediendBedrag/DebetCredit", mt)
+        if dc not in ("D", "C"):
+            raise RecordError("structure_invalid", f"{mt}: DebetCredit must be D or C")
+        categorie = _match(_req(p, "ProductCategorie", mt), _TWO_DIGITS, "ProductCategorie", mt)
+        tarief = p.get("ProductTarief")
+        return {"referentienummer": _req(p, "ProductReferentie/ReferentieNummer", mt),
+                "vorig_referentienummer": p.get("ProductReferentie/VorigReferentieNummer"),
+                "toewijzingnummer": _int(_req(p, "ToewijzingNummer", mt), "ToewijzingNummer", mt),
+                "product_categorie": categorie,
+                "product_code": _req(p, "ProductCode", mt), "begindatum": begin, "einddatum": end,
+                "geleverd_volume": _int(_req(p, "GeleverdVolume", mt), "GeleverdVolume", mt),
+                "eenheid": _req(p, "Eenheid", mt),
+                "product_tarief": None if tarief is None else _int(tarief, "ProductTarief", mt),
+                "ingediend_bedrag": _int(_req(p, "IngediendBedrag/Bedrag", mt), "Bedrag", mt), "debet_credit": dc}
+
+    def clients_prestaties(self, m: dict, base: str, table: str, extra: dict, with_codes: bool) -> None:
+        """The Clienten of a 323 Declaratie or a 325 DeclaratieAntwoord: one record per Prestatie; a client
+        whose BSN fails quarantines its prestaties only."""
+        for ci, element in enumerate(self.items(m, "Clienten", "Client"), start=1):
+            client = self.leaves(element)
+            prestaties = self.items(client, "Prestaties", "Prestatie")
+            cbase = f"{base}/Client[{ci}]/Prestaties/Prestatie"
+            locators = [f"{cbase}[{i}]" for i in range(1, len(prestaties) + 1)]
+            try:
+                youth = self.youth(client)
+            except RecordError as exc:
+                self.quarantine_all(locators, exc)
+                continue
+            client_codes = client.get("RetourCodes/RetourCode") if with_codes else None
+
+            def build(element, loc):
+                p = self.leaves(element)
+                values = {**extra, "youth_key": youth, **self.prestatie(p)}
+                if with_codes:
+                    values["client_retourcodes"] = client_codes
+                    values["retourcodes"] = p.get("RetourCodes/RetourCode") or client_codes or ""
+                self.emit(table, loc, values)
+
+            self.each_record(prestaties, locators, build)
+
+    def jw323(self) -> None:
+        d = self.leaves(self.part(self.parts, "Declaratie"))
+        begin = self.date(d, "DeclaratiePeriode/Begindatum")
+        end = self.date(d, "DeclaratiePeriode/Einddatum")
+        _order(begin, end, "DeclaratiePeriode")
+        extra = {"declaratienummer": _req(d, "DeclaratieNummer", self.mt),
+                 "declaratie_begindatum": begin, "declaratie_einddatum": end,
+                 "declaratie_dagtekening": self.date(d, "DeclaratieDagtekening"),
+                 "totaal_ingediend_bedrag": self.signed_total(d, "TotaalIngediendBedrag")}
+        self.clients_prestaties(d, "/Bericht/Declaratie/Clienten", "jw323_prestatie", extra, with_codes=False)
+
+    def jw325(self) -> None:
+        h = self.header
+        if "DeclaratieIdentificatie" not in h:
+            raise RecordError("structure_invalid", f"{self.mt}: required element Header/DeclaratieIdentificatie is missing")
+        decl_msg = _req(h, "DeclaratieIdentificatie/Identificatie", self.mt, "Header/")
+        decl_dag = self.date(h, "DeclaratieIdentificatie/Dagtekening", where="Header/")
+        header_codes = h.get("RetourCodes/RetourCode") or ""
+        element = self.parts.get("DeclaratieAntwoord")
+        antwoord = None if element is None else self.leaves(element)
+
+        def build(a, loc):
+            values = {"declaratie_message_id": decl_msg, "declaratie_message_dagtekening": decl_dag,
+                      "header_retourcodes": header_codes}
+            if a is not None:
+                values.update(declaratienummer=_req(a, "DeclaratieNummer", self.mt),
+                              totaal_ingediend_bedrag=self.signed_total(a, "TotaalIngediendBedrag"),
+                              totaal_toegekend_bedrag=self.signed_total(a, "TotaalToegekendBedrag"),
+                              antwoord_retourcodes=a.get("RetourCodes/RetourCode"))
+            self.emit("jw325_declaratie_antwoord", loc, values)
+
+        self.each_record([antwoord], ["/Bericht/Header" if antwoord is None else "/Bericht/DeclaratieAntwoord"],
+                         build)
+        if antwoord is not None and "Clienten" in antwoord:
+            extra = {"declaratie_message_id": decl_msg,
+                     "declaratienummer": _req(antwoord, "DeclaratieNummer", self.mt)}
+            self.clients_prestaties(antwoord, "/Bericht/DeclaratieAntwoord/Clienten", "jw325_prestatie",
+                                    extra, with_codes=True)
+
+    def retour(self) -> None:
+        h = self.header
+        common = {"heen_message_type": f"JW{RETOUR_OF[self.code]}",
+                  "identificatie_retour": _req(h, "IdentificatieRetour", self.mt, "Header/"),
+                  "dagtekening_retour": self.date(h, "DagtekeningRetour")}
+        units = [(h, "Header", False)]
+        locators = ["/Bericht/Header"]
+        classes = set(RETOUR_CLASSES[self.code])
+        names = self.names
+        # Walk the payload in document order; every class that carries RetourCodes is one record.
+        for node in self.root.iterchildren():
+            if names[node.tag] == "Header":
+                continue
+            for el in node.iter(self.ns + "*"):
+                name = names[el.tag]
+                if name in classes:
+                    m = self.leaves(el)
+                    if "RetourCodes" in m:
+                        units.append((m, name, True))
+                        locators.append(_locator(self.root, el))
+
+        youth = None
+        if "Client" in self.parts:
+            try:
+                youth = self.youth(self.leaves(self.parts["Client"]))
+            except RecordError as exc:
+                self.quarantine_all(locators, exc)
+                return
+
+        def build(unit, loc):
+            m, name, payload = unit
+            values = {**common, "class_name": name, "youth_key": youth if name != "Header" else None,
+                      "retourcodes": m.get("RetourCodes/RetourCode")}
+            if payload and name != "Client":
+                cat, code = self.product(m)
+                values.update(product_categorie=cat, product_code=code,
+                              toewijzingnummer=self.integer(m, "ToewijzingNummer", required=False),
+                              begindatum=self.date(m, "Begindatum", required=False),
+                              referentie_aanbieder=m.get("ReferentieAanbieder"))
+            self.emit("retour", loc, values)
+
+        self.each_record(units, locators, build)
+
+
+TABLE_FIELDS = {t: tuple(c for c, _ in RECORD_TABLES[t]) for t in RECORD_TABLES}
 
 
 def _date(value: str, name: str, message_type: str) -> str:
@@ -682,6 +707,8 @@ def _date(value: str, name: str, message_type: str) -> str:
 def _int(value: str, name: str, message_type: str) -> int:
     if not (value.isascii() and value.isdigit()):
         raise RecordError("structure_invalid", f"{message_type}: {name} is not a non-negative integer")
+    if len(value) > 18:  # the raw columns are BIGINT; iJw numbers have at most 15 digits
+        raise RecordError("structure_invalid", f"{message_type}: {name} has more than 18 digits")
     return int(value)
 
 
