@@ -116,30 +116,39 @@ class ArchiveProblem:
 def discover(root: Path, patterns: tuple[str, ...], with_zip: bool = False,
              max_bytes: int = 20 * 1024 * 1024,
              problems: list[ArchiveProblem] | None = None) -> Iterator[LandingItem]:
-    """Every matching file under `root` (any depth, sorted), archive members expanded."""
+    """Every matching file under `root` (any depth, sorted), archive members expanded.
+
+    Streaming: folders are listed one at a time, entries sorted by name, depth first, which gives the order
+    of sorted(Path.rglob(...)) (path components compared one by one) without listing the whole tree
+    before the first file, so the ingest starts parsing while the rest is still being listed."""
     if not root.exists():
         return
     suffixes = tuple(p.lower() for p in patterns)
-    # os.scandir on strings (d_type, no stat per file): pathlib's rglob + sort costs seconds for 100k+ files.
-    found: list[tuple[tuple[str, ...], str]] = []
-    stack: list[tuple[str, tuple[str, ...]]] = [(str(root), ())]
+    # os.scandir on strings (d_type, no stat per file): pathlib's rglob costs seconds for 100k+ files.
+    stack: list[Iterator[tuple[str, bool, str, str]]] = [_listing(str(root), "")]
     while stack:
-        folder, parts = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, parts + (entry.name,)))
-                elif entry.is_file():
-                    found.append((parts + (entry.name,), entry.path))
-    found.sort()  # by path components: the order of sorted(Path.rglob(...))
-    for parts, full in found:
-        rel = "/".join(parts)
-        path = full  # a str: constructing 100k+ Path objects is measurable in the ingest's main process
-        name = parts[-1].lower()
-        if with_zip and name.endswith(".zip"):
-            yield from _archive_members(path, rel, suffixes, max_bytes, problems)
-        elif name.endswith(suffixes):
-            yield LandingItem(rel, path)
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        name, is_dir, full, rel = entry
+        if is_dir:
+            stack.append(_listing(full, rel + "/"))
+            continue
+        lower = name.lower()
+        # `full` stays a str: constructing 100k+ Path objects is measurable in the ingest's main process
+        if with_zip and lower.endswith(".zip"):
+            yield from _archive_members(full, rel, suffixes, max_bytes, problems)
+        elif lower.endswith(suffixes):
+            yield LandingItem(rel, full)
+
+
+def _listing(folder: str, prefix: str) -> Iterator[tuple[str, bool, str, str]]:
+    """(name, is_dir, full path, relative path) of the entries of one folder, sorted by name."""
+    with os.scandir(folder) as entries:
+        listed = sorted((e.name, e.is_dir(follow_symlinks=False), e.path, prefix + e.name) for e in entries
+                        if e.is_dir(follow_symlinks=False) or e.is_file())
+    return iter(listed)
 
 
 def _archive_members(path: Path, rel: str, suffixes: tuple[str, ...], max_bytes: int,

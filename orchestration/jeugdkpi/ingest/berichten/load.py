@@ -9,6 +9,7 @@ all of its rows and audit entries or none, and the staging folder is removed eit
 from __future__ import annotations
 
 import datetime as dt
+import collections
 import gc
 import itertools
 import multiprocessing as mp
@@ -152,15 +153,26 @@ def _work_chunk(tasks: list[tuple[str, str, str | None]]) -> list[tuple]:
     return out
 
 
-def _outcomes(items: list[LandingItem], ctx: ParseContext, settings: Settings,
+def _outcomes(items: Iterator[LandingItem], ctx: ParseContext, settings: Settings,
               known_shas: frozenset[str], stage_dir: str) -> Iterator[Outcome]:
-    tasks = [(item.display_path, str(item.path), item.member) for item in items]
-    chunks = [tasks[i:i + CHUNK_FILES] for i in range(0, len(tasks), CHUNK_FILES)]
-    workers = min(settings.workers, max(1, len(items) // 200))
+    """Parse `items` (a stream: discovery goes on while the first chunks are parsed) and yield one
+    Outcome per item, in order."""
+    items = iter(items)
+    head = list(itertools.islice(items, 2 * CHUNK_FILES))  # enough to know whether a pool pays off
+    workers = settings.workers if len(head) == 2 * CHUNK_FILES else min(settings.workers, max(1, len(head) // 200))
+    pending: collections.deque[list[LandingItem]] = collections.deque()  # chunks sent, in order
+
+    def chunks() -> Iterator[list[tuple[str, str, str | None]]]:
+        # With a pool this runs in its task-feeding thread: the chunk is queued before its task is sent.
+        source = itertools.chain(head, items)
+        while chunk := list(itertools.islice(source, CHUNK_FILES)):
+            pending.append(chunk)
+            yield [(item.display_path, str(item.path), item.member) for item in chunk]
+
     pool = None
     if workers <= 1:
         _init_worker(ctx, settings.max_file_bytes, known_shas, stage_dir)
-        done = map(_work_chunk, chunks)
+        done = map(_work_chunk, chunks())
     else:
         mpctx = mp.get_context("fork" if os.name == "posix" else "spawn")
         # Freeze the parent's objects for the fork: a forked worker's garbage collector then never walks
@@ -171,11 +183,10 @@ def _outcomes(items: list[LandingItem], ctx: ParseContext, settings: Settings,
                               initargs=(ctx, settings.max_file_bytes, known_shas, stage_dir))
         finally:
             gc.unfreeze()
-        done = pool.imap(_work_chunk, chunks)
+        done = pool.imap(_work_chunk, chunks())
     try:
-        it = iter(items)
         for chunk_result in done:
-            for (sha, size, parsed), item in zip(chunk_result, it):
+            for (sha, size, parsed), item in zip(chunk_result, pending.popleft()):
                 if parsed is None:
                     yield Outcome(item, sha, size, False)
                 else:
@@ -183,7 +194,7 @@ def _outcomes(items: list[LandingItem], ctx: ParseContext, settings: Settings,
                     yield Outcome(item, sha, size, True, has_message, n_in, n_loaded, quarantine, counts)
         if pool is not None:
             pool.close()
-            pool.join()  # every worker has flushed and closed its staging files
+            pool.join()  # every worker has written its staging files
             pool = None
     finally:
         if pool is not None:
@@ -223,7 +234,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
-                     progress: Callable[[int, int], None] | None = None) -> RunStats:
+                     progress: Callable[[int, int | None], None] | None = None) -> RunStats:
     """Ingest every new message file under landing/berichten. Returns the reconciled run statistics."""
     ensure_schema(con)
     clock = time.perf_counter()
@@ -234,10 +245,8 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
     problems: list[ArchiveProblem] = []
     stats.timings["setup_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    all_items = list(discover(settings.landing / SOURCE, (".xml",), with_zip=True,
-                              max_bytes=settings.max_file_bytes, problems=problems))
-    stats.files_seen = len(all_items) + len(problems)
-    stats.timings["discover_s"] = time.perf_counter() - clock
+    items = discover(settings.landing / SOURCE, (".xml",), with_zip=True, max_bytes=settings.max_file_bytes,
+                     problems=problems)
     audit = AuditWriter(SOURCE, run_id)
     skipped: list[tuple[str, str]] = []  # (sha, path) parsed by a worker but not loaded
 
@@ -249,22 +258,12 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
     stage_dir = tempfile.mkdtemp(prefix=".ingest-stage-", dir=settings.warehouse.parent)
     con.execute("BEGIN TRANSACTION")
     try:
-        for problem in problems:
-            sha = sha256_bytes(f"archive:{problem.display_path}".encode())
-            if (problem.display_path, sha) in known.by_path_sha:
-                continue
-            stats.files_new += 1
-            stats.files_quarantined += 1
-            _count_rejected(stats, problem.reason_code)
-            audit.file(problem.display_path, sha, 0, "quarantined", 1, 0, 1)
-            audit.quarantined(problem.display_path, sha, None, problem.reason_code, problem.message)
-
         seen_this_run: set[str] = set()
         done = 0
-        for outcome in _outcomes(all_items, ctx, settings, frozenset(known.shas), stage_dir):
+        for outcome in _outcomes(items, ctx, settings, frozenset(known.shas), stage_dir):
             done += 1
             if progress and done % 500 == 0:
-                progress(done, len(all_items))
+                progress(done, None)  # the total is known when discovery, which overlaps the parse, ends
             path, sha = outcome.item.display_path, outcome.sha
             if not _take(outcome, known, known_paths, seen_this_run, stats, audit):
                 if outcome.parsed:
@@ -283,9 +282,20 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
             if status == "quarantined":
                 stats.files_quarantined += 1
             audit.file(path, sha, outcome.size, status, outcome.n_in, outcome.n_loaded, len(outcome.quarantine))
+        stats.files_seen = done + len(problems)
         if progress:
-            progress(done, len(all_items))
-        stats.timings["parse_s"] = time.perf_counter() - clock - stats.timings["discover_s"]
+            progress(done, done)
+        for problem in problems:
+            sha = sha256_bytes(f"archive:{problem.display_path}".encode())
+            if (problem.display_path, sha) in known.by_path_sha:
+                continue
+            stats.files_new += 1
+            stats.files_quarantined += 1
+            _count_rejected(stats, problem.reason_code)
+            audit.file(problem.display_path, sha, 0, "quarantined", 1, 0, 1)
+            audit.quarantined(problem.display_path, sha, None, problem.reason_code, problem.message)
+
+        stats.timings["parse_s"] = time.perf_counter() - clock  # discovery included: it overlaps the parse
         clock = time.perf_counter()
         _load_staged(con, stage_dir, skipped)
         audit.flush(con)
