@@ -45,7 +45,8 @@ _QUOTED = re.compile(r"'([^']*)'")
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False)
+                           huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False,
+                           remove_blank_text=True)
 
 
 _PARSER = _parser()
@@ -214,18 +215,19 @@ class _Names(dict):
 
 
 _NAMES: dict[str, _Names] = {}
-_TWO_DIGITS = re.compile(r"[0-9]{2}")
-_FOUR_DIGITS = re.compile(r"[0-9]{4}")
-_EIGHT_DIGITS = re.compile(r"[0-9]{8}")
 _TIME = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?")
-_JOINED = frozenset({"RetourCodes/RetourCode"})  # repeated leaves kept as one space-separated value
+_JOINED = frozenset({"RetourCodes/RetourCode"})
+# Containers of records: listed by items(), never read as fields of their parent.
+_LISTS = frozenset({"ToegewezenProducten", "StartProducten", "StopProducten", "AangevraagdeProducten",
+                    "OngewijzigdeProducten", "TeWijzigenProducten", "NieuweProducten", "Clienten", "Prestaties"})  # repeated leaves kept as one space-separated value
 
 
 def _leaves(el, names: _Names) -> dict:
     """The fields (FIELDS) of `el`, two levels deep, by local path, in one pass over its children:
       'Eenheid' / 'ProductPeriode/Begindatum' -> the stripped text, None when empty;
       'Omvang' -> None as well for an element with children (present, but no text of its own);
-      'Omvang/' -> the element itself for every child with children (to list or descend into it).
+      'Omvang/' -> the element itself for every child with children (to list or descend into it);
+    a container of records (_LISTS) is not descended into: items() lists its records.
     The first of a repeated element wins (as with find()); the repeated RetourCode leaves are joined.
     Reading every field of a record this way costs about half a microsecond per element; a find() or a
     child lookup per field cost several (see docs/ingest.md, performance)."""
@@ -241,6 +243,8 @@ def _leaves(el, names: _Names) -> dict:
             out[sub.prefix] = child
             if name not in out:
                 out[name] = None
+            if name in _LISTS:
+                continue  # its records are read one by one (items()), not as fields of `el`
             for leaf in child:
                 key = sub[leaf.tag]
                 if key is None:
@@ -262,6 +266,13 @@ def _req(m: dict, key: str, message_type: str, where: str = "") -> str:
     if value is None:
         state = "empty" if key in m else "missing"
         raise RecordError("structure_invalid", f"{message_type}: required element {where}{key} is {state}")
+    return value
+
+
+def _digits(value: str | None, n: int, name: str, message_type: str) -> str | None:
+    """`value` if it is exactly n ASCII digits (a code such as Categorie or RedenBeeindiging)."""
+    if value is not None and not (len(value) == n and value.isdigit() and value.isascii()):
+        raise RecordError("structure_invalid", f"{message_type}: {name} has the wrong form")
     return value
 
 
@@ -332,7 +343,7 @@ class _MessageParser:
     def product(self, m: dict) -> tuple[str | None, str | None]:
         if "Product" not in m:
             return None, None
-        cat = _match(_req(m, "Product/Categorie", self.mt), _TWO_DIGITS, "Product/Categorie", self.mt)
+        cat = _digits(_req(m, "Product/Categorie", self.mt), 2, "Product/Categorie", self.mt)
         return cat, m.get("Product/Code")
 
     def omvang(self, m: dict) -> dict:
@@ -386,8 +397,8 @@ class _MessageParser:
         self.message_id = _req(h, "BerichtIdentificatie/Identificatie", mt, "Header/")
         self.dagtekening = self.date(h, "BerichtIdentificatie/Dagtekening", where="Header/")
         gemeente, agb = (sender, receiver) if self.code in GEMEENTE_SENDS else (receiver, sender)
-        _match(gemeente, _FOUR_DIGITS, "the municipality code in the header", mt)
-        _match(agb, _EIGHT_DIGITS, "the AGB code in the header", mt)
+        _digits(gemeente, 4, "the municipality code in the header", mt)
+        _digits(agb, 8, "the AGB code in the header", mt)
         if self.dagtekening > self.ctx.peildatum_iso:  # both validated YYYY-MM-DD
             raise RecordError("after_peildatum",
                               f"{mt} dated {self.dagtekening} is after the peildatum "
@@ -483,7 +494,7 @@ class _MessageParser:
     def jw307(self) -> None:
         def build(p, loc, client, head):
             values = self._start_stop(p, head)
-            values["reden_beeindiging"] = _match(_req(p, "RedenBeeindiging", self.mt), _TWO_DIGITS,
+            values["reden_beeindiging"] = _digits(_req(p, "RedenBeeindiging", self.mt), 2,
                                                  "RedenBeeindiging", self.mt)
             values["einddatum"] = self.date(p, "Einddatum")
             _order(values["begindatum"], values["einddatum"], "StopProduct")
@@ -571,7 +582,7 @@ class _MessageParser:
         dc = _req(p, "IngediendBedrag/DebetCredit", mt)
         if dc not in ("D", "C"):
             raise RecordError("structure_invalid", f"{mt}: DebetCredit must be D or C")
-        categorie = _match(_req(p, "ProductCategorie", mt), _TWO_DIGITS, "ProductCategorie", mt)
+        categorie = _digits(_req(p, "ProductCategorie", mt), 2, "ProductCategorie", mt)
         tarief = p.get("ProductTarief")
         return {"referentienummer": _req(p, "ProductReferentie/ReferentieNummer", mt),
                 "vorig_referentienummer": p.get("ProductReferentie/VorigReferentieNummer"),
