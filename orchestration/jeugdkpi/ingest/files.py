@@ -247,6 +247,17 @@ class RunStats:
         }
 
 
+# The row layouts of AuditWriter.files and .quarantine, typed (a typed Arrow column is built without
+# inferring its type from 100k+ Python values).
+_FILES_SCHEMA = pa.schema([("file_path", pa.string()), ("sha256", pa.string()), ("source", pa.string()),
+                           ("size_bytes", pa.int64()), ("first_seen_at", pa.timestamp("us")),
+                           ("status", pa.string()), ("n_records", pa.int32()), ("run_id", pa.string()),
+                           ("n_loaded", pa.int32()), ("n_quarantined", pa.int32())])
+_QUARANTINE_SCHEMA = pa.schema([("file_path", pa.string()), ("sha256", pa.string()),
+                                ("record_locator", pa.string()), ("reason_code", pa.string()),
+                                ("message", pa.string()), ("run_id", pa.string()), ("source", pa.string())])
+
+
 class AuditWriter:
     """Buffers audit rows of one run; written inside the run's transaction."""
 
@@ -271,14 +282,11 @@ class AuditWriter:
             con.execute("DELETE FROM audit.ingest_files WHERE file_path = ? AND sha256 = ?", [path, sha])
         # Bulk insert through an Arrow table (columns built in C): DuckDB's executemany is slow for tens of
         # thousands of rows, and a pandas frame of Python strings costs a second conversion.
-        for table, rows, columns in (
-            ("audit.ingest_files", self.files, ["file_path", "sha256", "source", "size_bytes", "first_seen_at",
-                                                "status", "n_records", "run_id", "n_loaded", "n_quarantined"]),
-            ("audit.quarantine", self.quarantine, ["file_path", "sha256", "record_locator", "reason_code",
-                                                   "message", "run_id", "source"]),
-        ):
+        for table, rows, schema in (("audit.ingest_files", self.files, _FILES_SCHEMA),
+                                    ("audit.quarantine", self.quarantine, _QUARANTINE_SCHEMA)):
             if rows:
-                batch = pa.table([pa.array(values) for values in zip(*rows)], names=columns)
+                batch = pa.table([pa.array(values, type=f.type) for values, f in zip(zip(*rows), schema)],
+                                 schema=schema)
                 con.register("audit_batch", batch)
                 try:
                     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM audit_batch")
