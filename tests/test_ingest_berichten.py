@@ -220,6 +220,47 @@ def test_one_bad_client_in_a_declaration_quarantines_only_its_prestaties(make_se
         ("loaded", 8, 4, 4)]
 
 
+def test_field_in_the_wrong_namespace_reads_as_absent(make_settings, examples):
+    # Categorie belongs to the basisschema; in the message's own namespace it is not the field.
+    settings = make_settings()
+    text = example(examples, "jw301.xml").replace("<ijw:Categorie>43</ijw:Categorie>",
+                                                  "<jw301:Categorie>43</jw301:Categorie>")
+    land(settings, "ns.xml", text)
+    stats = run(settings)
+    assert (stats.records_in, stats.records_loaded, stats.records_quarantined) == (2, 1, 1)
+    q = query(settings, "SELECT record_locator, reason_code, message FROM audit.quarantine")
+    assert q == [("/Bericht/Client/ToegewezenProducten/ToegewezenProduct[1]", "structure_invalid",
+                  "JW301: required element Product/Categorie is missing")]
+
+
+def test_number_too_large_for_bigint_is_quarantined_and_the_run_commits(make_settings, examples):
+    settings = make_settings()
+    land(settings, "big_number.xml", example(examples, "jw301.xml").replace(
+        "<jw301:ToewijzingNummer>260001<", "<jw301:ToewijzingNummer>12345678901234567890<"))
+    land(settings, "fine.xml", example(examples, "jw305.xml"))
+    stats = run(settings)
+    assert stats.quarantine_by_reason == {"structure_invalid": 1}
+    assert query(settings, "SELECT count(*) FROM raw.jw301_toegewezen_product") == [(1,)]
+    assert query(settings, "SELECT count(*) FROM raw.jw305_start_product") == [(stats.rows_by_table["jw305_start_product"],)]
+    assert "more than 18 digits" in query(settings, "SELECT message FROM audit.quarantine")[0][0]
+
+
+def test_parser_reads_only_the_allow_listed_fields(examples):
+    """Names, relations and contact details are skipped unread: no key and no value of them in the dicts
+    the parser works on."""
+    from lxml import etree
+
+    from jeugdkpi.ingest.berichten import parser
+
+    root = etree.fromstring(example(examples, "jw301.xml").encode(), parser._PARSER)
+    names = parser._Names("{http://www.istandaarden.nl/ijw/3_2/jw301/schema}")
+    client = next(el for el in root if el.tag.endswith("}Client"))
+    fields = parser._leaves(client, names)
+    assert {k for k in fields if not k.endswith("/")} == {
+        "Bsn", "Geboortedatum", "Geboortedatum/Datum", "Geslacht", "ToegewezenProducten"}
+    assert not any(isinstance(v, str) and v in ("Sem", "Testpersoon", "0612345678") for v in fields.values())
+
+
 # ---- idempotency and reconciliation ---------------------------------------------------------------------
 
 def snapshot(settings):

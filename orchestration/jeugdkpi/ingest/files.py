@@ -225,6 +225,20 @@ class RunStats:
                 f"reconciliation failed for {self.source}: records in {self.records_in} != "
                 f"loaded {self.records_loaded} + quarantined {self.records_quarantined}")
 
+    def reject_file(self, audit: "AuditWriter", known: KnownFiles, path: str, sha: str, size: int, reason: str,
+                    message: str) -> None:
+        """A file rejected as a whole before it could be parsed (unreadable archive, too large): one
+        quarantined record, unless the audit log already has it (a re-run changes nothing)."""
+        if (path, sha) in known.by_path_sha:
+            return
+        self.files_new += 1
+        self.files_quarantined += 1
+        self.records_in += 1
+        self.records_quarantined += 1
+        self.quarantine_by_reason[reason] = self.quarantine_by_reason.get(reason, 0) + 1
+        audit.file(path, sha, size, "quarantined", 1, 0, 1)
+        audit.quarantined(path, sha, None, reason, message)
+
     def write(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             "INSERT INTO audit.ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -426,14 +426,9 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
             try:
                 data = item.read(settings.max_file_bytes)
             except FileTooLargeError as exc:
-                sha = sha256_bytes(f"too-large:{item.display_path}:{exc.args[0]}".encode())
-                if (item.display_path, sha) in known.by_path_sha:
-                    continue
-                stats.files_new += 1
-                stats.files_quarantined += 1
-                _count(stats, 1, 0, 1, ["file_too_large"])
-                audit.file(item.display_path, sha, exc.args[0], "quarantined", 1, 0, 1)
-                audit.quarantined(item.display_path, sha, None, "file_too_large",
+                stats.reject_file(audit, known, item.display_path,
+                                  sha256_bytes(f"too-large:{item.display_path}:{exc.args[0]}".encode()),
+                                  exc.args[0], "file_too_large",
                                   f"the file is larger than the limit of {settings.max_file_bytes} bytes")
                 continue
             path, sha = item.display_path, sha256_bytes(data)

@@ -286,14 +286,9 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
         if progress:
             progress(done, done)
         for problem in problems:
-            sha = sha256_bytes(f"archive:{problem.display_path}".encode())
-            if (problem.display_path, sha) in known.by_path_sha:
-                continue
-            stats.files_new += 1
-            stats.files_quarantined += 1
-            _count_rejected(stats, problem.reason_code)
-            audit.file(problem.display_path, sha, 0, "quarantined", 1, 0, 1)
-            audit.quarantined(problem.display_path, sha, None, problem.reason_code, problem.message)
+            stats.reject_file(audit, known, problem.display_path,
+                              sha256_bytes(f"archive:{problem.display_path}".encode()), 0, problem.reason_code,
+                              problem.message)
 
         stats.timings["parse_s"] = time.perf_counter() - clock  # discovery included: it overlaps the parse
         clock = time.perf_counter()
@@ -332,9 +327,3 @@ def _take(outcome: Outcome, known: KnownFiles, known_paths: dict[str, str], seen
         audit.file(path, sha, outcome.size, "duplicate", 0, 0, 0)
         return False
     return True
-
-
-def _count_rejected(stats: RunStats, reason: str) -> None:
-    stats.records_in += 1
-    stats.records_quarantined += 1
-    stats.quarantine_by_reason[reason] = stats.quarantine_by_reason.get(reason, 0) + 1
