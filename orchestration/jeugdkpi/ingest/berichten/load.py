@@ -2,14 +2,15 @@
 
 Memory stays flat: files are parsed in chunks by worker processes, which stage the records of each chunk
 as Arrow IPC files in a temporary folder next to the warehouse; the main process keeps only a small summary
-per file (for the audit log) and at the end streams the staged files into raw.* with DuckDB. A run is atomic: it either commits
-all of its rows and audit entries or none, and the staging folder is removed either way.
+per file (for the audit log) and at the end streams the staged files into raw.* with DuckDB. A run is
+atomic: it either commits all of its rows and audit entries or none, and the staging folder is removed
+either way.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import collections
+import datetime as dt
 import gc
 import itertools
 import multiprocessing as mp
@@ -159,7 +160,8 @@ def _outcomes(items: Iterator[LandingItem], ctx: ParseContext, settings: Setting
     Outcome per item, in order."""
     items = iter(items)
     head = list(itertools.islice(items, 2 * CHUNK_FILES))  # enough to know whether a pool pays off
-    workers = settings.workers if len(head) == 2 * CHUNK_FILES else min(settings.workers, max(1, len(head) // 200))
+    # a worker per 200 files, up to settings.workers (a full head: a large run, all workers)
+    workers = min(settings.workers, max(1, len(head) // 200)) if len(head) < 2 * CHUNK_FILES else settings.workers
     pending: collections.deque[list[LandingItem]] = collections.deque()  # chunks sent, in order
 
     def chunks() -> Iterator[list[tuple[str, str, str | None]]]:

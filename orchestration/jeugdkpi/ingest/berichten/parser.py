@@ -39,6 +39,8 @@ RETOUR_CLASSES = {
     "320": ("Antwoord", "Woonplaatsbeginsel"),
 }
 
+TABLE_FIELDS = {t: tuple(c for c, _ in RECORD_TABLES[t]) for t in RECORD_TABLES}  # emit()'s column order
+
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
 _QUOTED = re.compile(r"'([^']*)'")
 
@@ -216,10 +218,10 @@ class _Names(dict):
 
 _NAMES: dict[str, _Names] = {}
 _TIME = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?")
-_JOINED = frozenset({"RetourCodes/RetourCode"})
+_JOINED = frozenset({"RetourCodes/RetourCode"})  # repeated leaves kept as one space-separated value
 # Containers of records: listed by items(), never read as fields of their parent.
 _LISTS = frozenset({"ToegewezenProducten", "StartProducten", "StopProducten", "AangevraagdeProducten",
-                    "OngewijzigdeProducten", "TeWijzigenProducten", "NieuweProducten", "Clienten", "Prestaties"})  # repeated leaves kept as one space-separated value
+                    "OngewijzigdeProducten", "TeWijzigenProducten", "NieuweProducten", "Clienten", "Prestaties"})
 
 
 def _leaves(el, names: _Names) -> dict:
@@ -261,11 +263,14 @@ def _leaves(el, names: _Names) -> dict:
     return out
 
 
+def _missing(message_type: str, path: str, state: str = "missing") -> RecordError:
+    return RecordError("structure_invalid", f"{message_type}: required element {path} is {state}")
+
+
 def _req(m: dict, key: str, message_type: str, where: str = "") -> str:
     value = m.get(key)
     if value is None:
-        state = "empty" if key in m else "missing"
-        raise RecordError("structure_invalid", f"{message_type}: required element {where}{key} is {state}")
+        raise _missing(message_type, where + key, "empty" if key in m else "missing")
     return value
 
 
@@ -317,9 +322,10 @@ class _MessageParser:
         return top
 
     def part(self, parent: dict, name: str, where: str = ""):
+        """The element `name` of `parent` (a top() dict, or 'Name/' in a _leaves dict), required."""
         node = parent.get(name)
         if node is None:
-            raise RecordError("structure_invalid", f"{self.mt}: required element {where}{name} is missing")
+            raise _missing(self.mt, where + name.rstrip("/"))
         return node
 
     def items(self, m: dict, container: str, record: str, where: str = "") -> list:
@@ -327,7 +333,7 @@ class _MessageParser:
         node = m.get(container + "/")
         if node is None:
             if container not in m:
-                raise RecordError("structure_invalid", f"{self.mt}: required element {where}{container} is missing")
+                raise _missing(self.mt, where + container)
             return []
         return list(node.iterchildren(self.ns + record))
 
@@ -521,9 +527,7 @@ class _MessageParser:
 
     def jw317(self) -> None:
         client = self.leaves(self.part(self.parts, "Client"))
-        if client.get("Verzoek/") is None:
-            raise RecordError("structure_invalid", f"{self.mt}: required element Client/Verzoek is missing")
-        verzoek = self.leaves(client["Verzoek/"])
+        verzoek = self.leaves(self.part(client, "Verzoek/", where="Client/"))
         groups = [("OngewijzigdeProducten", "OngewijzigdProduct", "ongewijzigd"),
                   ("TeWijzigenProducten", "TeWijzigenProduct", "te_wijzigen"),
                   ("NieuweProducten", "NieuwProduct", "nieuw")]
@@ -633,7 +637,7 @@ class _MessageParser:
     def jw325(self) -> None:
         h = self.header
         if "DeclaratieIdentificatie" not in h:
-            raise RecordError("structure_invalid", f"{self.mt}: required element Header/DeclaratieIdentificatie is missing")
+            raise _missing(self.mt, "Header/DeclaratieIdentificatie")
         decl_msg = _req(h, "DeclaratieIdentificatie/Identificatie", self.mt, "Header/")
         decl_dag = self.date(h, "DeclaratieIdentificatie/Dagtekening", where="Header/")
         header_codes = h.get("RetourCodes/RetourCode") or ""
@@ -663,7 +667,9 @@ class _MessageParser:
         common = {"heen_message_type": f"JW{RETOUR_OF[self.code]}",
                   "identificatie_retour": _req(h, "IdentificatieRetour", self.mt, "Header/"),
                   "dagtekening_retour": self.date(h, "DagtekeningRetour")}
-        units = [(h, "Header", False)]
+        client_el = self.parts.get("Client")
+        client = None if client_el is None else self.leaves(client_el)
+        units = [(h, "Header")]
         locators = ["/Bericht/Header"]
         classes = set(RETOUR_CLASSES[self.code])
         names = self.names
@@ -674,24 +680,24 @@ class _MessageParser:
             for el in node.iter(self.ns + "*"):
                 name = names[el.tag]
                 if name in classes:
-                    m = self.leaves(el)
+                    m = client if el is client_el else self.leaves(el)
                     if "RetourCodes" in m:
-                        units.append((m, name, True))
+                        units.append((m, name))
                         locators.append(_locator(self.root, el))
 
         youth = None
-        if "Client" in self.parts:
+        if client is not None:
             try:
-                youth = self.youth(self.leaves(self.parts["Client"]))
+                youth = self.youth(client)
             except RecordError as exc:
                 self.quarantine_all(locators, exc)
                 return
 
         def build(unit, loc):
-            m, name, payload = unit
+            m, name = unit
             values = {**common, "class_name": name, "youth_key": youth if name != "Header" else None,
                       "retourcodes": m.get("RetourCodes/RetourCode")}
-            if payload and name != "Client":
+            if name not in ("Header", "Client"):  # a product class
                 cat, code = self.product(m)
                 values.update(product_categorie=cat, product_code=code,
                               toewijzingnummer=self.integer(m, "ToewijzingNummer", required=False),
@@ -701,8 +707,6 @@ class _MessageParser:
 
         self.each_record(units, locators, build)
 
-
-TABLE_FIELDS = {t: tuple(c for c, _ in RECORD_TABLES[t]) for t in RECORD_TABLES}
 
 
 def _date(value: str, name: str, message_type: str) -> str:
