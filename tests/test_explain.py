@@ -49,6 +49,14 @@ def run_explain(demo_run, capsys, row: dict, fmt: str = "csv") -> tuple[int, str
     return code, out, err
 
 
+def explain_units(demo_run, capsys, kpi: str, grain: str) -> tuple[dict, list[dict], str]:
+    """The picked kpi_values row, its units as listed by `explain --format csv`, and stderr (exit code 0)."""
+    row = pick_row(demo_run.settings.warehouse, kpi, grain)
+    code, out, err = run_explain(demo_run, capsys, row)
+    assert code == 0, err
+    return row, list(csv.DictReader(io.StringIO(out))), err
+
+
 def assert_sources_exist(landing: Path, units: list[dict]) -> None:
     for u in units:
         if not u["bronbestand"]:
@@ -69,10 +77,7 @@ DELIVERED = [("OI01", "aanbieder"), ("OI02", "region"), ("DB01", "region"), ("AL
 
 @pytest.mark.parametrize("kpi,grain", COUNTED)
 def test_counted_units_equal_numerator_and_denominator(demo_run, capsys, kpi, grain):
-    row = pick_row(demo_run.settings.warehouse, kpi, grain)
-    code, out, err = run_explain(demo_run, capsys, row)
-    assert code == 0, err
-    units = list(csv.DictReader(io.StringIO(out)))
+    row, units, err = explain_units(demo_run, capsys, kpi, grain)
     assert len({u["eenheid"] for u in units}) == len(units)          # each unit listed once
     assert sum(u["in_noemer"] == "ja" for u in units) == row["denominator"] > 0
     assert sum(u["in_teller"] == "ja" for u in units) == row["numerator"]
@@ -85,10 +90,7 @@ def test_counted_units_equal_numerator_and_denominator(demo_run, capsys, kpi, gr
 
 @pytest.mark.parametrize("kpi,grain", MEASURED)
 def test_measured_units_recompute_the_value(demo_run, capsys, kpi, grain):
-    row = pick_row(demo_run.settings.warehouse, kpi, grain)
-    code, out, err = run_explain(demo_run, capsys, row)
-    assert code == 0, err
-    units = list(csv.DictReader(io.StringIO(out)))
+    row, units, err = explain_units(demo_run, capsys, kpi, grain)
     measures = [float(u["maat"]) for u in units if u["in_noemer"] == "ja"]
     if kpi == "VB05":   # mean duration over the stays; n = distinct youths
         assert sum(measures) / len(measures) == pytest.approx(row["value"])
@@ -101,10 +103,7 @@ def test_measured_units_recompute_the_value(demo_run, capsys, kpi, grain):
 
 @pytest.mark.parametrize("kpi,grain", DELIVERED)
 def test_delivered_rows_sum_to_numerator_and_denominator(demo_run, capsys, kpi, grain):
-    row = pick_row(demo_run.settings.warehouse, kpi, grain)
-    code, out, err = run_explain(demo_run, capsys, row)
-    assert code == 0, err
-    units = list(csv.DictReader(io.StringIO(out)))
+    row, units, err = explain_units(demo_run, capsys, kpi, grain)
     assert units and all(u["jeugdige"] == "" for u in units)         # delivered rows are not youths
     assert sum(float(u["teller_bijdrage"]) for u in units) == pytest.approx(row["numerator"])
     assert sum(float(u["noemer_bijdrage"]) for u in units) == pytest.approx(row["denominator"])
