@@ -13,11 +13,14 @@ import duckdb
 import pandas as pd
 import pytest
 
+from jeugdkpi.fingerprint import build_fingerprint
 from jeugdkpi.publish import writer
-from jeugdkpi.publish.build import build_publication
+from jeugdkpi.publish.build import PUBLISHED, UNCHANGED, build_publication
+from jeugdkpi.publish.gate import GateRefused
 from jeugdkpi.publish.suppression import suppress
+from jeugdkpi.quality.suites import load_suites
 from jeugdkpi.settings import load_settings
-from jeugdkpi.warehouse import connect
+from jeugdkpi.warehouse import connect, ensure_audit_schema, log_state
 
 MIN_CELL = 10
 
@@ -115,8 +118,9 @@ def make_warehouse(path):
         con.execute(f"CREATE TABLE marts.kpi_values AS SELECT {select} FROM f")
         con.execute("CREATE TABLE marts.stay_periods (youth_key VARCHAR, period_number INTEGER)")
         con.execute("INSERT INTO marts.stay_periods VALUES ('a1b2c3d4e5f6', 1)")
-        con.execute("CREATE TABLE seeds.kpi_catalogue AS SELECT * FROM (VALUES ('VB07', 'percentage'), "
-                    "('VB11', 'percentage'), ('EG01', 'percentage'), ('AP01', 'percentage')) t(kpi_id, unit)")
+        con.execute("CREATE TABLE seeds.kpi_catalogue AS SELECT * FROM (VALUES ('VB07', 'percentage', true, true), "
+                    "('VB11', 'percentage', true, true), ('EG01', 'percentage', true, true), "
+                    "('AP01', 'percentage', true, true)) t(kpi_id, unit, small_cell_rule, active)")
         con.execute("CREATE TABLE seeds.municipalities AS SELECT * FROM (VALUES ('0034', 'Almere'), "
                     "('0995', 'Lelystad'), ('0303', 'Dronten')) t(municipality_code, name)")
         con.execute("CREATE TABLE seeds.providers AS SELECT * FROM (VALUES ('75750001', 'A'), ('75750002', 'B'), "
@@ -125,9 +129,20 @@ def make_warehouse(path):
                     "('2025', 'year', 2025, DATE '2025-01-01', DATE '2025-12-31'), "
                     "('2026', 'year', 2026, DATE '2026-01-01', DATE '2026-12-31')) "
                     "t(period, period_type, year, period_start, period_end)")
-        con.execute("CREATE TABLE audit.ingest_files (file_path VARCHAR, sha256 VARCHAR, source VARCHAR, "
-                    "status VARCHAR)")
-        con.execute("INSERT INTO audit.ingest_files VALUES ('berichten/a.xml', 'ab', 'berichten', 'loaded')")
+        ensure_audit_schema(con)
+        con.execute("INSERT INTO audit.ingest_files VALUES ('berichten/JW301_Jansen_Piet_999993392.xml', 'ab', "
+                    "'berichten', 10, now(), 'loaded', 1, 'run-0', 1, 0)")
+    pass_gate(path)
+
+
+def pass_gate(path, run_id: str = "run-build", peildatum: str = "2026-06-30"):
+    """What a whole run leaves in the state ledger when the gate passes: a whole-project dbt build of the current
+    seeds and SQL, then every suite evaluated without a critical failure."""
+    with connect(path) as con:
+        ensure_audit_schema(con)
+        log_state(con, run_id, "dbt", "build", peildatum=peildatum, fingerprint=build_fingerprint())
+        for suite in load_suites():
+            log_state(con, run_id, "check", suite.name, peildatum=peildatum)
 
 
 @pytest.fixture
@@ -145,8 +160,9 @@ def test_published_duckdb_and_parquet_hold_the_same_rows(settings):
     con = duckdb.connect(str(settings.publish / "kpi.duckdb"), read_only=True)  # the stable entry point
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        assert tables == {"kpi_values", "kpi_catalogue", "municipalities", "providers", "periods"}
-        for table in sorted(tables):
+        assert tables == {"kpi_values", "kpi_catalogue", "municipalities", "providers", "periods", "publicatie",
+                          "revisies"}
+        for table in sorted(tables - {"revisies"}):  # the first publication revises nothing
             from_db = con.execute(f"SELECT * FROM {table}").df()
             from_parquet = pd.read_parquet(settings.publish / f"{table}.parquet")
             assert list(from_parquet.columns) == list(from_db.columns)
@@ -166,8 +182,12 @@ def test_published_duckdb_and_parquet_hold_the_same_rows(settings):
     manifest = json.loads((settings.publish / "manifest.json").read_text())
     assert manifest["run_id"] == "run-1" and manifest["peildatum"] == "2026-06-30"
     assert manifest["row_counts"]["kpi_values"] == 13 and manifest["suppressed_rows"] == 7
-    assert manifest["input_files"]["files"] == [{"path": "berichten/a.xml", "sha256": "ab", "source": "berichten",
-                                                 "status": "loaded"}]
+    # inputs by content, source and period - never by file name (this one carries a name and a BSN)
+    assert manifest["input_files"]["files"] == [{"sha256": "ab", "source": "berichten", "status": "loaded",
+                                                 "n_records": 1, "period": None}]
+    for path in pub.snapshot.rglob("*"):
+        if path.is_file():
+            assert b"Jansen" not in path.read_bytes() and b"999993392" not in path.read_bytes(), path
     assert writer.verify(pub.snapshot)["files"].keys() >= {"kpi.duckdb", "kpi_values.parquet", "validation.html"}
 
 
@@ -216,8 +236,7 @@ def test_killed_publication_leaves_the_old_one_complete(settings, monkeypatch, c
 
     monkeypatch.setattr(writer, "_crash_point", crash)
     monkeypatch.setattr(writer.os, "replace", replace)
-    with connect(settings.warehouse) as con:  # the new run has other numbers
-        con.execute("UPDATE marts.kpi_values SET n_youths = n_youths + 100")
+    restate(settings, "run-new", "UPDATE marts.kpi_values SET n_youths = n_youths + 100")  # other numbers
     with pytest.raises(Killed):
         build_publication(settings, "run-new", with_docs=False)
 
@@ -230,14 +249,20 @@ def test_killed_publication_leaves_the_old_one_complete(settings, monkeypatch, c
     finally:
         con.close()
 
-    # the next run cleans the leftovers (never live) and publishes completely
+    # The re-run (same inputs) converges. It cleans the half-written leftovers; a snapshot the killed run had
+    # renamed into place is kept (snapshots are never deleted) and the next version number is taken after it;
+    # killed between the half-year's `latest` and `current`, the re-run has nothing new and moves `current` on.
     monkeypatch.setattr(writer, "_crash_point", lambda step: None)
     monkeypatch.setattr(writer.os, "replace", real_replace)
-    build_publication(settings, "run-next", with_docs=False)
-    assert writer.verify(writer.current_dir(settings.publish))["run_id"] == "run-next"
-    snapshots = sorted(p.name for p in (settings.publish / "snapshots" / "2026-H1").iterdir())
-    assert snapshots == ["v1", "v2"]  # the killed run's snapshot was never live and is gone
+    pass_gate(settings.warehouse, "run-next")
+    again = build_publication(settings, "run-next", with_docs=False)
+    assert again.status == (UNCHANGED if crash_at == "swap" else PUBLISHED) and again.is_current
+    assert writer.verify(writer.current_dir(settings.publish))["run_id"] == \
+        ("run-new" if crash_at == "swap" else "run-next")
+    snapshots = sorted(p.name for p in (settings.publish / "snapshots" / "2026-H1").iterdir() if p.name != "latest")
+    assert snapshots == {"written": ["v1", "v2"], "renamed": ["v1", "v2", "v3"], "swap": ["v1", "v2"]}[crash_at]
     assert not list(settings.publish.glob(".staging-*"))
+    assert writer.latest_dir(settings.publish, "2026-H1") == writer.current_dir(settings.publish)
     assert pd.read_parquet(settings.publish / "kpi_values.parquet").n_youths.max() == 150
 
 
@@ -248,6 +273,7 @@ def test_killed_after_the_swap_leaves_the_new_one_complete(settings, monkeypatch
         raise RuntimeError("killed after the swap")
 
     monkeypatch.setattr(writer, "_ensure_entry_points", crash)
+    restate(settings, "run-new")
     with pytest.raises(RuntimeError):
         build_publication(settings, "run-new", with_docs=False)
     assert writer.verify(writer.current_dir(settings.publish))["run_id"] == "run-new"
@@ -256,12 +282,220 @@ def test_killed_after_the_swap_leaves_the_new_one_complete(settings, monkeypatch
 def test_snapshots_are_versioned_and_immutable(settings):
     first = build_publication(settings, "run-a", with_docs=False).snapshot
     before = tree_state(first)
+    restate(settings, "run-b")  # new input: the next publication of the same half-year has other numbers
     second = build_publication(settings, "run-b", with_docs=False).snapshot   # same half-year again
     assert (first.name, second.name) == ("v1", "v2") and first.parent == second.parent
     assert tree_state(first) == before  # the earlier version is kept exactly
     assert writer.verify(first)["run_id"] == "run-a"
     assert not os.access(first / "kpi.duckdb", os.W_OK) or os.geteuid() == 0  # read-only files
     assert oct((first / "kpi.duckdb").stat().st_mode & 0o777) == "0o444"
+    pass_gate(settings.warehouse, "run-c", peildatum="2026-12-31")
     later = build_publication(settings.with_overrides(peildatum="2026-12-31"), "run-c", with_docs=False).snapshot
     assert later == settings.publish / "snapshots" / "2026-H2" / "v1"
     assert writer.current_dir(settings.publish) == later.resolve()
+
+
+def restate(settings, run_id: str, sql: str = "UPDATE marts.kpi_values SET n_youths = n_youths + 1") -> None:
+    """A later run over one more input file that changed the marts; it passed the gate."""
+    with connect(settings.warehouse) as con:
+        con.execute(sql)
+        con.execute("INSERT INTO audit.ingest_files VALUES (?, ?, 'berichten', 10, now(), 'loaded', 1, ?, 1, 0)",
+                    [f"berichten/{run_id}.xml", f"sha-{run_id}", run_id])
+    pass_gate(settings.warehouse, run_id)
+
+
+# --- issue 14: a verified state only, history that only moves forward, nothing new -> nothing published ----------
+
+def test_gate_refuses_a_state_that_did_not_pass_and_touches_nothing(settings):
+    """Point 1 at the function level (the UI path is in tests/test_publication_trust.py): every way the ledger can
+    show a state that did not pass the gate refuses, and the publish folder stays byte for byte the same."""
+    build_publication(settings, "run-1", with_docs=False)
+    before = tree_state(settings.publish)
+
+    def refused(why: str, s=settings):
+        with pytest.raises(GateRefused) as exc:
+            build_publication(s, "run-x", with_docs=False)
+        assert why in str(exc.value)
+        assert tree_state(settings.publish) == before
+
+    # the warehouse was built for another peildatum than this run's
+    refused("peildatum 2026-06-30", settings.with_overrides(peildatum="2026-12-31"))
+    with connect(settings.warehouse) as con:
+        # new input after the build: the marts do not show it yet
+        log_state(con, "run-2", "ingest", "berichten", peildatum=settings.peildatum)
+    refused("nieuwe invoer")
+    pass_gate(settings.warehouse, "run-3")
+    with connect(settings.warehouse) as con:
+        # a critical expectation failed on the current state
+        log_state(con, "run-3", "check", "marts_kpi_values", peildatum=settings.peildatum, passed=False)
+    refused("marts_kpi_values had een kritieke fout")
+    pass_gate(settings.warehouse, "run-4")
+    with connect(settings.warehouse) as con:
+        # a dbt build of a selection (what a partial asset selection runs), or one killed half-way
+        log_state(con, "run-5", "dbt", "build", peildatum=settings.peildatum, passed=False,
+                  fingerprint=build_fingerprint(), detail={"select": ["stg_ijw__toewijzingen"]})
+    refused("geen volledige")
+    with connect(settings.warehouse) as con:
+        log_state(con, None, "dbt", "start", peildatum=settings.peildatum, passed=False)
+    refused("afgebroken")
+    with connect(settings.warehouse) as con:  # a complete build, but the checks ran before it
+        log_state(con, "run-6", "dbt", "build", peildatum=settings.peildatum, fingerprint=build_fingerprint())
+    refused("ouder dan de laatste dbt build")
+    pass_gate(settings.warehouse, "run-7")
+    with connect(settings.warehouse) as con:  # built from other seeds or SQL than are there now
+        con.execute("UPDATE audit.state_log SET fingerprint = 'other' WHERE seq = (SELECT max(seq) FROM "
+                    "audit.state_log WHERE event = 'dbt')")
+    refused("seeds of de dbt-modellen")
+
+
+def test_a_rerun_with_nothing_new_publishes_nothing(settings):
+    first = build_publication(settings, "run-1", with_docs=False)
+    pass_gate(settings.warehouse, "run-2")  # a whole new run over the same inputs, seeds, code and peildatum
+    again = build_publication(settings, "run-2", with_docs=False)
+    assert (first.status, again.status) == (PUBLISHED, UNCHANGED)
+    assert again.snapshot == first.snapshot and again.is_current
+    assert [p.name for p in (settings.publish / "snapshots" / "2026-H1").glob("v*")] == ["v1"]
+    # a renamed or copied input file is the same input
+    with connect(settings.warehouse) as con:
+        con.execute("INSERT INTO audit.ingest_files VALUES ('berichten/kopie.xml', 'ab', 'berichten', 10, now(), "
+                    "'duplicate', 1, 'run-3', 0, 0)")
+    assert build_publication(settings, "run-3", with_docs=False).status == UNCHANGED
+    restate(settings, "run-4")  # one new input file
+    assert build_publication(settings, "run-4", with_docs=False).snapshot.name == "v2"
+
+
+def test_current_never_moves_back_to_an_older_half_year(settings):
+    """Point 2: republishing 2025-H2 after 2026-H1 adds a version there; current stays on 2026-H1."""
+    newest = build_publication(settings, "run-1", with_docs=False).snapshot
+    older = settings.with_overrides(peildatum="2025-12-31")
+    pass_gate(settings.warehouse, "run-2", peildatum="2025-12-31")
+    pub = build_publication(older, "run-2", with_docs=False)
+    assert pub.status == PUBLISHED and not pub.is_current
+    assert pub.snapshot == settings.publish / "snapshots" / "2025-H2" / "v1"
+    assert writer.current_dir(settings.publish) == newest.resolve()
+    assert writer.latest_dir(settings.publish, "2025-H2") == pub.snapshot.resolve()
+    assert json.loads((settings.publish / "manifest.json").read_text())["period"] == "2026-H1"  # entry points too
+    restate(settings, "run-3")
+    pass_gate(settings.warehouse, "run-3", peildatum="2025-12-31")
+    assert build_publication(older, "run-3", with_docs=False).snapshot.name == "v2"
+    assert writer.current_dir(settings.publish) == newest.resolve()
+
+
+def test_snapshots_survive_a_hand_rollback_and_links_only_move_forward(settings, monkeypatch):
+    """Point 7. An operator rolls current back by hand; the next run deletes nothing. Two writers interleaving
+    (simulated here without the lock, which normally makes the second one wait its turn): the later version stays
+    latest and current, and the earlier writer's snapshot is kept and says it is not latest."""
+    v1 = build_publication(settings, "run-1", with_docs=False).snapshot
+    restate(settings, "run-2")
+    v2 = build_publication(settings, "run-2", with_docs=False).snapshot
+    tmp = settings.publish / ".rollback"
+    os.symlink("snapshots/2026-H1/v1", tmp)
+    os.replace(tmp, settings.publish / "current")  # the operator's rollback
+    restate(settings, "run-3")
+    v3 = build_publication(settings, "run-3", with_docs=False).snapshot
+    assert all(p.is_dir() and writer.verify(p) for p in (v1, v2, v3))
+    assert writer.current_dir(settings.publish) == v3.resolve()
+
+    import contextlib
+
+    from jeugdkpi.publish import build as build_module
+
+    monkeypatch.setattr(build_module, "hold", lambda paths, run_id: contextlib.nullcontext([]))
+    outcome = {}
+
+    def second_writer(step):
+        if step == "renamed" and not outcome:
+            outcome["b"] = "started"
+            restate(settings, "run-b")
+            outcome["b"] = build_publication(settings, "run-b", with_docs=False)
+
+    monkeypatch.setattr(writer, "_crash_point", second_writer)
+    restate(settings, "run-a")
+    a = build_publication(settings, "run-a", with_docs=False)
+    b = outcome["b"]
+    assert (a.snapshot.name, b.snapshot.name) == ("v4", "v5")
+    assert not a.is_current and b.is_current  # a finished last, but v5 is newer: nothing moved back
+    assert writer.latest_dir(settings.publish, "2026-H1") == b.snapshot.resolve()
+    assert writer.verify(a.snapshot)["run_id"] == "run-a" and writer.verify(b.snapshot)["run_id"] == "run-b"
+
+
+def test_second_publisher_is_refused_while_the_first_holds_the_lock(settings, monkeypatch):
+    from jeugdkpi.runlock import RunLockedError
+
+    errors = []
+
+    def second_writer(step):
+        if step == "written":
+            with pytest.raises(RunLockedError) as exc:
+                build_publication(settings, "run-b", with_docs=False)
+            errors.append(str(exc.value))
+
+    monkeypatch.setattr(writer, "_crash_point", second_writer)
+    a = build_publication(settings, "run-a", with_docs=False)
+    assert a.is_current and errors and errors[0].startswith("run run-a (pid ")
+    assert "nog bezig" in errors[0]
+
+
+def test_publicatie_table_and_parquet_metadata(settings):
+    pub = build_publication(settings, "run-1", with_docs=False)
+    con = duckdb.connect(str(pub.snapshot / "kpi.duckdb"), read_only=True)
+    try:
+        row = con.execute("SELECT * FROM publicatie").df().iloc[0].to_dict()
+        kv = dict(con.execute(f"SELECT decode(key), decode(value) FROM parquet_kv_metadata("
+                              f"'{pub.snapshot / 'kpi_values.parquet'}')").fetchall())
+    finally:
+        con.close()
+    assert (row["half_year"], str(row["peildatum"])[:10], row["version"], row["run_id"]) == \
+        ("2026-H1", "2026-06-30", 1, "run-1")
+    assert row["gate_result"] == "geslaagd" and row["fingerprint"] == pub.manifest["fingerprint"]
+    assert len(row["input_fingerprint"]) == 64 and row["code_version"]
+    assert kv["jeugdkpi_half_year"] == "2026-H1" and kv["jeugdkpi_version"] == "1"
+    assert kv["jeugdkpi_fingerprint"] == row["fingerprint"] and kv["jeugdkpi_gate_result"] == "geslaagd"
+
+
+def test_manifest_volumes_hold_no_suppressed_value(settings):
+    """Point 4 (manifest): the volume check's reference values only carry region values that are published."""
+    with connect(settings.warehouse) as con:  # the AP01 region row (denominator 9) is suppressed
+        con.execute("UPDATE marts.kpi_values SET period = '2025'")
+    manifest = build_publication(settings, "run-1", with_docs=False).manifest
+    assert "kpi:AP01|2025" not in manifest["volumes"] and manifest["volumes"]["kpi:VB07|2025"] == 50.0
+    assert all(not w.get("failing_rows") for w in manifest["checks"]["warnings"])
+
+
+def test_revisions_and_diff_show_restated_past_figures(settings, capsys):
+    from jeugdkpi.cli import main
+
+    build_publication(settings, "run-1", with_docs=False)
+    # a late message restates 2025: one more youth in 0034 for VB07 (12/25 -> 13/26), and so in the region
+    # (20/40 -> 21/41)
+    restate(settings, "run-2", "UPDATE marts.kpi_values SET numerator = numerator + 1, denominator = denominator + 1, "
+                               "n_youths = n_youths + 1, value = 100 * (numerator + 1) / (denominator + 1) "
+                               "WHERE kpi_id = 'VB07' AND coalesce(municipality_code, '0034') = '0034'")
+    pub = build_publication(settings, "run-2", with_docs=False)
+    con = duckdb.connect(str(pub.snapshot / "kpi.duckdb"), read_only=True)
+    try:
+        rev = con.execute("SELECT * FROM revisies").df()
+    finally:
+        con.close()
+    assert [tuple(r) for r in rev[["kpi_id", "period", "municipality_code", "change", "old_value", "new_value"]]
+            .astype(object).where(rev.notna(), None).itertuples(index=False)] == \
+        [("VB07", "2025", None, "gewijzigd", 50.0, 2100 / 41), ("VB07", "2025", "0034", "gewijzigd", 48.0, 50.0)]
+    assert set(zip(rev.previous_publication, rev.publication)) == {("2026-H1/v1", "2026-H1/v2")}
+    # the next publication carries the history on
+    restate(settings, "run-3", "UPDATE marts.kpi_values SET n_youths = n_youths WHERE false")
+    later = build_publication(settings, "run-3", with_docs=False)
+    con = duckdb.connect(str(later.snapshot / "kpi.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM revisies").fetchone()[0] == 2
+    finally:
+        con.close()
+
+    assert main(["diff", "2026-H1/v1", "2026-H1/v2", "--publish", str(settings.publish)]) == 0
+    out = capsys.readouterr().out
+    assert "2026-H1/v1 -> 2026-H1/v2: 2 verschil" in out and "VB07 2025" in out and "48 -> 50" in out
+    assert main(["diff", "--publish", str(settings.publish)]) == 0  # current (v3) against v2: nothing
+    assert "2026-H1/v2 -> 2026-H1/v3: 0 verschil" in capsys.readouterr().out
+    assert main(["publicaties", "--publish", str(settings.publish)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and lines[-1].split()[:2] == ["2026-H1", "v3"] and "current, latest" in lines[-1]
+    assert "geslaagd" in lines[1]

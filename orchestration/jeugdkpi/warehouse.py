@@ -7,6 +7,7 @@ DuckDB allows one writing process per file; everything in the pipeline runs in o
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 from typing import Iterator
 
@@ -63,6 +64,22 @@ AUDIT_DDL = [
         checked_at TIMESTAMP NOT NULL,
         description VARCHAR                 -- what the expectation protects, or why it was skipped
     )""",
+    # The state ledger (docs/publication.md, "Publish only a verified state"): every change of the warehouse
+    # (an ingest that loaded something, a dbt invocation that wrote tables) and every quality-gate evaluation, in
+    # the order they happened. Publication reads it to prove that the state it publishes is the state that
+    # passed the gate, whatever entry point started the run.
+    "CREATE SEQUENCE IF NOT EXISTS audit.state_seq",
+    """CREATE TABLE IF NOT EXISTS audit.state_log (
+        seq BIGINT NOT NULL DEFAULT nextval('audit.state_seq'),
+        logged_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+        run_id VARCHAR,                     -- NULL for a dbt invocation started outside the pipeline
+        event VARCHAR NOT NULL,             -- ingest | dbt | check | publish
+        name VARCHAR NOT NULL,              -- landing source | dbt command | suite | publication status
+        peildatum DATE,
+        fingerprint VARCHAR,                -- dbt: seeds and dbt code it ran with; publish: the publication's
+        passed BOOLEAN NOT NULL,            -- dbt: a whole-project build without errors; check: no critical failure
+        detail VARCHAR                      -- JSON
+    )""",
 ]
 
 
@@ -91,3 +108,11 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 def ensure_audit_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in AUDIT_DDL:
         con.execute(stmt)
+
+
+def log_state(con: duckdb.DuckDBPyConnection, run_id: str | None, event: str, name: str, *, peildatum=None,
+              passed: bool = True, fingerprint: str | None = None, detail: dict | None = None) -> None:
+    """One row in the state ledger `audit.state_log` (see AUDIT_DDL; dbt writes its own rows through hooks)."""
+    con.execute("INSERT INTO audit.state_log (run_id, event, name, peildatum, fingerprint, passed, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, event, name, peildatum, fingerprint, passed, json.dumps(detail or {}, default=str)])

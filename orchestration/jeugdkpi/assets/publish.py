@@ -1,6 +1,9 @@
 """The `publish` asset: write-audit-publish of the checked marts for BI tools (docs/publication.md).
 
-It depends on every asset that carries a blocking quality check, so it runs only when the whole gate passed."""
+It depends on every asset that carries a blocking quality check, so in a whole run it only starts when the gate
+passed. It does not trust that: whatever selection or entry point runs it, `build_publication` first proves from
+the warehouse's state ledger that the state it publishes passed every blocking check with this run's peildatum and
+the current seeds and dbt code (publish.gate), and refuses otherwise (a failed step; the CLI exits 1)."""
 
 
 import dagster as dg
@@ -9,8 +12,10 @@ from jeugdkpi import progress
 from jeugdkpi.progress import nl
 from jeugdkpi.assets import code_version
 from jeugdkpi.assets.quality import CHECKED_ASSETS
-from jeugdkpi.publish.build import build_publication
+from jeugdkpi.publish.build import PUBLISHED, build_publication
+from jeugdkpi.publish.gate import GateRefused
 from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.warehouse import connect, log_state
 
 PUBLISH_DEPS = [*CHECKED_ASSETS, dg.AssetKey(["marts", "stay_periods"]), dg.AssetKey(["seeds", "kpi_catalogue"]),
                 dg.AssetKey(["seeds", "municipalities"]), dg.AssetKey(["seeds", "providers"]),
@@ -20,20 +25,46 @@ PUBLISH_DEPS = [*CHECKED_ASSETS, dg.AssetKey(["marts", "stay_periods"]), dg.Asse
 @dg.asset(key=["published", "kpi"], group_name="publication", deps=list(dict.fromkeys(PUBLISH_DEPS)),
           pool="duckdb", kinds={"duckdb", "parquet"}, code_version=code_version("publish"),
           description="Gepubliceerde KPI-marts voor BI (kpi.duckdb, Parquet, manifest.json, validatiepagina, "
-                      "dbt-docs) met de kleine-aantallenregel; atomair omgezet, elke publicatie ook als snapshot.")
+                      "dbt-docs) met de kleine-aantallenregel; alleen uit een magazijn dat de kwaliteitspoort "
+                      "doorliep; atomair omgezet, elke publicatie ook als snapshot.")
 def publish(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.MaterializeResult:
     settings = jeugdkpi.settings()
+    run_id = context.run.run_id
     with progress.step("publiceren") as step:
-        publication = build_publication(settings, context.run.run_id)
+        try:
+            publication = build_publication(settings, run_id)
+        except GateRefused as exc:
+            step.failed = True
+            step.detail = "geweigerd"
+            _log(settings, run_id, "refused", False, {"reason": exc.reason})
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
         manifest = publication.manifest
-        step.detail = (f"{nl(manifest['row_counts']['kpi_values'])} KPI-rijen, {nl(manifest['suppressed_rows'])} "
-                       f"onderdrukt -> {publication.snapshot.parent.name}/{publication.snapshot.name}")
-    context.log.info(f"gepubliceerd: {publication.snapshot}")
+        where = f"{publication.snapshot.parent.name}/{publication.snapshot.name}"
+        if publication.status == PUBLISHED:
+            step.detail = (f"{nl(manifest['row_counts']['kpi_values'])} KPI-rijen, {nl(manifest['suppressed_rows'])} "
+                           f"onderdrukt -> {where}" + ("" if publication.is_current else " (niet current: ouder "
+                                                                                              "halfjaar)"))
+        else:
+            step.detail = f"ongewijzigd: niets nieuws sinds {where}"
+    _log(settings, run_id, publication.status, True,
+         {"snapshot": where, "is_current": publication.is_current, "fingerprint": manifest.get("fingerprint")})
+    context.log.info(f"{publication.status}: {publication.snapshot}")
     return dg.MaterializeResult(metadata={
+        "status": publication.status,
         "snapshot": dg.MetadataValue.path(str(publication.snapshot)),
+        "is_current": publication.is_current,
         "current": dg.MetadataValue.path(str(settings.publish / "current")),
+        "peildatum": settings.peildatum.isoformat(),
+        "fingerprint": manifest.get("fingerprint", ""),
         "row_counts": dg.MetadataValue.json(manifest["row_counts"]),
         "suppressed_rows": manifest["suppressed_rows"],
         "warnings": [w["expectation"] for w in manifest["checks"]["warnings"]],
         "dagster/row_count": manifest["row_counts"]["kpi_values"],
     })
+
+
+def _log(settings, run_id: str, status: str, passed: bool, detail: dict) -> None:
+    """The publication's outcome in the state ledger (what `jeugdkpi run` reports; not a change of the data)."""
+    with connect(settings.warehouse) as con:
+        log_state(con, run_id, "publish", status, peildatum=settings.peildatum, passed=passed, detail=detail,
+                  fingerprint=detail.get("fingerprint"))

@@ -14,7 +14,7 @@ from jeugdkpi.quality.report import validation_dir, write_html
 from jeugdkpi.quality.runner import load_results, record_results, run_suite
 from jeugdkpi.quality.suites import Suite, load_suites
 from jeugdkpi.resources import JeugdkpiConfig
-from jeugdkpi.warehouse import connect
+from jeugdkpi.warehouse import connect, log_state
 
 SUITES = load_suites()
 
@@ -39,6 +39,9 @@ def _make_check(suite: Suite):
             results = run_suite(con, suite, volume_factor=settings.volume_factor,
                                 previous_manifest=read_current_manifest(settings.publish))
             record_results(con, run_id, results)
+            log_state(con, run_id, "check", suite.name, peildatum=settings.peildatum,
+                      passed=not any(r.is_critical_failure for r in results),
+                      detail={"expectations": len(results), "failed": sum(not r.success for r in results)})
             all_results = load_results(con, run_id)
             n_failed = sum(not r.success for r in results)
             progress.update(len(results) - n_failed, len(results))

@@ -6,7 +6,7 @@ import dagster as dg
 
 from jeugdkpi import progress
 from jeugdkpi.assets import code_version
-from jeugdkpi.publish.writer import half_year
+from jeugdkpi.publish.writer import half_year, latest_dir
 from jeugdkpi.report.data import load_published
 from jeugdkpi.report.render import render_factsheet, render_regional, report_path
 from jeugdkpi.resources import JeugdkpiConfig
@@ -26,7 +26,7 @@ def _write(path, text: str) -> None:
 def reports(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.MaterializeResult:
     settings = jeugdkpi.settings()
     period = half_year(settings.peildatum)
-    pub = load_published(settings.publish)
+    pub = load_published(settings.publish, latest_dir(settings.publish, period))  # this half-year's publication
     regional = report_path(settings.publish, period)
     kv = pub.kpi_values
     providers = sorted(set(kv[kv["period"] == period]["provider_agb"].dropna()) & set(pub.providers["provider_agb"]))

@@ -17,8 +17,10 @@ from dagster_dbt import (
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from jeugdkpi import progress
+from jeugdkpi.fingerprint import build_fingerprint
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, load_settings
+from jeugdkpi.warehouse import connect, ensure_audit_schema
 
 # dbt reads the warehouse path and peildatum from the environment; give parsing sane defaults.
 _defaults = load_settings()
@@ -122,6 +124,9 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, jeugdk
     settings = jeugdkpi.settings()
     os.environ["JEUGDKPI_WAREHOUSE"] = str(settings.warehouse)
     os.environ["JEUGDKPI_PEILDATUM"] = settings.peildatum.isoformat()
+    built_from = build_fingerprint()  # the seeds and SQL this build reads, taken before it starts
+    with connect(settings.warehouse) as con:
+        ensure_audit_schema(con)  # the ledger dbt's hooks write to
     invocation = dbt.cli(["build"], context=context)
     events: list = []
     error: Exception | None = None
@@ -135,11 +140,22 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, jeugdk
         except Exception as exc:  # a failing model or test: still record what dbt did build, then fail
             error = exc
             step.failed = True
+        finally:
+            claim_build(settings.warehouse, context.run.run_id, built_from)
         n_tests = sum(isinstance(e, dg.AssetCheckResult) for e in events)
         step.detail = f"{sum(isinstance(e, dg.Output) for e in events)} tabellen, {n_tests} tests als controle"
     yield from with_table_metadata(events, invocation.manifest, settings.warehouse)
     if error is not None:
         raise error
+
+
+def claim_build(warehouse: Path, run_id: str, fingerprint: str) -> None:
+    """Add this run's id and the build fingerprint to the ledger rows that dbt's hooks just wrote
+    (macros/record_invocation.sql): the rows after this run's last claim. The run lock makes them this run's."""
+    with connect(warehouse) as con:
+        con.execute("UPDATE audit.state_log SET run_id = ?, fingerprint = ? WHERE event = 'dbt' AND run_id IS NULL "
+                    "AND seq > coalesce((SELECT max(seq) FROM audit.state_log WHERE event = 'dbt' "
+                    "AND run_id IS NOT NULL), 0)", [run_id, fingerprint])
 
 
 _RESULT_EVENTS = {"LogModelResult", "LogSeedResult", "LogTestResult", "LogSnapshotResult", "LogNodeNoOpResult",
@@ -159,8 +175,6 @@ def _report_progress(raw_event: Mapping[str, Any]) -> None:
 
 def with_table_metadata(events: list, manifest: Mapping[str, Any], warehouse: Path):
     """The events with `dagster/row_count` and `dagster/column_schema` (actual DuckDB types) on every Output."""
-    from jeugdkpi.warehouse import connect
-
     outputs = [e for e in events if isinstance(e, dg.Output)]
     tables: dict[str, tuple[str, str]] = {}
     for output in outputs:

@@ -17,6 +17,8 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
+from jeugdkpi.warehouse import log_state
+
 ARCHIVE_SEPARATOR = "!"
 
 # Reason codes (docs/quarantine.md explains each to a data engineer).
@@ -246,6 +248,11 @@ class RunStats:
              self.files_seen, self.files_new, self.files_duplicate, self.files_quarantined,
              self.records_in, self.records_loaded, self.records_quarantined],
         )
+        if self.files_new or self.records_loaded or self.records_quarantined:
+            # the raw tables changed: what the gate checked before this is no longer the current state
+            log_state(con, self.run_id, "ingest", self.source, peildatum=self.peildatum,
+                      detail={"files_new": self.files_new, "records_loaded": self.records_loaded,
+                              "records_quarantined": self.records_quarantined})
 
     def as_metadata(self) -> dict[str, object]:
         return {

@@ -1,18 +1,25 @@
-"""Assemble one publication from the working warehouse: the published tables (kpi_values with the small-cell
-rule, kpi_catalogue, municipalities, providers, periods - no youth-level data), the manifest, the validation
-page and the dbt docs; then hand it to `writer.publish` for the atomic swap."""
+"""Assemble one publication from the working warehouse, after proving that its state passed the gate
+(`publish.gate`): the published tables (kpi_values with the small-cell rule, kpi_catalogue, municipalities,
+providers, periods, delivery_status, revisies - no youth-level data), the manifest, the validation page and the dbt
+docs; then hand it to `writer.publish` for the atomic swaps. Nothing new (same fingerprint as the half-year's
+latest publication) publishes nothing."""
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import html
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from jeugdkpi.fingerprint import code_version, inputs_fingerprint, publication_fingerprint, seeds_fingerprint
+from jeugdkpi.ingest import raw_tables_by_source
 from jeugdkpi.publish import writer
+from jeugdkpi.publish.diff import REVISION_COLUMNS, read_kpi_values, read_revisions, revisions
+from jeugdkpi.publish.gate import GateRefused, verify_state
 from jeugdkpi.publish.suppression import suppress
+from jeugdkpi.runlock import hold
 from jeugdkpi.quality.custom import current_volumes
 from jeugdkpi.quality.report import write_html
 from jeugdkpi.quality.runner import ExpectationResult, load_results
@@ -39,8 +46,13 @@ OPTIONAL_TABLES = {
 
 @dataclass
 class Publication:
-    snapshot: Path
+    snapshot: Path          # this run's snapshot, or the half-year's latest when nothing changed
     manifest: dict
+    status: str             # PUBLISHED or UNCHANGED
+    is_current: bool        # `current` points at it (False for a republished older half-year)
+
+
+PUBLISHED, UNCHANGED = "gepubliceerd", "ongewijzigd"
 
 
 def _types(con, relation: str) -> dict[str, str]:
@@ -50,6 +62,8 @@ def _types(con, relation: str) -> dict[str, str]:
 
 
 def _checks_summary(results: list[ExpectationResult]) -> dict:
+    """The gate's results as published: names, severities and counts, never failing-row samples (they can hold
+    small counts and file names; the full samples stay in the working warehouse's validation page)."""
     def brief(r: ExpectationResult) -> dict:
         return {"suite": r.suite, "expectation": r.expectation, "severity": r.severity, "table": r.table,
                 "success": r.success, "n_failed": r.n_failed}
@@ -58,7 +72,7 @@ def _checks_summary(results: list[ExpectationResult]) -> dict:
         "passed": not any(r.is_critical_failure for r in results),
         "n_expectations": len(results),
         "critical_failures": [brief(r) for r in results if r.is_critical_failure],
-        "warnings": [{**brief(r), "description": r.description, "failing_rows": r.failing_rows}
+        "warnings": [{**brief(r), "description": r.description}
                      for r in results if not r.success and r.severity == "warning"],
         "notes": [{"suite": r.suite, "expectation": r.expectation, "note": r.description}
                   for r in results if r.success and "Overgeslagen" in r.description],
@@ -66,20 +80,63 @@ def _checks_summary(results: list[ExpectationResult]) -> dict:
     }
 
 
-def _youth_free(results: list[ExpectationResult]) -> list[ExpectationResult]:
-    """The published copy of the results carries no youth-level columns, not even shortened pseudonyms."""
-    out = []
-    for r in results:
-        rows = [{k: v for k, v in row.items() if "youth_key" not in k and k != "stay_period_id"}
-                for row in r.failing_rows]
-        out.append(ExpectationResult(r.suite, r.expectation, r.severity, r.table, r.success, r.n_failed, rows,
-                                     r.description))
-    return out
+def _without_samples(results: list[ExpectationResult]) -> list[ExpectationResult]:
+    return [ExpectationResult(r.suite, r.expectation, r.severity, r.table, r.success, r.n_failed, [], r.description)
+            for r in results]
+
+
+def _input_files(con) -> pd.DataFrame:
+    """Every landed file by content: SHA-256, source, status, records and - where the warehouse knows it - the
+    period it delivers (half-year of a message's dagtekening, a delivery's periode). Never a file name."""
+    tables = {f"{s}.{t}" for s, t in con.execute("SELECT table_schema, table_name FROM information_schema.tables")
+              .fetchall()}
+    periods = []
+    if "raw.berichten" in tables:
+        periods.append("SELECT file_sha256 AS sha256, strftime(dagtekening, '%Y') || '-H' || "
+                       "CASE WHEN month(dagtekening) <= 6 THEN '1' ELSE '2' END AS period FROM raw.berichten")
+    periods += [f"SELECT file_sha256 AS sha256, periode AS period FROM {t}" for t in sorted(tables)
+                if t.startswith("raw.leveringen_")]
+    period_sql = " UNION ALL ".join(periods) or "SELECT NULL::VARCHAR AS sha256, NULL::VARCHAR AS period"
+    return con.execute(f"""
+        WITH p AS (SELECT sha256, min(period) AS period FROM ({period_sql}) GROUP BY sha256)
+        SELECT f.sha256, f.source, f.status, sum(f.n_records)::BIGINT AS n_records, any_value(p.period) AS period
+        FROM audit.ingest_files AS f LEFT JOIN p USING (sha256)
+        WHERE f.status <> 'duplicate'
+        GROUP BY f.sha256, f.source, f.status ORDER BY f.source, f.sha256, f.status""").df()
+
+
+def _published_volumes(volumes: dict[str, float], published: pd.DataFrame) -> dict[str, float]:
+    """The volume check's reference values without any value the small-cell rule hides: row counts, and region
+    KPI values only where the published region row is not suppressed."""
+    region = published[published["municipality_code"].isna() & published["provider_agb"].isna()
+                       & published["care_form"].isna() & ~published["is_suppressed"]]
+    open_keys = {f"kpi:{k}|{p}" for k, p in zip(region["kpi_id"], region["period"])}
+    return {k: v for k, v in volumes.items() if not k.startswith("kpi:") or k in open_keys}
 
 
 def build_publication(settings: Settings, run_id: str, *, with_docs: bool = True) -> Publication:
+    """Verify the warehouse's state against the gate (publish.gate), then publish it - or, when the fingerprint
+    equals the half-year's latest publication, publish nothing ("ongewijzigd"). Holds the publish folder's lock."""
+    with hold([settings.publish / ".lock"], run_id):
+        return _build(settings, run_id, with_docs)
+
+
+def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
     suites = load_suites()
     with connect(settings.warehouse, read_only=True) as con:
+        state = verify_state(con, settings, suites, raw_tables_by_source())
+        results = [r for run, suite in state.result_keys() for r in load_results(con, run, suite)]
+        if any(r.is_critical_failure for r in results):  # defence in depth: the ledger said they passed
+            raise GateRefused("een kritieke verwachting van de kwaliteitspoort is mislukt.")
+        inputs = inputs_fingerprint(con)
+        fingerprint = publication_fingerprint(inputs=inputs, seeds=seeds_fingerprint(), code=code_version(),
+                                              peildatum=settings.peildatum, min_cell=settings.min_cell)
+        period = writer.half_year(settings.peildatum)
+        latest = writer.latest_dir(settings.publish, period)
+        latest_manifest = writer.read_manifest(latest)
+        if latest_manifest and latest_manifest.get("fingerprint") == fingerprint:
+            # nothing new; a run killed between `latest` and `current` left current behind: move it on
+            return Publication(latest, latest_manifest, UNCHANGED, writer.make_current(settings.publish, latest, run_id))
         frames = {name: con.execute(f"SELECT * FROM {rel}").df() for name, rel in PUBLISHED_TABLES.items()}
         types = {name: _types(con, rel) for name, rel in PUBLISHED_TABLES.items()}
         for name, (rel, columns) in OPTIONAL_TABLES.items():
@@ -87,32 +144,48 @@ def build_publication(settings: Settings, run_id: str, *, with_docs: bool = True
             if available:
                 frames[name] = con.execute(f"SELECT {', '.join(columns)} FROM {rel} ORDER BY ALL").df()
                 types[name] = {c: available[c] for c in columns}
-        files = con.execute("SELECT file_path, sha256, source, status FROM audit.ingest_files "
-                            "ORDER BY source, file_path").df()
-        results = load_results(con, run_id)
+        files = _input_files(con)
         volumes: dict[str, float] = {}
         for suite in suites:
             for check in suite.custom_checks:
                 if check.check == "volume_vs_last_publication":
                     volumes.update(current_volumes(con, check))
-    if any(r.is_critical_failure for r in results):
-        raise RuntimeError("a critical expectation failed in this run; nothing is published")
-    published = suppress(frames["kpi_values"], settings.min_cell)
+    published = suppress(frames["kpi_values"], settings.min_cell, frames["kpi_catalogue"])
     # only the periods the KPIs use (the dimension of the published fact table)
     frames["periods"] = frames["periods"][frames["periods"]["period"].isin(set(published["period"]))]
     frames["kpi_values"] = published[list(types["kpi_values"])]
-    digest = hashlib.sha256("\n".join(f"{s} {p}" for p, s in zip(files.file_path, files.sha256)).encode()).hexdigest()
+    warnings = [r for r in results if not r.success and r.severity == "warning"]
+    info = {"fingerprint": fingerprint, "input_fingerprint": inputs, "seeds_fingerprint": seeds_fingerprint(),
+            "code_version": code_version(),
+            "gate_result": f"geslaagd met {len(warnings)} waarschuwing(en)" if warnings else "geslaagd",
+            "gate_runs": ",".join(sorted({run for run, _ in state.result_keys()})),
+            "build_run": state.build.run_id or "", "min_cell": str(settings.min_cell)}
+
+    writer.clean_staging(settings.publish)
+    version = writer.next_version(settings.publish, period)
+    label = f"{period}/v{version}"
+    previous = latest or writer.current_dir(settings.publish)
+    revisies = pd.DataFrame(columns=REVISION_COLUMNS)
+    if previous is not None and (previous / "kpi.duckdb").is_file():
+        prev_label = f"{previous.parent.name}/{previous.name}"
+        now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        revisies = pd.concat([read_revisions(previous),
+                              revisions(read_kpi_values(previous), frames["kpi_values"], previous_label=prev_label,
+                                        label=label, published_at=now)], ignore_index=True)
+    frames["revisies"] = revisies
+    types["revisies"] = {c: "DOUBLE" if c in ("old_value", "new_value") else "VARCHAR" for c in REVISION_COLUMNS}
     manifest = {
         "min_cell": settings.min_cell,
         "row_counts": {name: int(len(f)) for name, f in frames.items()},
         "suppressed_rows": int(published["is_suppressed"].sum()),
         "kpis_published": int(published["kpi_id"].nunique()),
-        "input_files": {"count": int(len(files)), "digest_sha256": digest,
-                        "files": files.rename(columns={"file_path": "path"}).to_dict(orient="records")},
+        "input_files": {"count": int(len(files)),
+                        "digest_sha256": inputs,
+                        "files": files.astype(object).where(files.notna(), None).to_dict(orient="records")},
         "checks": _checks_summary(results),
-        "volumes": volumes,
+        "volumes": _published_volumes(volumes, published),
     }
-    public_results = _youth_free(results)
+    public_results = _without_samples(results)
     extra = {"validation.html": lambda p: write_html(p, run_id, settings.peildatum.isoformat(), public_results,
                                                      published=True)}
     if with_docs:
@@ -120,13 +193,14 @@ def build_publication(settings: Settings, run_id: str, *, with_docs: bool = True
 
         def docs(path: Path) -> None:
             try:
-                generate_static_docs(path, settings, run_id)
+                generate_static_docs(path, settings, state.build.run_id)
             except Exception as exc:  # documentation must not hold back a checked publication
                 path.write_text("<!DOCTYPE html><html lang='nl'><meta charset='utf-8'><title>dbt docs</title>"
                                 f"<p>dbt docs konden niet worden gemaakt: {html.escape(str(exc))}</p></html>",
                                 encoding="utf-8")
 
         extra["docs/index.html"] = docs
-    snapshot = writer.publish(settings.publish, run_id=run_id, peildatum=settings.peildatum, tables=frames,
-                              types=types, manifest=manifest, extra_files=extra)
-    return Publication(snapshot=snapshot, manifest=writer.verify(snapshot))
+    written = writer.publish(settings.publish, run_id=run_id, peildatum=settings.peildatum, version=version,
+                             tables=frames, types=types, manifest=manifest, info=info, extra_files=extra)
+    return Publication(snapshot=written.snapshot, manifest=writer.verify(written.snapshot), status=PUBLISHED,
+                       is_current=written.is_current)

@@ -1,16 +1,19 @@
-"""Write-audit-publish: the published folder and its atomic swap (docs/publication.md).
+"""Write-audit-publish: the published folder and its atomic swaps (docs/publication.md).
 
     <JEUGDKPI_PUBLISH>/
-      current -> snapshots/2026-H1/v2        the live publication (a relative symlink)
+      current -> snapshots/2026-H1/v2        the newest half-year's latest publication (a relative symlink)
       kpi.duckdb, manifest.json, *.parquet,  stable entry points: symlinks into current/
       validation.html, docs
-      snapshots/<half-year>/v<N>/            every publication, immutable (read-only files), never rewritten
+      snapshots/<half-year>/latest -> v2     each half-year's latest version
+      snapshots/<half-year>/v<N>/            every publication, immutable (read-only files), never deleted
       .staging-<run id>/                     a publication being written (only during the publish step)
+      .lock                                  held by the run that publishes (jeugdkpi.runlock)
 
 A publication is written completely into `.staging-<run id>`, renamed to its snapshot folder (a rename of a
-directory on one file system is atomic) and then made live by replacing the `current` symlink with
-`os.replace` (atomic). A crash at any point leaves `current` pointing at a complete publication: the old
-one until the swap, the new one after it.
+directory on one file system is atomic) and then made live by replacing the half-year's `latest` and, when its
+half-year is not older than the live one, the `current` symlink with `os.replace` (atomic). Links only move
+forward: `latest` to a higher version, `current` to a later (half-year, version). A crash at any point leaves
+`current` pointing at a complete publication: the old one until the swap, the new one after it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +31,7 @@ import duckdb
 import pandas as pd
 
 CURRENT = "current"
+LATEST = "latest"
 SNAPSHOTS = "snapshots"
 STAGING_PREFIX = ".staging-"
 ENTRY_POINTS = ("kpi.duckdb", "manifest.json", "validation.html", "docs")
@@ -48,16 +53,27 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def current_dir(root: Path) -> Path | None:
-    link = Path(root) / CURRENT
+def _resolved(link: Path) -> Path | None:
     return link.resolve() if link.is_symlink() and link.resolve().is_dir() else None
 
 
-def read_current_manifest(root: Path) -> dict | None:
-    cur = current_dir(root)
-    if cur is None or not (cur / "manifest.json").is_file():
+def current_dir(root: Path) -> Path | None:
+    return _resolved(Path(root) / CURRENT)
+
+
+def latest_dir(root: Path, period: str) -> Path | None:
+    """The latest publication of one half-year (None before its first)."""
+    return _resolved(Path(root) / SNAPSHOTS / period / LATEST)
+
+
+def read_manifest(folder: Path | None) -> dict | None:
+    if folder is None or not (folder / "manifest.json").is_file():
         return None
-    return json.loads((cur / "manifest.json").read_text(encoding="utf-8"))
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def read_current_manifest(root: Path) -> dict | None:
+    return read_manifest(current_dir(root))
 
 
 def verify(folder: Path) -> dict:
@@ -69,7 +85,15 @@ def verify(folder: Path) -> dict:
     return manifest
 
 
-def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], types: dict[str, dict[str, str]]) -> None:
+def _sql_string(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], types: dict[str, dict[str, str]],
+                  kv_metadata: dict[str, object]) -> None:
+    """kpi.duckdb with every table, and one Parquet file per table carrying `kv_metadata` (the publicatie fields)
+    as key-value metadata."""
+    kv = ", ".join(f"{_sql_string(k)}: {_sql_string(v)}" for k, v in kv_metadata.items())
     con = duckdb.connect(str(folder / "kpi.duckdb"))
     try:
         for name, frame in tables.items():
@@ -78,7 +102,8 @@ def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], types: dict[str
             con.register("_frame", frame)
             con.execute(f'CREATE TABLE "{name}" AS SELECT {select} FROM _frame')
             con.unregister("_frame")
-            con.execute(f"""COPY "{name}" TO '{folder / (name + ".parquet")}' (FORMAT parquet, COMPRESSION zstd)""")
+            con.execute(f"""COPY "{name}" TO {_sql_string(folder / (name + ".parquet"))} """
+                        f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})")
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -89,16 +114,42 @@ def _fsync_tree(folder: Path) -> None:
         if path.is_file():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync_dir(folder)
 
 
-def _next_version(period_dir: Path) -> int:
-    versions = [int(p.name[1:]) for p in period_dir.glob("v*") if p.name[1:].isdigit()]
+def next_version(root: Path, period: str) -> int:
+    """The next free version number of a half-year: one above every snapshot folder there, complete or not."""
+    folder = Path(root) / SNAPSHOTS / period
+    versions = [int(p.name[1:]) for p in folder.glob("v*") if p.name[1:].isdigit()] if folder.is_dir() else []
     return max(versions, default=0) + 1
+
+
+def _version_key(target: str) -> tuple[str, int]:
+    """'snapshots/2026-H1/v3' -> ('2026-H1', 3), 'v3' -> ('', 3) (relative link targets); unknown -> ('', -1)."""
+    parts = target.strip("/").split("/")
+    period = parts[-2] if len(parts) >= 2 else ""
+    version = parts[-1][1:]
+    return (period, int(version)) if parts[-1].startswith("v") and version.isdigit() else ("", -1)
+
+
+def _advance_link(link: Path, target: str, tag: str) -> bool:
+    """Point `link` at `target` (relative) unless it already points at a later (half-year, version): links only
+    move forward. Returns whether it moved. The replacement is atomic (os.replace of a fresh symlink)."""
+    mine = _version_key(target)
+    if link.is_symlink():
+        there = os.readlink(link)
+        if there == target:
+            return False
+        theirs = _version_key(there)
+        if mine[1] < 0 or (theirs > mine and (link.parent / there).is_dir()):
+            return False
+        # a link rolled back by hand to an older version (or to a removed folder) is moved forward again
+    tmp = link.parent / f".{link.name}-{tag}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+    return True
 
 
 def _ensure_entry_points(root: Path, names: list[str]) -> None:
@@ -114,48 +165,57 @@ def _ensure_entry_points(root: Path, names: list[str]) -> None:
 
 
 def clean_staging(root: Path) -> None:
-    """Remove what a killed publication left behind, none of which was ever live: half-written staging folders,
-    and a snapshot renamed into place whose swap never happened (published after the live one, yet not live).
-    Runs are serialised (one writer), so at this point every snapshot newer than `current` is such a leftover."""
+    """Remove what a killed publication left behind that was never a snapshot: half-written staging folders and
+    temporary links. Snapshot folders are never deleted, not even one renamed into place by a run that was killed
+    before its swap (it stays, never latest; `jeugdkpi publicaties` shows it as such). Only the publishing run
+    calls this, under the publish folder's lock, so no other writer's staging folder can be here."""
     root = Path(root)
     for stale in root.glob(STAGING_PREFIX + "*"):
         shutil.rmtree(stale, ignore_errors=True)
-    for link in root.glob(".current-*"):
+    for link in [*root.glob(f".{CURRENT}-*"), *root.glob(f"{SNAPSHOTS}/*/.{LATEST}-*")]:
         link.unlink()
-    live = current_dir(root)
-    live_at = read_current_manifest(root)["published_at"] if live else ""
-    for manifest in root.glob(f"{SNAPSHOTS}/*/v*/manifest.json"):
-        folder = manifest.parent.resolve()
-        if folder != live and json.loads(manifest.read_text(encoding="utf-8"))["published_at"] > live_at:
-            shutil.rmtree(folder)
 
 
-def publish(root: Path, *, run_id: str, peildatum: dt.date, tables: dict[str, pd.DataFrame],
-            types: dict[str, dict[str, str]], manifest: dict,
-            extra_files: dict[str, Callable[[Path], object]] | None = None) -> Path:
-    """Write a publication and make it live atomically; returns its snapshot folder.
+@dataclass
+class Written:
+    snapshot: Path
+    manifest: dict
+    is_latest: bool       # the half-year's `latest` moved to it
+    is_current: bool      # `current` moved to it
 
-    `extra_files` maps a relative path in the publication to a writer function (validation page, dbt docs)."""
+
+def publish(root: Path, *, run_id: str, peildatum: dt.date, version: int, tables: dict[str, pd.DataFrame],
+            types: dict[str, dict[str, str]], manifest: dict, info: dict[str, object],
+            extra_files: dict[str, Callable[[Path], object]] | None = None) -> Written:
+    """Write publication `version` of the peildatum's half-year and make it live atomically. The caller holds the
+    publish folder's lock and has called `clean_staging` (see build.build_publication).
+
+    `info`: the fields of the `publicatie` table and the Parquet key-value metadata besides half-year, peildatum,
+    version, run id and created_at (fingerprints, code version, gate result). `extra_files` maps a relative path in
+    the publication to a writer function (validation page, dbt docs)."""
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    clean_staging(root)
     period = half_year(peildatum)
     period_dir = root / SNAPSHOTS / period
     period_dir.mkdir(parents=True, exist_ok=True)
-    version = _next_version(period_dir)
     snapshot = period_dir / f"v{version}"
+    if snapshot.exists():
+        raise FileExistsError(f"{snapshot} bestaat al: een snapshot wordt nooit overschreven")
+    created_at = dt.datetime.now().astimezone().isoformat(timespec="microseconds")
+    publicatie = {"half_year": period, "peildatum": peildatum.isoformat(), "version": version, "run_id": run_id,
+                  "created_at": created_at, **info}
+    tables = {**tables, "publicatie": pd.DataFrame([publicatie])}
+    types = {**types, "publicatie": {k: "INTEGER" if k == "version" else "DATE" if k == "peildatum" else "VARCHAR"
+                                     for k in publicatie}}
 
     staging = root / f"{STAGING_PREFIX}{run_id}"
     staging.mkdir()
-    _write_tables(staging, tables, types)
+    _write_tables(staging, tables, types, {f"jeugdkpi_{k}": v for k, v in publicatie.items()})
     for rel, writer in (extra_files or {}).items():
         (staging / rel).parent.mkdir(parents=True, exist_ok=True)
         writer(staging / rel)
     files = sorted(p for p in staging.rglob("*") if p.is_file())
-    full = {**manifest, "run_id": run_id, "peildatum": peildatum.isoformat(), "period": period,
-            "version": version, "snapshot": f"{SNAPSHOTS}/{period}/v{version}",
-            "published_at": dt.datetime.now().astimezone().isoformat(timespec="microseconds"),
-            "duckdb_version": duckdb.__version__,
+    full = {**manifest, **publicatie, "period": period, "snapshot": f"{SNAPSHOTS}/{period}/v{version}",
+            "published_at": created_at, "duckdb_version": duckdb.__version__,
             "files": {p.relative_to(staging).as_posix(): sha256_file(p) for p in files}}
     (staging / "manifest.json").write_text(json.dumps(full, indent=1, ensure_ascii=False, default=str),
                                           encoding="utf-8")
@@ -168,16 +228,44 @@ def publish(root: Path, *, run_id: str, peildatum: dt.date, tables: dict[str, pd
     os.rename(staging, snapshot)  # atomic; the snapshot folder did not exist
     _crash_point("renamed")
 
-    link = root / f".current-{run_id}"
-    if link.is_symlink():
-        link.unlink()
-    os.symlink(snapshot.relative_to(root).as_posix(), link)
-    os.replace(link, root / CURRENT)  # the atomic swap: readers see the old or the new publication
-    fd = os.open(root, os.O_RDONLY)
+    is_latest = _advance_link(period_dir / LATEST, f"v{version}", run_id)
+    _fsync_dir(period_dir)
+    is_current = is_latest and make_current(root, snapshot, run_id)
+    return Written(snapshot=snapshot, manifest=full, is_latest=is_latest, is_current=is_current)
+
+
+def make_current(root: Path, snapshot: Path, tag: str) -> bool:
+    """Point `current` (and the entry points) at `snapshot` unless current is already on a later half-year or
+    version; returns whether current now points at it."""
+    root = Path(root)
+    target = f"{SNAPSHOTS}/{snapshot.parent.name}/{snapshot.name}"
+    moved = _advance_link(root / CURRENT, target, tag)
+    _fsync_dir(root)
+    if moved:
+        _ensure_entry_points(root, [n.name for n in snapshot.iterdir() if n.name in ENTRY_POINTS
+                                    or n.suffix == ".parquet"])
+    return moved or current_dir(root) == snapshot.resolve()
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    _ensure_entry_points(root, [n for n in (*ENTRY_POINTS, *(f"{t}.parquet" for t in tables))
-                                if (snapshot / n).exists()])
-    return snapshot
+
+
+def list_snapshots(root: Path) -> list[dict]:
+    """Every snapshot, oldest half-year and version first, with whether it is its half-year's latest and current."""
+    root = Path(root)
+    live = current_dir(root)
+    out = []
+    for period_dir in sorted(p for p in (root / SNAPSHOTS).glob("*") if p.is_dir()) if (root / SNAPSHOTS).is_dir() \
+            else []:
+        latest = latest_dir(root, period_dir.name)
+        for folder in sorted((p for p in period_dir.glob("v*") if p.name[1:].isdigit()), key=lambda p: int(p.name[1:])):
+            manifest = read_manifest(folder) or {}
+            out.append({"period": period_dir.name, "version": int(folder.name[1:]), "folder": folder,
+                        "manifest": manifest, "is_latest": folder.resolve() == latest,
+                        "is_current": folder.resolve() == live})
+    return out

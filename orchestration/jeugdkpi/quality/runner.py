@@ -176,11 +176,12 @@ def record_results(con: duckdb.DuckDBPyConnection, run_id: str, results: list[Ex
         con.unregister("_validation_frame")
 
 
-def load_results(con: duckdb.DuckDBPyConnection, run_id: str) -> list[ExpectationResult]:
+def load_results(con: duckdb.DuckDBPyConnection, run_id: str, suite: str | None = None) -> list[ExpectationResult]:
+    """The results of one run (of one suite of it, when given)."""
     if not _table_exists(con, "audit.validation_results"):
         return []
     rows = con.execute('SELECT suite, expectation, severity, "table", success, n_failed, failing_rows, description '
-                       "FROM audit.validation_results WHERE run_id = ? ORDER BY suite, checked_at, rowid",
-                       [run_id]).fetchall()
+                       "FROM audit.validation_results WHERE run_id = ? AND suite = coalesce(?, suite) "
+                       "ORDER BY suite, checked_at, rowid", [run_id, suite]).fetchall()
     return [ExpectationResult(s, e, sev, t, ok, n, json.loads(rows_json), desc or "")
             for s, e, sev, t, ok, n, rows_json, desc in rows]

@@ -44,8 +44,9 @@ class Published:
     delivery_status: pd.DataFrame | None = None  # absent in publications made before it was published
 
 
-def load_published(publish_root: Path) -> Published:
-    folder = current_dir(Path(publish_root))
+def load_published(publish_root: Path, folder: Path | None = None) -> Published:
+    """The publication in `folder` (a snapshot), by default the live one (`current`)."""
+    folder = folder or current_dir(Path(publish_root))
     if folder is None or not (folder / "kpi.duckdb").is_file():
         raise ReportError(f"geen publicatie gevonden in {publish_root} (eerst `jeugdkpi run`)")
     con = duckdb.connect(str(folder / "kpi.duckdb"), read_only=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jeugdkpi.publish.writer import latest_dir
 from jeugdkpi.report.data import Published, ReportError, last_half_years, load_published, parse_half_year
 from jeugdkpi.report.svg import trend_svg
 
@@ -397,7 +398,8 @@ def report_path(publish_root: Path, period: str, agb: str | None = None) -> Path
 
 
 def write_report(publish_root: Path, period: str, agb: str | None = None, out: Path | None = None) -> Path:
-    pub = load_published(publish_root)
+    # the half-year's own latest publication when it has one (a newer half-year may be current)
+    pub = load_published(publish_root, latest_dir(Path(publish_root), period.upper()))
     text = render_factsheet(pub, agb, period) if agb else render_regional(pub, period)
     target = Path(out) if out else report_path(publish_root, period, agb)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,64 @@
+"""Fingerprints: what a warehouse state or a publication was made from (docs/publication.md).
+
+- `build_fingerprint()`: the region's seeds and the dbt project (models, macros, tests, dbt_project.yml). A dbt
+  build records it; publication refuses a warehouse built from other seeds or other SQL than are there now.
+- `code_version()`: the build fingerprint plus the Python package and the expectation suites.
+- `inputs_fingerprint(con)`: the landed inputs by content (SHA-256, source, status; never file names).
+- `publication_fingerprint(...)`: inputs, seeds, code, peildatum and the small-cell minimum. Equal to the
+  half-year's latest publication means nothing new to publish ("ongewijzigd").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterable
+
+from jeugdkpi.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT, SEEDS_DIR
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _files_digest(files: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(set(files)):
+        if path.is_file() and not path.is_symlink():
+            digest.update(path.relative_to(REPO_ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _dbt_sources() -> list[Path]:
+    return [DBT_PROJECT_DIR / "dbt_project.yml",
+            *(p for sub in ("models", "macros", "tests") for p in (DBT_PROJECT_DIR / sub).rglob("*"))]
+
+
+def seeds_fingerprint() -> str:
+    return _files_digest(SEEDS_DIR.glob("*.csv"))
+
+
+def build_fingerprint() -> str:
+    """Seeds and dbt project: what `dbt build` turns raw data into the marts with."""
+    return hashlib.sha256(f"{seeds_fingerprint()} {_files_digest(_dbt_sources())}".encode()).hexdigest()
+
+
+def code_version() -> str:
+    """Everything in the repository that shapes a publication besides the inputs and the settings."""
+    parts = [_files_digest(_dbt_sources()), _files_digest(PACKAGE_DIR.rglob("*.py")),
+             _files_digest(EXPECTATIONS_DIR.glob("*.json"))]
+    return hashlib.sha256(" ".join(parts).encode()).hexdigest()[:16]
+
+
+def inputs_fingerprint(con) -> str:
+    """The landed inputs by content: (source, SHA-256, status) of every file the warehouse knows, except
+    re-landed copies (`duplicate`), so renaming or copying a file changes nothing."""
+    rows = con.execute("SELECT DISTINCT source, sha256, status FROM audit.ingest_files WHERE status <> 'duplicate' "
+                       "ORDER BY ALL").fetchall()
+    return hashlib.sha256("\n".join(" ".join(r) for r in rows).encode()).hexdigest()
+
+
+def publication_fingerprint(*, inputs: str, seeds: str, code: str, peildatum: dt.date, min_cell: int) -> str:
+    payload = {"inputs": inputs, "seeds": seeds, "code": code, "peildatum": peildatum.isoformat(),
+               "min_cell": min_cell}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
