@@ -16,6 +16,19 @@ EXAMPLES = SHARED / "reference" / "ijw-examples"
 XSD_DIR = Path(os.environ.get("JEUGDKPI_TEST_XSD_DIR", SHARED / "reference" / "ijw-3.2-xsd"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _dagster_home(tmp_path_factory):
+    """Runs started without an explicit instance are recorded in DAGSTER_HOME (default the repository's
+    .dagster_home/, the operator's run history): tests record theirs in a temporary one."""
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(tmp_path_factory.mktemp("dagster_home"))
+    yield
+    if saved is None:
+        os.environ.pop("DAGSTER_HOME", None)
+    else:
+        os.environ["DAGSTER_HOME"] = saved
+
+
 @pytest.fixture
 def make_settings(tmp_path):
     def _make(peildatum: str = "2026-06-30", **env):

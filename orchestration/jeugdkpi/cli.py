@@ -100,19 +100,32 @@ def cmd_run(args) -> int:
 def run_with_progress(settings, out: TextIO, instance=None):
     """`jeugdkpi run` after argument parsing: progress per step on `out` (bars on a terminal, one line per step
     otherwise), dbt's and Dagster's output in a log file, then the summary table. Returns (exit code, result)."""
-    from jeugdkpi.pipeline import repo_relative, run_pipeline
+    from dagster._core.utils import make_new_run_id
+
+    from jeugdkpi import runlock
+    from jeugdkpi.pipeline import dagster_instance, repo_relative, run_pipeline
     from jeugdkpi.warehouse import WarehouseLockedError, connect
 
     print(f"jeugdkpi run: peildatum {settings.peildatum}, landing {repo_relative(settings.landing)}", file=out)
+    run_id = make_new_run_id()
+    warehouse_lock, publish_lock = runlock.lock_paths(settings.warehouse, settings.publish)
     try:
-        with connect(settings.warehouse):  # fail fast while another process writes the warehouse
-            pass
-        log = _run_log_path(settings)
-        print(f"Logboek (uitvoer van dbt en Dagster): {repo_relative(log)}\n", file=out, flush=True)
-        with progress.reporting(progress.TerminalProgress(out)), \
-                open(log, "a", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
-            result = run_pipeline(settings, instance=instance)
-    except WarehouseLockedError as exc:
+        # The run lock first: another jeugdkpi run on this warehouse is refused at once and never disturbed.
+        # Then fail fast while a process outside jeugdkpi (a BI tool, the duckdb shell) writes the warehouse.
+        with runlock.hold([warehouse_lock], run_id):
+            with connect(settings.warehouse):
+                pass
+            with runlock.hold([publish_lock], run_id), \
+                    (contextlib.nullcontext(instance) if instance else dagster_instance()) as instance:
+                log = _run_log_path(settings)
+                if instance.is_persistent:
+                    print(f"Run {run_id}, vastgelegd in {repo_relative(Path(instance.root_directory))} "
+                          "(run-geschiedenis: make dev)", file=out)
+                print(f"Logboek (uitvoer van dbt en Dagster): {repo_relative(log)}\n", file=out, flush=True)
+                with progress.reporting(progress.TerminalProgress(out)), \
+                        open(log, "a", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+                    result = run_pipeline(settings, instance=instance, run_id=run_id)
+    except (WarehouseLockedError, runlock.RunLockedError) as exc:
         print(f"jeugdkpi: error: {exc}", file=sys.stderr)
         return EXIT_FAILED, None
     with contextlib.redirect_stdout(out):
@@ -164,6 +177,7 @@ def _print_summary(result, settings) -> None:
         print(f"Publicatie:   {repo_relative(settings.publish)}  (current -> {repo_relative(result.publication)})")
     else:
         print(f"Publicatie:   {repo_relative(settings.publish)}  (ongewijzigd)")
+    print(f"Dagster-run:  {result.run_id}   (tags jeugdkpi/peildatum, jeugdkpi/landing_fingerprint)")
     print("Resultaat:    " + ("gelukt" if result.success else "MISLUKT (niets gepubliceerd)"))
 
 

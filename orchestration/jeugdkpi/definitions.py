@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import dagster as dg
+import contextlib
+from typing import Iterator
 
+import dagster as dg
+from dagster._core.events import DagsterEvent, EngineEventData
+from dagster._core.executor.base import Executor
+from dagster._core.system_config.objects import ResolvedRunConfig
+
+from jeugdkpi import runlock
 from jeugdkpi.assets.ingest import ingest_berichten_asset
 from jeugdkpi.assets.inputs import input_assets
+from jeugdkpi.assets.landing import LANDING_KEYS, observe_landing, run_tags
 from jeugdkpi.assets.publish import publish
 from jeugdkpi.assets.quality import quality_checks
 from jeugdkpi.assets.reports import reports
@@ -13,11 +21,67 @@ from jeugdkpi.assets.transform import dbt_resource, dbt_warehouse
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.schedules import build_automation
 
-all_assets = [ingest_berichten_asset, *input_assets, dbt_warehouse, publish, reports]
+all_assets = [observe_landing, ingest_berichten_asset, *input_assets, dbt_warehouse, publish, reports]
 
-pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelection.all(),
-                                   description="De volledige halfjaarlijkse run: inlezen, transformeren, "
-                                               "controleren en publiceren.")
+
+@contextlib.contextmanager
+def run_lock(instance: dg.DagsterInstance, run_id: str, settings) -> Iterator[list[str]]:
+    """Hold the run lock of the run's warehouse and publication folder (jeugdkpi.runlock) for `run_id`. A run
+    whose process died while it held the lock (kill -9, a crash) is marked failed in the instance. Yields a
+    warning per stale lock taken over."""
+    with runlock.hold(runlock.lock_paths(settings.warehouse, settings.publish), run_id) as stale:
+        for previous in stale:
+            dead = instance.get_run_by_id(previous["run_id"]) if previous.get("run_id") else None
+            if dead is None:
+                continue  # recorded in another Dagster instance, or none
+            if not dead.is_finished:
+                instance.report_run_failed(dead, message=(
+                    f"Run afgebroken: proces {previous.get('pid')} op {previous.get('host')} bestaat niet meer; "
+                    f"de vergrendeling is overgenomen door run {run_id}."))
+            if instance.event_log_storage.supports_global_concurrency_limits:
+                # the pool slots (pool `duckdb`) a killed run held are otherwise never given back
+                instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
+        yield [runlock.takeover_message(previous) for previous in stale]
+
+
+class RunLockedExecutor(Executor):
+    """Dagster's in-process executor inside the run lock: every step in the run's own process, one after
+    another (DuckDB allows one writing process), and no second run on the same warehouse or publication folder
+    while this one runs. Also tags the run with its peildatum and landing fingerprint (a run launched from the
+    UI has no tags of its own)."""
+
+    def __init__(self, inner: Executor):
+        self._inner = inner
+
+    @property
+    def retries(self):
+        return self._inner.retries
+
+    @property
+    def step_dependency_config(self):
+        return self._inner.step_dependency_config
+
+    def execute(self, plan_context, execution_plan):
+        resolved = ResolvedRunConfig.build(plan_context.job.get_definition(), plan_context.run_config)
+        settings = JeugdkpiConfig(**resolved.resources["jeugdkpi"].config).settings()
+        with run_lock(plan_context.instance, plan_context.run_id, settings) as warnings:
+            for warning in warnings:
+                yield DagsterEvent.engine_event(plan_context, warning, EngineEventData())
+            tags = run_tags(settings)
+            if any(plan_context.dagster_run.tags.get(k) != v for k, v in tags.items()):
+                plan_context.instance.add_run_tags(plan_context.run_id, tags)
+            yield from self._inner.execute(plan_context, execution_plan)
+
+
+@dg.executor(name="in_process_run_lock", config_schema=dg.in_process_executor.config_schema)
+def in_process_run_lock_executor(init_context) -> Executor:
+    return RunLockedExecutor(dg.in_process_executor.executor_creation_fn(init_context))
+
+
+pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelection.all()
+                                   | dg.AssetSelection.assets(*LANDING_KEYS),
+                                   description="De volledige halfjaarlijkse run: landing-mappen observeren, "
+                                               "inlezen, transformeren, controleren en publiceren.")
 halfjaarlijkse_run, nieuwe_bestanden = build_automation(pipeline_job)
 
 defs = dg.Definitions(
@@ -27,6 +91,7 @@ defs = dg.Definitions(
     schedules=[halfjaarlijkse_run],
     sensors=[nieuwe_bestanden],
     resources={"jeugdkpi": JeugdkpiConfig(), "dbt": dbt_resource()},
-    # DuckDB allows one writing process: every step runs in the run's own process, one after another.
-    executor=dg.in_process_executor,
+    # DuckDB allows one writing process: every step runs in the run's own process, one after another, and the
+    # whole run holds the run lock of its warehouse (docs/operations.md, "One run at a time").
+    executor=in_process_run_lock_executor,
 )

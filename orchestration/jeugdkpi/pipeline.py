@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.utils import make_new_run_id
 
-from jeugdkpi.settings import REPO_ROOT, Settings
+from jeugdkpi.settings import REPO_ROOT, Settings, resolve_path
 from jeugdkpi.warehouse import connect
 
 
@@ -29,41 +32,62 @@ class PipelineResult:
     published: dict[str, int] = field(default_factory=dict)  # kpis, rows, suppressed rows of this run's publication
 
 
-def dagster_instance() -> dg.DagsterInstance:
-    """The repository's Dagster home (run history shared with `make dev`), else an ephemeral instance."""
+def dagster_home() -> Path:
+    """DAGSTER_HOME when it is set, else the repository's `.dagster_home/` (what `make run` and `make dev` use)."""
     home = os.environ.get("DAGSTER_HOME")
-    if home and Path(home).is_dir():
-        return dg.DagsterInstance.get()
-    return dg.DagsterInstance.ephemeral()
+    return resolve_path(home) if home else REPO_ROOT / ".dagster_home"
 
 
-def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None) -> PipelineResult:
-    from jeugdkpi.definitions import defs
+def dagster_instance() -> dg.DagsterInstance:
+    """The persistent Dagster instance every run is recorded in, so the UI's run history is complete. The home
+    folder is created with `orchestration/dagster.yaml` in it when missing (as the Makefile does)."""
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None,
+                 run_id: str | None = None) -> PipelineResult:
+    """Run `jeugdkpi_pipeline` in this process, holding the run lock of the warehouse and publication folder for
+    the whole run (raises runlock.RunLockedError, before anything is touched, when another run holds it)."""
+    from jeugdkpi.assets.landing import run_tags
+    from jeugdkpi.definitions import defs, run_lock
     from jeugdkpi.resources import JeugdkpiConfig
 
-    # dbt runs as a subprocess and the resources fall back on the environment: export the run's settings.
-    os.environ.update(settings.to_env())
-    config = JeugdkpiConfig(landing=str(settings.landing), warehouse=str(settings.warehouse),
-                            publish=str(settings.publish), peildatum=settings.peildatum.isoformat())
-    job = defs.resolve_job_def("jeugdkpi_pipeline")
-    log_level = os.environ.get("JEUGDKPI_LOG_LEVEL", "WARNING").upper()
-    result = job.execute_in_process(resources={"jeugdkpi": config}, instance=instance or dagster_instance(),
-                                    raise_on_error=False,
-                                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
-    failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    failed_checks, warned_checks, passed = [], [], 0
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            passed += evaluation.passed
-            if not evaluation.passed:
-                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-                # a WARN check does not block publication: it is a warning, not a failure
-                (warned_checks if evaluation.severity == dg.AssetCheckSeverity.WARN else failed_checks).append(name)
-    out = PipelineResult(success=result.success, run_id=result.run_id, failed_steps=failed_steps,
-                         failed_checks=failed_checks, warned_checks=warned_checks,
-                         summary=summarise(settings, result.run_id), checks_passed=passed)
-    _gate_outcome(out, settings)
+    run_id = run_id or make_new_run_id()
+    with contextlib.ExitStack() as stack:
+        if instance is None:
+            instance = stack.enter_context(dagster_instance())
+        # execute_in_process runs the steps with Dagster's own in-process executor, not the job's: hold the
+        # run lock here (the job's executor takes the same lock for runs launched from the UI or a schedule).
+        stack.enter_context(run_lock(instance, run_id, settings))
+        # dbt runs as a subprocess and the resources fall back on the environment: export the run's settings.
+        os.environ.update(settings.to_env())
+        config = JeugdkpiConfig(landing=str(settings.landing), warehouse=str(settings.warehouse),
+                                publish=str(settings.publish), peildatum=settings.peildatum.isoformat())
+        job = defs.resolve_job_def("jeugdkpi_pipeline")
+        log_level = os.environ.get("JEUGDKPI_LOG_LEVEL", "WARNING").upper()
+        result = job.execute_in_process(resources={"jeugdkpi": config}, instance=instance, run_id=run_id,
+                                        tags=run_tags(settings), raise_on_error=False,
+                                        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
+        failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        failed_checks, warned_checks, passed = [], [], 0
+        for event in result.all_events:
+            if event.event_type_value == "ASSET_CHECK_EVALUATION":
+                evaluation = event.event_specific_data
+                passed += evaluation.passed
+                if not evaluation.passed:
+                    name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                    # a WARN check does not block publication: it is a warning, not a failure
+                    (warned_checks if evaluation.severity == dg.AssetCheckSeverity.WARN
+                     else failed_checks).append(name)
+        # read the outcome while the lock is held: the next run may write the warehouse as soon as it is free
+        out = PipelineResult(success=result.success, run_id=result.run_id, failed_steps=failed_steps,
+                             failed_checks=failed_checks, warned_checks=warned_checks,
+                             summary=summarise(settings, result.run_id), checks_passed=passed)
+        _gate_outcome(out, settings)
     return out
 
 

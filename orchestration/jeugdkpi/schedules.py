@@ -8,10 +8,11 @@
 """
 
 import datetime as dt
-import os
+from pathlib import Path
 
 import dagster as dg
 
+from jeugdkpi.assets.landing import regular_files, run_tags
 from jeugdkpi.settings import load_settings
 
 
@@ -26,20 +27,11 @@ def run_config_for(peildatum: dt.date) -> dict:
 
 
 def landing_signature(landing) -> str | None:
-    """'<files>:<bytes>:<newest mtime ns>' of every file under the landing folder; None when it is empty."""
+    """'<files>:<bytes>:<newest mtime ns>' of every regular file under the landing folder (symlinks are not
+    followed); None when it is empty."""
     count = size = newest = 0
-    stack = [str(landing)]
-    while stack:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except FileNotFoundError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.is_file():
-                info = entry.stat()
-                count, size, newest = count + 1, size + info.st_size, max(newest, info.st_mtime_ns)
+    for _, file_size, mtime_ns in regular_files(Path(landing)):
+        count, size, newest = count + 1, size + file_size, max(newest, mtime_ns)
     return f"{count}:{size}:{newest}" if count else None
 
 
@@ -50,20 +42,22 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
                              "het afgelopen halfjaar.")
     def halfjaarlijkse_run(context: dg.ScheduleEvaluationContext):
         peildatum = peildatum_for(context.scheduled_execution_time)
+        tags = run_tags(load_settings().with_overrides(peildatum=peildatum.isoformat()))
         return dg.RunRequest(run_key=f"halfjaar-{peildatum.isoformat()}", run_config=run_config_for(peildatum),
-                             tags={"jeugdkpi/peildatum": peildatum.isoformat(), "jeugdkpi/trigger": "schedule"})
+                             tags={**tags, "jeugdkpi/trigger": "schedule"})
 
     @dg.sensor(name="nieuwe_bestanden", job=job, minimum_interval_seconds=300,
                default_status=dg.DefaultSensorStatus.STOPPED,
                description="Start een run wanneer er bestanden in de landing-map bijkomen of veranderen "
                            "(standaard uit).")
     def nieuwe_bestanden(context: dg.SensorEvaluationContext):
-        signature = landing_signature(load_settings().landing)
+        settings = load_settings()
+        signature = landing_signature(settings.landing)
         if signature is None:
             return dg.SkipReason("de landing-map is leeg")
         if signature == context.cursor:
             return dg.SkipReason("geen nieuwe of gewijzigde bestanden")
         context.update_cursor(signature)
-        return dg.RunRequest(run_key=f"landing-{signature}", tags={"jeugdkpi/trigger": "sensor"})
+        return dg.RunRequest(run_key=f"landing-{signature}", tags={**run_tags(settings), "jeugdkpi/trigger": "sensor"})
 
     return halfjaarlijkse_run, nieuwe_bestanden

@@ -38,7 +38,7 @@ def _schema(columns) -> dg.TableSchema:
 
 def _spec(table: str, columns) -> dg.AssetSpec:
     return dg.AssetSpec(
-        key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "xml"},
+        key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "xml"}, deps=[["landing", BERICHTEN]],
         description=_DESCRIPTIONS[table] + " Bron: landing/berichten (iJw 3.2). BSN gepseudonimiseerd.",
         metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": f"raw.{table}"},
         code_version=CODE_VERSION,

@@ -41,7 +41,7 @@ def _specs(spec: SourceSpec) -> list[dg.AssetSpec]:
         desc = _DESCRIPTIONS.get(table, "Leveringslog: elk geladen of afgewezen bestand, per levering "
                                         "(aanbieder, periode), met de status.")
         out.append(dg.AssetSpec(
-            key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "csv"},
+            key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "csv"}, deps=[["landing", spec.source]],
             description=f"{desc} Bron: landing/{spec.source}.",
             metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": f"raw.{table}"},
             code_version=code_version("ingest/tabular.py", "ingest/files.py", f"ingest/{spec.source}")))
