@@ -38,7 +38,8 @@
     kind ('ratio' -> 100 × num/den; 'mean' -> num/den; 'count' -> num), num, den (double),
     is_suppressed (a cell behind it was suppressed: the contribution is left out of every sum and the totals
     it belongs to are flagged is_partial), is_provisional.
-  Year rows sum both half-years; a year with only one half-year of a provider is is_partial.
+  Year rows sum both half-years; a year with only one half-year of a provider is is_partial. Sums are exact
+  (DECIMAL, macro `exact` in kpi_aggregate.sql), so a re-run gives the same digits.
 -#}
 {% macro delivered_kpi_aggregate(contrib) %}
     dka_all as (
@@ -49,7 +50,7 @@
 
     dka_provider as (
         select kpi_id, kind, out_period, provider_agb,
-               sum(num) as num, sum(den) as den, bool_or(is_suppressed) as supp,
+               sum({{ exact('num') }}) as num, sum({{ exact('den') }}) as den, bool_or(is_suppressed) as supp,
                bool_or(is_provisional) as prov,
                length(out_period) = 4 and count(distinct period) < 2 as incomplete
         from dka_all
@@ -58,7 +59,7 @@
 
     dka_provider_municipality as (
         select kpi_id, kind, out_period, provider_agb, municipality_code,
-               sum(num) as num, sum(den) as den, bool_or(is_suppressed) as supp,
+               sum({{ exact('num') }}) as num, sum({{ exact('den') }}) as den, bool_or(is_suppressed) as supp,
                bool_or(is_provisional) as prov,
                length(out_period) = 4 and count(distinct period) < 2 as incomplete
         from dka_all

@@ -7,7 +7,7 @@
     municipality_code (grain attribution of the unit; NULL = only in the region row),
     providers (varchar[]: every provider the unit counts for; a unit counts once for each),
     care_form (NULL = all forms), in_numerator, in_denominator (boolean),
-    measure (double, for mean/median/sum), item_provisional (boolean).
+    measure (double, for mean/median/sum; summed exactly, see `exact`), item_provisional (boolean).
   For mean/median/sum every unit must occur once per (kpi_id, period, care_form); a ratio may list a unit
   in separate numerator and denominator rows with different attributions (VB03).
 
@@ -16,6 +16,17 @@
   Rows without a defined value (ratio with denominator 0, mean of nothing) are left out; kpis listed in
   `zero_fill` get a region row with value 0 for every reporting period without units.
 -#}
+{#-
+  Exact arithmetic for every sum and mean of the KPI models (issue 14, determinism): DuckDB adds the doubles
+  of a parallel aggregate in an order that depends on its threads, so a double sum or mean over the same rows
+  can differ in the last digit between two runs. A DECIMAL sum is integer arithmetic and the same in any
+  order. Values are rounded to 12 decimals first (DECIMAL(38, 12): up to 26 integer digits; a sum beyond that
+  fails the build with an overflow error instead of losing digits). Means divide the exact sum once.
+-#}
+{% macro exact(expr) -%}
+    cast({{ expr }} as decimal(38, 12))
+{%- endmacro %}
+
 {% macro kpi_aggregate(facts, zero_fill=[]) %}
     {%- set grains = 'kpi_id, kind, period, period_start, period_end, g_municipality, g_provider, care_form' -%}
     kpi_expanded as (
@@ -35,9 +46,9 @@
             {{ grains }},
             count(distinct unit_id) filter (where in_numerator) as n_num,
             count(distinct unit_id) filter (where in_denominator) as n_den,
-            avg(measure) filter (where in_denominator) as avg_measure,
+            avg({{ exact('measure') }}) filter (where in_denominator) as avg_measure,
             quantile_cont(measure, 0.5) filter (where in_denominator) as median_measure,
-            sum(measure) filter (where in_denominator) as sum_measure,
+            sum({{ exact('measure') }}) filter (where in_denominator) as sum_measure,
             count(distinct youth_key) filter (where in_numerator or in_denominator) as n_youths,
             coalesce(bool_or(item_provisional), false) as any_item_provisional
         from kpi_expanded

@@ -46,21 +46,21 @@ yp as (
 
 verblijf as (
     select period, period_start, period_end, youth_key, any_value(municipality_code) as municipality_code,
-           list_distinct(flatten(list(providers))) as providers
+           list_sort(list_distinct(flatten(list(providers)))) as providers
     from yp where care_group = 'verblijf'
     group by period, period_start, period_end, youth_key
 ),
 
 ambulant as (
     select period, period_start, period_end, youth_key, any_value(municipality_code) as municipality_code,
-           list_distinct(flatten(list(providers))) as providers
+           list_sort(list_distinct(flatten(list(providers)))) as providers
     from yp where care_group = 'ambulant'
     group by period, period_start, period_end, youth_key
 ),
 
 gezinsgericht as (
     select period, period_start, period_end, youth_key, any_value(municipality_code) as municipality_code,
-           list_distinct(flatten(list(providers))) as providers
+           list_sort(list_distinct(flatten(list(providers)))) as providers
     from yp where care_form in {{ gezinsgericht_care_forms() }}
     group by period, period_start, period_end, youth_key
 ),
