@@ -19,10 +19,11 @@ from jeugdkpi.publish.build import PUBLISHED, UNCHANGED, build_publication
 from jeugdkpi.publish.gate import GateRefused
 from jeugdkpi.publish.suppression import suppress
 from jeugdkpi.quality.suites import load_suites
-from jeugdkpi.settings import load_settings
+from jeugdkpi.settings import SEEDS_DIR, load_settings
 from jeugdkpi.warehouse import connect, ensure_audit_schema, log_state
 
 MIN_CELL = 10
+CATALOGUE = pd.read_csv(SEEDS_DIR / "kpi_catalogue.csv", dtype=str)  # the region's catalogue: small_cell_rule
 
 
 def kpi_row(kpi, municipality=None, provider=None, n=None, num=None, den=None, value=None, care_form=None,
@@ -64,7 +65,7 @@ def at(df, kpi, municipality=None, provider=None):
 
 
 def test_primary_suppression_below_min_cell():
-    out = suppress(small_cell_frame(), MIN_CELL)
+    out = suppress(small_cell_frame(), MIN_CELL, CATALOGUE)
     r = at(out, "VB07", "0303")
     assert r.is_suppressed and pd.isna(r.value) and pd.isna(r.numerator) and pd.isna(r.denominator)
     assert pd.isna(r.n_youths)  # the count itself is a small cell
@@ -72,7 +73,7 @@ def test_primary_suppression_below_min_cell():
 
 
 def test_secondary_suppression_of_the_next_smallest_municipality():
-    out = suppress(small_cell_frame(), MIN_CELL)
+    out = suppress(small_cell_frame(), MIN_CELL, CATALOGUE)
     # Without it, 0303 = region 20 - 0034 12 - 0995 6 = 2 of 40 - 25 - 11 = 4 youths: recoverable.
     # 0995 (11 youths) is the next-smallest unsuppressed municipality, so it goes too; 0034 (25) stays.
     assert at(out, "VB07", "0995").is_suppressed and pd.isna(at(out, "VB07", "0995").value)
@@ -85,7 +86,7 @@ def test_secondary_suppression_of_the_next_smallest_municipality():
 
 
 def test_two_suppressed_siblings_need_no_secondary_suppression():
-    out = suppress(small_cell_frame(), MIN_CELL)
+    out = suppress(small_cell_frame(), MIN_CELL, CATALOGUE)
     # 0995 (5) and 0303 (3) are both primary; region 15 - 0034 11 = 4 gives only their sum.
     assert at(out, "VB11", "0995").is_suppressed and at(out, "VB11", "0303").is_suppressed
     assert not at(out, "VB11", "0034").is_suppressed
@@ -93,7 +94,7 @@ def test_two_suppressed_siblings_need_no_secondary_suppression():
 
 def test_region_row_unchanged():
     before = small_cell_frame()
-    out = suppress(before, MIN_CELL)
+    out = suppress(before, MIN_CELL, CATALOGUE)
     for kpi in ("VB07", "VB11", "EG01"):
         r, b = at(out, kpi), at(before, kpi)
         assert not r.is_suppressed

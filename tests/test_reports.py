@@ -52,7 +52,8 @@ def kpi_frame() -> pd.DataFrame:
         r("VB07", "2025-H2", 30, 50, n=50, target=60, target_met=True),
         r("VB07", "2025-H2", 12, 25, n=25, provider=P2, target=60, target_met=False),
         r("VB07", "2025-H2", 18, 25, n=25, provider=P1, target=60, target_met=True),
-        # per municipality: 0034 12/25 = 48.0; 0995 6/11 (secondary suppression); 0303 2/4 (4 < 10: primary)
+        # per municipality: 0034 12/25 = 48.0; 0995 6/11; 0303 2/4 (4 < 10: primary). They do not add up to the
+        # region (20/40 against 30/50), so 0303 cannot be recomputed and 0995 needs no complementary suppression
         r("VB07", "2025-H2", 12, 25, n=25, municipality="0034", target=60, target_met=False),
         r("VB07", "2025-H2", 6, 11, n=11, municipality="0995", target=60, target_met=False),
         r("VB07", "2025-H2", 2, 4, n=4, municipality="0303", target=60, target_met=False),
@@ -74,7 +75,7 @@ def kpi_frame() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def pub_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports") / "pub"
-    kv = suppress(kpi_frame(), 10)
+    kv = suppress(kpi_frame(), 10, pd.read_csv(SEEDS_DIR / "kpi_catalogue.csv", dtype=str))
     tables = {"kpi_values": kv,
               "kpi_catalogue": pd.read_csv(SEEDS_DIR / "kpi_catalogue.csv", dtype=str),
               "municipalities": pd.read_csv(SEEDS_DIR / "municipalities.csv", dtype=str),
@@ -94,8 +95,8 @@ def pub_root(tmp_path_factory):
                 "checks": {"passed": True, "n_expectations": 42, "critical_failures": [],
                            "warnings": [{"expectation": "volume_vs_last_publication", "table": "kpi_values",
                                          "n_failed": 1, "description": "Volume wijkt af"}]}}
-    writer.publish(root, run_id="rapport-test", peildatum=dt.date(2025, 12, 31), tables=tables, types=types,
-                   manifest=manifest)
+    writer.publish(root, run_id="rapport-test", peildatum=dt.date(2025, 12, 31), version=1, tables=tables,
+                   types=types, manifest=manifest, info={"gate_result": "geslaagd"})
     return root
 
 
@@ -194,9 +195,9 @@ def test_regional_report_all_scopes_with_suppression(reports):
             assert suppressed and shown == "onderdrukt"
         else:
             assert not suppressed and float(value) == pytest.approx(row.value, abs=1e-6)
-    # municipalities: 0034 12/25 = 48,0 %; 0303 (4 youths) primary and 0995 (11) secondary suppression
+    # municipalities: 0034 12/25 = 48,0 %; 0303 (4 youths) primary; 0995 6/11 published (no exact sum to attack)
     assert got[("VB07", "gemeente:0034")][2] == "48,0 %"
-    assert got[("VB07", "gemeente:0303")][2] == "onderdrukt" and got[("VB07", "gemeente:0995")][2] == "onderdrukt"
+    assert got[("VB07", "gemeente:0303")][2] == "onderdrukt" and got[("VB07", "gemeente:0995")][2] == "54,5 %"
     # providers: VB07 75750001 18/25 = 72,0 %; EG01 75750002 (8) primary, 75750001 (32) secondary
     assert got[("VB07", f"aanbieder:{P1}")][2] == "72,0 %"
     assert got[("EG01", f"aanbieder:{P2}")][2] == "onderdrukt" and got[("EG01", f"aanbieder:{P1}")][2] == "onderdrukt"
