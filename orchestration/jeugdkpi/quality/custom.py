@@ -77,6 +77,66 @@ def catalogue_kpis_present(ctx: CheckContext, spec: CustomCheckSpec) -> pd.DataF
     return pd.DataFrame(missing, columns=["kpi_id", "period", "sources"])
 
 
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    try:
+        return con.execute(f"select exists (select 1 from {table})").fetchone()[0]
+    except duckdb.CatalogException:  # a source whose tables this warehouse does not have delivered nothing
+        return False
+
+
+def _catalogue(con: duckdb.DuckDBPyConnection, spec: CustomCheckSpec, active: bool) -> list[tuple[str, str]]:
+    """(kpi_id, source) of the active (or the inactive) catalogue KPIs; an empty `active` cell counts as active."""
+    return con.execute(f"""
+        select kpi_id, source from {spec.params.get('catalogue', 'seeds.kpi_catalogue')}
+        where coalesce(active, true) = ? order by kpi_id""", [active]).fetchall()
+
+
+def _kpis_with_rows(con: duckdb.DuckDBPyConnection, spec: CustomCheckSpec) -> set[str]:
+    return {k for (k,) in con.execute(f"select distinct kpi_id from {spec.table}").fetchall()}
+
+
+def catalogue_kpis_have_rows(ctx: CheckContext, spec: CustomCheckSpec) -> pd.DataFrame:
+    """R7: an active catalogue KPI that is *required* has at least one row. Required is (docs/quality-gate.md):
+    - a KPI whose units `marts.kpi_units` lists (params `units_kpis`): when kpi_units holds a unit of it that
+      gives a kpi_values row a value (a counted unit in the denominator, a counted unit of a count, a delivered
+      row not left out for suppression with a denominator > 0, or a delivered count) - a KPI without
+      qualifying units (no TOM youth, an absent optional export) has no rows and that is not an error;
+    - any other KPI (a new catalogue row, VB02): when every source in its catalogue `source` delivered to the
+      warehouse (params `source_tables`: a source delivered when one of its raw tables has rows; a source
+      not listed there always counts as delivered, so a misspelt source fails loudly)."""
+    p = spec.params
+    with_rows = _kpis_with_rows(ctx.con, spec)
+    units_kpis = set(p.get("units_kpis", []))
+    with_units = {k for (k,) in ctx.con.execute(f"""
+        select distinct kpi_id from {p.get('units', 'marts.kpi_units')}
+        where case when basis = 'aangeleverd'
+                   then not excluded_provider
+                        and (kind = 'count' and numerator_part is not null or denominator_part > 0)
+                   else in_denominator or (kind = 'count' and in_numerator) end""").fetchall()} if units_kpis else set()
+    source_tables: dict[str, list[str]] = p.get("source_tables", {})
+    delivered = {s: any(_has_rows(ctx.con, t) for t in tables) for s, tables in source_tables.items()}
+    missing = []
+    for kpi_id, source in _catalogue(ctx.con, spec, active=True):
+        if kpi_id in with_rows:
+            continue
+        if kpi_id in units_kpis:
+            if kpi_id in with_units:
+                missing.append({"kpi_id": kpi_id, "source": source,
+                                "reason": "eenheden in marts.kpi_units, maar geen rij in kpi_values"})
+        elif all(delivered.get(s, True) for s in _source_set(source)):
+            missing.append({"kpi_id": kpi_id, "source": source,
+                            "reason": "alle bronnen geleverd, maar geen rij: geen model berekent deze KPI"})
+    return pd.DataFrame(missing, columns=["kpi_id", "source", "reason"])
+
+
+def inactive_kpis_without_rows(ctx: CheckContext, spec: CustomCheckSpec) -> pd.DataFrame:
+    """A catalogue KPI marked not yet active (`active = false`) that has rows all the same: a model computes
+    it before the region set it active (a warning: set `active` to true once the definition is agreed)."""
+    with_rows = _kpis_with_rows(ctx.con, spec)
+    return pd.DataFrame([{"kpi_id": k, "source": s} for k, s in _catalogue(ctx.con, spec, active=False)
+                         if k in with_rows], columns=["kpi_id", "source"])
+
+
 def targets_evaluated(ctx: CheckContext, spec: CustomCheckSpec) -> pd.DataFrame:
     """Targets are evaluated: every region year row from the catalogue's target year on has its target (for a
     change target: when the base year has a value) and target_met."""
@@ -138,6 +198,8 @@ def volume_vs_last_publication(ctx: CheckContext, spec: CustomCheckSpec) -> pd.D
 CUSTOM_CHECKS: dict[str, Callable[[CheckContext, CustomCheckSpec], pd.DataFrame | Skipped]] = {
     "stay_period_gaps": stay_period_gaps,
     "catalogue_kpis_present": catalogue_kpis_present,
+    "catalogue_kpis_have_rows": catalogue_kpis_have_rows,
+    "inactive_kpis_without_rows": inactive_kpis_without_rows,
     "targets_evaluated": targets_evaluated,
     "volume_vs_last_publication": volume_vs_last_publication,
 }
