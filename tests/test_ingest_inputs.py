@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.cbs_bevolking.load import SPEC as BEVOLKING
 from jeugdkpi.ingest.cbs_spiegel.load import SPEC as SPIEGEL
-from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE
+from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE, pseudonymise_request_id
 from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEIT
 from jeugdkpi.ingest.tabular import ingest_source
 from jeugdkpi.template import write_template
@@ -280,8 +280,10 @@ def test_municipal_exports_quarantine_bad_rows_only(make_settings):
         ("betalingen.csv", "row 3, column aanbieder_agb", "unknown_agb"),
         ("betalingen.csv", "row 4", "duplicate_key"),
     ]
-    assert query(s, "SELECT request_id, besluitdatum FROM raw.gemeente_aanvragen ORDER BY 1") == [
-        ("R1", __import__("datetime").date(2025, 2, 1)), ("R4", None)]
+    # request_id is stored as its pseudonym (docs/privacy.md)
+    assert query(s, "SELECT request_id, besluitdatum FROM raw.gemeente_aanvragen ORDER BY 1") == sorted([
+        (pseudonymise_request_id(b"test-key", "R1"), __import__("datetime").date(2025, 2, 1)),
+        (pseudonymise_request_id(b"test-key", "R4"), None)])
 
 
 def test_quality_scores(make_settings):
@@ -306,3 +308,82 @@ def test_unreadable_workbook(make_settings):
     stats = run(s, AANBIEDERS)
     assert (stats.records_in, stats.records_quarantined) == (1, 1)
     assert quarantine(s, "aanbieders") == [("kapot.xlsx", None, "unreadable_file")]
+
+
+
+# ------------------------------------------------------------- identifiers from free-text fields (issue 14)
+
+FREE_TEXT_ID = "Piet Jansen 999993392"   # a name and a (test-range) BSN typed into the request number field
+FREE_TEXT_PARTS = ("Piet", "Jansen", "999993392")
+
+
+def text_values(con) -> list[str]:
+    """Every value of every text column of every table in the warehouse (lists of text flattened)."""
+    out = []
+    for schema, table, column, dtype in con.execute(
+            "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE data_type IN ('VARCHAR', 'VARCHAR[]') ORDER BY ALL").fetchall():
+        col = f'"{column}"' if dtype == "VARCHAR" else f'unnest("{column}")'
+        out += [v for (v,) in con.execute(f'SELECT {col} FROM "{schema}"."{table}"').fetchall() if v]
+    return out
+
+
+def test_request_ids_are_pseudonymised_and_identifiers_keep_their_ijw_form(make_settings):
+    from jeugdkpi.pseudonym import Pseudonymiser
+
+    s = make_settings()
+    land(s, "gemeente", "aanvragen.csv", "request_id,gemeentecode,aanvraagdatum,besluitdatum\n"
+         f"{FREE_TEXT_ID},0034,2025-01-06,2025-03-04\n999993392,0034,2025-02-01,2025-03-20\n")
+    land(s, "gemeente", "betalingen.csv", "aanbieder_agb,declaratienummer,betaaldatum\n"
+         f"75750001,D2025010034,2025-03-01\n75750001,{FREE_TEXT_ID},2025-03-01\n75750001,D-1,2025-03-01\n"
+         "75750001,D202501003400,2025-03-01\n")  # 13 characters
+    land(s, "gemeente", "afwijzingen.csv", "gemeentecode,toewijzingnummer,aanbieder_agb,afwijzingsdatum\n"
+         "0034,999999999,75750001,2025-01-01\n0034,1000000000,75750001,2025-01-01\n")
+    stats = run(s, GEMEENTE)
+    assert (stats.records_in, stats.records_loaded, stats.records_quarantined) == (8, 4, 4)
+    # free text in a number that must join to the iJw messages is quarantined, not stored (no quoted values)
+    assert quarantine(s, "gemeente") == [
+        ("afwijzingen.csv", "row 3, column toewijzingnummer", "invalid_value"),
+        ("betalingen.csv", "row 3, column declaratienummer", "invalid_value"),
+        ("betalingen.csv", "row 4, column declaratienummer", "invalid_value"),
+        ("betalingen.csv", "row 5, column declaratienummer", "invalid_value"),
+    ]
+    assert query(s, "SELECT declaratienummer FROM raw.gemeente_betalingen") == [("D2025010034",)]
+    assert query(s, "SELECT toewijzingnummer FROM raw.gemeente_afwijzingen") == [(999999999,)]
+    # the request ids are keyed HMACs; a bare BSN as request id does not get that youth's youth_key
+    ids = [r for (r,) in query(s, "SELECT request_id FROM raw.gemeente_aanvragen ORDER BY aanvraagdatum")]
+    assert ids == [pseudonymise_request_id(b"test-key", FREE_TEXT_ID),
+                   pseudonymise_request_id(b"test-key", "999993392")]
+    assert all(len(i) == 64 and set(i) <= set("0123456789abcdef") for i in ids)
+    assert ids[1] != Pseudonymiser(b"test-key").youth_key("999993392")
+    assert pseudonymise_request_id(b"other-key", FREE_TEXT_ID) != ids[0]
+    with connect(s.warehouse, read_only=True) as con:
+        leaks = [v for v in text_values(con) if any(p in v for p in FREE_TEXT_PARTS)]
+    assert leaks == []
+
+
+def test_free_text_request_id_never_reaches_the_warehouse_and_ap02_is_unchanged(tmp_path):
+    """Through the whole pipeline: AP02 counts a request with a free-text id, replaced by a later file by that
+    same id (its pseudonym is stable), and no table of the warehouse or file of the publication holds the text.
+    Hand-computed (peildatum 2026-06-30): decided in 2025-H1 - the free-text request, 57 days (late), replaced
+    by the correction to 2025-02-20 (45 days: on time), and R2 47 days (on time) -> 2/2 = 100 %."""
+    from scenario import run_scenario
+
+    def build(landing):
+        (landing / "gemeente" / "1").mkdir(parents=True)
+        (landing / "gemeente" / "1" / "aanvragen.csv").write_text(
+            "request_id,gemeentecode,aanvraagdatum,besluitdatum\n"
+            f"{FREE_TEXT_ID},0034,2025-01-06,2025-03-04\nR2,0034,2025-02-01,2025-03-20\n")
+        (landing / "gemeente" / "2").mkdir()
+        (landing / "gemeente" / "2" / "correctie.csv").write_text(
+            f"request_id,gemeentecode,aanvraagdatum,besluitdatum\n{FREE_TEXT_ID},0034,2025-01-06,2025-02-20\n")
+
+    settings = run_scenario(tmp_path, build)
+    with connect(settings.warehouse, read_only=True) as con:
+        ap02 = con.execute("SELECT numerator, denominator, value FROM marts.kpi_values WHERE kpi_id = 'AP02' "
+                           "AND period = '2025-H1' AND municipality_code IS NULL").fetchall()
+        leaks = [v for v in text_values(con) if any(p in v for p in FREE_TEXT_PARTS)]
+    assert ap02 == [(2.0, 2.0, 100.0)]
+    assert leaks == []
+    published = [p for p in settings.publish.rglob("*") if p.is_file()]
+    assert published and not [p for p in published if any(x.encode() in p.read_bytes() for x in FREE_TEXT_PARTS)]

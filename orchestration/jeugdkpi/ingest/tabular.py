@@ -192,6 +192,7 @@ class Reference:
 class Context:
     peildatum: dt.date
     ref: Reference
+    settings: Settings | None = None  # the run's settings (ingest/gemeente pseudonymises with its key)
 
 
 class Errors:
@@ -411,7 +412,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
                   ref: Reference | None = None) -> RunStats:
     """Ingest every new file under landing/<source>: one transaction, records in = loaded + quarantined."""
     ensure_tables(con, spec)
-    ctx = Context(settings.peildatum, ref or Reference.load())
+    ctx = Context(settings.peildatum, ref or Reference.load(), settings)
     stats = RunStats(run_id=run_id, source=spec.source, started_at=dt.datetime.now(), peildatum=settings.peildatum)
     known = KnownFiles.load(con, spec.source)
     items = list(discover(settings.landing / spec.source, spec.patterns))
