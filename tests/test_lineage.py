@@ -6,15 +6,17 @@ does) with the job's own executor: it observes the landing folders, tags itself 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
 
 from jeugdkpi.assets.landing import fingerprint
-from jeugdkpi.definitions import defs
+from jeugdkpi.definitions import defs, halfjaarlijkse_run, nieuwe_bestanden
 
 SOURCES = ("berichten", "cbs_spiegel", "cbs_bevolking", "aanbieders", "gemeente", "kwaliteitsgesprekken")
 LANDING = [dg.AssetKey(["landing", s]) for s in SOURCES]
@@ -152,3 +154,19 @@ def test_launched_run_takes_the_run_lock(launched):
     assert not any(e.is_step_start for e in result.all_events)
     # free again: the next launched run goes ahead
     assert observe()[0].success
+
+
+def test_schedule_and_sensor_tag_their_runs(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    write(landing / "berichten" / "a.xml", "<Bericht/>", 1_700_000_000)
+    monkeypatch.setenv("JEUGDKPI_LANDING", str(landing))
+    monkeypatch.setenv("JEUGDKPI_PEILDATUM", "2026-06-30")
+    tick = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 4, 15, 6, tzinfo=ZoneInfo(
+        "Europe/Amsterdam")))
+    scheduled = halfjaarlijkse_run(tick)
+    sensed = nieuwe_bestanden(dg.build_sensor_context())
+    fingerprint_tag = expected_landing_fingerprint(landing)
+    assert scheduled.tags == {"jeugdkpi/peildatum": "2025-12-31", "jeugdkpi/landing_fingerprint": fingerprint_tag,
+                              "jeugdkpi/trigger": "schedule"}
+    assert sensed.tags == {"jeugdkpi/peildatum": "2026-06-30", "jeugdkpi/landing_fingerprint": fingerprint_tag,
+                           "jeugdkpi/trigger": "sensor"}

@@ -127,14 +127,13 @@ def test_kill_9_of_the_holder_releases_the_lock(tmp_path, caplog):
 
 
 def test_taking_over_marks_the_dead_run_failed_in_the_instance(make_settings):
-    from jeugdkpi.definitions import run_lock
 
     settings = make_settings()
     warehouse_lock = runlock.lock_paths(settings.warehouse, settings.publish)[0]
     warehouse_lock.write_text(json.dumps({"run_id": "run-gedood", "pid": 2 ** 22 + 1, "host": "elders"}))
     instance = dg.DagsterInstance.ephemeral()
     instance.add_run(DagsterRun(job_name="jeugdkpi_pipeline", run_id="run-gedood", status=DagsterRunStatus.STARTED))
-    with run_lock(instance, "run-nieuw", settings) as warnings:
+    with runlock.run_lock(instance, "run-nieuw", [warehouse_lock]) as warnings:
         assert warnings == [f"verouderde vergrendeling van run run-gedood (pid {2 ** 22 + 1}) overgenomen"]
     assert instance.get_run_by_id("run-gedood").status == DagsterRunStatus.FAILURE
 

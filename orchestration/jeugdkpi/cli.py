@@ -111,12 +111,13 @@ def run_with_progress(settings, out: TextIO, instance=None):
     warehouse_lock, publish_lock = runlock.lock_paths(settings.warehouse, settings.publish)
     try:
         # The run lock first: another jeugdkpi run on this warehouse is refused at once and never disturbed.
-        # Then fail fast while a process outside jeugdkpi (a BI tool, the duckdb shell) writes the warehouse.
-        with runlock.hold([warehouse_lock], run_id):
+        # Then fail fast while a process outside jeugdkpi (a BI tool, the duckdb shell, the dbt of a killed
+        # run that is still finishing) writes the warehouse.
+        with (contextlib.nullcontext(instance) if instance else dagster_instance()) as instance, \
+                runlock.run_lock(instance, run_id, [warehouse_lock]):
             with connect(settings.warehouse):
                 pass
-            with runlock.hold([publish_lock], run_id), \
-                    (contextlib.nullcontext(instance) if instance else dagster_instance()) as instance:
+            with runlock.run_lock(instance, run_id, [publish_lock]):
                 log = _run_log_path(settings)
                 if instance.is_persistent:
                     print(f"Run {run_id}, vastgelegd in {repo_relative(Path(instance.root_directory))} "

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator
-
 import dagster as dg
 from dagster._core.events import DagsterEvent, EngineEventData
 from dagster._core.executor.base import Executor
@@ -22,26 +19,6 @@ from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.schedules import build_automation
 
 all_assets = [observe_landing, ingest_berichten_asset, *input_assets, dbt_warehouse, publish, reports]
-
-
-@contextlib.contextmanager
-def run_lock(instance: dg.DagsterInstance, run_id: str, settings) -> Iterator[list[str]]:
-    """Hold the run lock of the run's warehouse and publication folder (jeugdkpi.runlock) for `run_id`. A run
-    whose process died while it held the lock (kill -9, a crash) is marked failed in the instance. Yields a
-    warning per stale lock taken over."""
-    with runlock.hold(runlock.lock_paths(settings.warehouse, settings.publish), run_id) as stale:
-        for previous in stale:
-            dead = instance.get_run_by_id(previous["run_id"]) if previous.get("run_id") else None
-            if dead is None:
-                continue  # recorded in another Dagster instance, or none
-            if not dead.is_finished:
-                instance.report_run_failed(dead, message=(
-                    f"Run afgebroken: proces {previous.get('pid')} op {previous.get('host')} bestaat niet meer; "
-                    f"de vergrendeling is overgenomen door run {run_id}."))
-            if instance.event_log_storage.supports_global_concurrency_limits:
-                # the pool slots (pool `duckdb`) a killed run held are otherwise never given back
-                instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
-        yield [runlock.takeover_message(previous) for previous in stale]
 
 
 class RunLockedExecutor(Executor):
@@ -64,7 +41,8 @@ class RunLockedExecutor(Executor):
     def execute(self, plan_context, execution_plan):
         resolved = ResolvedRunConfig.build(plan_context.job.get_definition(), plan_context.run_config)
         settings = JeugdkpiConfig(**resolved.resources["jeugdkpi"].config).settings()
-        with run_lock(plan_context.instance, plan_context.run_id, settings) as warnings:
+        paths = runlock.lock_paths(settings.warehouse, settings.publish)
+        with runlock.run_lock(plan_context.instance, plan_context.run_id, paths) as warnings:
             for warning in warnings:
                 yield DagsterEvent.engine_event(plan_context, warning, EngineEventData())
             tags = run_tags(settings)

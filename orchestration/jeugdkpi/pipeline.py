@@ -52,8 +52,9 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None,
                  run_id: str | None = None) -> PipelineResult:
     """Run `jeugdkpi_pipeline` in this process, holding the run lock of the warehouse and publication folder for
     the whole run (raises runlock.RunLockedError, before anything is touched, when another run holds it)."""
+    from jeugdkpi import runlock
     from jeugdkpi.assets.landing import run_tags
-    from jeugdkpi.definitions import defs, run_lock
+    from jeugdkpi.definitions import defs
     from jeugdkpi.resources import JeugdkpiConfig
 
     run_id = run_id or make_new_run_id()
@@ -62,7 +63,8 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None,
             instance = stack.enter_context(dagster_instance())
         # execute_in_process runs the steps with Dagster's own in-process executor, not the job's: hold the
         # run lock here (the job's executor takes the same lock for runs launched from the UI or a schedule).
-        stack.enter_context(run_lock(instance, run_id, settings))
+        stack.enter_context(runlock.run_lock(instance, run_id,
+                                             runlock.lock_paths(settings.warehouse, settings.publish)))
         # dbt runs as a subprocess and the resources fall back on the environment: export the run's settings.
         os.environ.update(settings.to_env())
         config = JeugdkpiConfig(landing=str(settings.landing), warehouse=str(settings.warehouse),

@@ -8,7 +8,8 @@ process whose lock is free is stale and is taken over with a warning. The file i
 on release (removing a lock file races with a process that has just opened it).
 
 `hold(paths, run_id)` is re-entrant within one process for the same run id, so the CLI can take the lock
-before it starts the run and the run's executor takes it again without conflict.
+before it starts the run and `run_pipeline` takes it again without conflict. `run_lock(instance, run_id,
+paths)` is `hold` for a Dagster run: it also marks a dead holder's run failed in the instance.
 """
 
 from __future__ import annotations
@@ -74,6 +75,26 @@ def hold(paths: list[Path], run_id: str) -> Iterator[list[dict]]:
     finally:
         for key in reversed(acquired):
             _release(key)
+
+
+@contextlib.contextmanager
+def run_lock(instance, run_id: str, paths: list[Path]) -> Iterator[list[str]]:
+    """Hold the run lock files `paths` (jeugdkpi.runlock.lock_paths) for `run_id`. A run whose process died
+    while it held one (kill -9, a crash) is marked failed in the instance and its pool slots are freed, even
+    when this run goes no further. Yields a warning per stale lock taken over."""
+    with hold(paths, run_id) as stale:
+        for previous in stale:
+            dead = instance.get_run_by_id(previous["run_id"]) if previous.get("run_id") else None
+            if dead is None:
+                continue  # recorded in another Dagster instance, or none
+            if not dead.is_finished:
+                instance.report_run_failed(dead, message=(
+                    f"Run afgebroken: proces {previous.get('pid')} op {previous.get('host')} bestaat niet meer; "
+                    f"de vergrendeling is overgenomen door run {run_id}."))
+            if instance.event_log_storage.supports_global_concurrency_limits:
+                # the pool slots (pool `duckdb`) a killed run held are otherwise never given back
+                instance.event_log_storage.free_concurrency_slots_for_run(dead.run_id)
+        yield [takeover_message(previous) for previous in stale]
 
 
 def holder(path: Path) -> dict | None:
