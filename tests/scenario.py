@@ -127,20 +127,26 @@ class Scenario:
 def run_scenario(root: Path, build, peildatum: str = "2026-06-30"):
     """Land a scenario (`build(landing)`) under `root`, run the whole pipeline on it in-process and return
     its settings. The pipeline exports its settings to os.environ (for dbt); they are restored afterwards."""
-    import os
-
-    from jeugdkpi.pipeline import run_pipeline
     from jeugdkpi.settings import load_settings
 
     settings = load_settings({"JEUGDKPI_LANDING": str(root / "landing"), "JEUGDKPI_WAREHOUSE": str(root / "w.duckdb"),
                               "JEUGDKPI_PUBLISH": str(root / "pub"), "JEUGDKPI_PEILDATUM": peildatum,
                               "JEUGDKPI_PSEUDONYM_KEY": "e2e", "JEUGDKPI_WORKERS": "1"})
     build(settings.landing)
+    result = run_in_process(settings)
+    assert result.success, (result.failed_steps, result.failed_checks)
+    return settings
+
+
+def run_in_process(settings):
+    """One pipeline run on `settings` in this process; its result. os.environ is restored afterwards."""
+    import os
+
+    from jeugdkpi.pipeline import run_pipeline
+
     saved = dict(os.environ)
     try:
-        result = run_pipeline(settings)
+        return run_pipeline(settings)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    assert result.success, (result.failed_steps, result.failed_checks)
-    return settings

@@ -10,8 +10,6 @@ publication stays byte for byte what it was. The real seeds are never changed: t
 
 from __future__ import annotations
 
-import os
-
 import duckdb
 import pytest
 import yaml
@@ -20,7 +18,7 @@ from jeugdkpi.quality.custom import CheckContext, catalogue_kpis_have_rows, inac
 from jeugdkpi.quality.suites import CustomCheckSpec, load_suites
 from jeugdkpi.settings import DBT_PROJECT_DIR
 
-from scenario import Scenario, run_scenario
+from scenario import Scenario, run_in_process, run_scenario
 from test_publish import tree_state
 
 P2 = "75750002"
@@ -142,7 +140,6 @@ def catalogue_check():
 
 
 def test_an_uncomputed_catalogue_kpi_fails_the_run_and_publishes_nothing(tmp_path, monkeypatch, catalogue_check):
-    from jeugdkpi.pipeline import run_pipeline
     from jeugdkpi.warehouse import connect
 
     scenario = {}
@@ -157,12 +154,7 @@ def test_an_uncomputed_catalogue_kpi_fails_the_run_and_publishes_nothing(tmp_pat
     monkeypatch.setitem(catalogue_check.params, "catalogue", "test.kpi_catalogue")
     s = scenario["s"]  # one more youth: new input for run 2
     s.care(s.youth("Bram", "0995"), P2, "35", "35P01", "pleegzorg", "2025-02-01", "2025-05-31")
-    saved = dict(os.environ)
-    try:
-        result = run_pipeline(settings)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    result = run_in_process(settings)
     assert not result.success
     assert [e for e in result.failed_expectations if "catalogue_kpis_have_rows" in e] == [
         "marts_kpi_values.kpi_values.catalogue_kpis_have_rows (marts.kpi_values: 1 rij(en))"]
