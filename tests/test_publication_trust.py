@@ -112,7 +112,7 @@ def test_new_input_without_a_build_cannot_be_published(region):
     extra.write_text("aanbieder_agb,gespreksdatum,onderdeel,score,toelichting\n"
                      "75750001,2026-03-02,hulpverleningsplan,7,\n", encoding="utf-8")
     before = tree_state(settings.publish)
-    ingest = materialize(region, "raw/kwaliteitsgesprekken raw/leveringen_kwaliteitsgesprekken")
+    ingest = materialize(region, "raw/kwaliteitsgesprekken,raw/leveringen_kwaliteitsgesprekken")
     assert ingest.returncode == 0, ingest.stdout[-3000:] + ingest.stderr[-3000:]
     refused = materialize(region, "published/kpi")
     assert refused.returncode != 0 and "nieuwe invoer" in refused.stdout + refused.stderr
