@@ -79,6 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="csv: one line per unit on stdout (the checks go to stderr)")
     exp.add_argument("--out", help="write the output to this file instead of stdout")
 
+    dif = sub.add_parser("diff", help="what changed between two publications: KPI rows added, removed, changed "
+                                      "beyond a tolerance, and suppression changes (default: current against the "
+                                      "previous version)")
+    dif.add_argument("a", nargs="?", help="older publication: 2026-H1/v1, 2026-H1 (its latest), current or a folder")
+    dif.add_argument("b", nargs="?", help="newer publication (default current)")
+    dif.add_argument("--publish", help="publication folder (default JEUGDKPI_PUBLISH)")
+    dif.add_argument("--tolerance", type=float, default=None, help="relative tolerance for a changed value "
+                                                                     "(default 1e-9)")
+    dif.add_argument("--format", choices=["text", "csv"], default="text")
+
+    pubs = sub.add_parser("publicaties", help="list the snapshots: half-year, peildatum, version, gate result, "
+                                              "which one is current")
+    pubs.add_argument("--publish", help="publication folder (default JEUGDKPI_PUBLISH)")
+
     pop = sub.add_parser("cbs-bevolking", help="refresh the CBS population extract (StatLine 03759ned; needs network)")
     pop.add_argument("--out", required=True, help="CSV file to write (e.g. <landing>/cbs_bevolking/03759ned.csv)")
     pop.add_argument("--jaren", type=_years, help="years of 1 January, e.g. 2023-2026 (default: the last 4)")
@@ -174,10 +188,19 @@ def _print_summary(result, settings) -> None:
     print(f"\nWerkmagazijn: {repo_relative(settings.warehouse)}   (quarantaine: audit.quarantine)")
     if result.validation_page:
         print(f"Validatie:    {repo_relative(result.validation_page)}   (audit.validation_results)")
-    if result.publication:
+    where = result.publication_detail.get("snapshot", "")
+    if result.publication and result.publication_detail.get("is_current"):
         print(f"Publicatie:   {repo_relative(settings.publish)}  (current -> {repo_relative(result.publication)})")
+    elif result.publication:
+        print(f"Publicatie:   {repo_relative(result.publication)}  (ouder halfjaar: current blijft op het "
+              "nieuwste halfjaar)")
+    elif result.publication_status == "ongewijzigd":
+        print(f"Publicatie:   ongewijzigd - niets nieuws sinds snapshots/{where} (zelfde invoer, seeds, code en "
+              "peildatum)")
+    elif result.publication_status == "refused":
+        print(f"Publicatie:   GEWEIGERD - {result.publication_detail.get('reason', '')}")
     else:
-        print(f"Publicatie:   {repo_relative(settings.publish)}  (ongewijzigd)")
+        print(f"Publicatie:   {repo_relative(settings.publish)}  (niet gewijzigd)")
     print(f"Dagster-run:  {result.run_id}   (tags jeugdkpi/peildatum, jeugdkpi/landing_fingerprint)")
     print("Resultaat:    " + ("gelukt" if result.success else "MISLUKT (niets gepubliceerd)"))
 
@@ -287,6 +310,62 @@ def cmd_explain(args) -> int:
     return EXIT_OK if ex.ok else EXIT_FAILED
 
 
+def cmd_diff(args) -> int:
+    from jeugdkpi.publish.diff import TOLERANCE, DiffError, diff_kpi_values, previous_snapshot, read_kpi_values, \
+        resolve_snapshot
+
+    root = load_settings().with_overrides(publish=args.publish).publish
+    try:
+        new = resolve_snapshot(root, args.b)  # default current
+        old = resolve_snapshot(root, args.a) if args.a else previous_snapshot(root, new)
+    except DiffError as exc:
+        print(f"jeugdkpi diff: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if old is None:
+        print(f"jeugdkpi diff: {new.parent.name}/{new.name} is de eerste publicatie; er is niets om mee te "
+              "vergelijken", file=sys.stderr)
+        return EXIT_USAGE
+    changes = diff_kpi_values(read_kpi_values(old), read_kpi_values(new),
+                              TOLERANCE if args.tolerance is None else args.tolerance)
+    label = lambda p: f"{p.parent.name}/{p.name}"  # noqa: E731
+    if args.format == "csv":
+        changes.to_csv(sys.stdout, index=False)
+        return EXIT_OK
+    print(f"jeugdkpi diff: {label(old)} -> {label(new)}: {len(changes)} verschil(len)")
+    for kind, n in changes["change"].value_counts().sort_index().items():
+        print(f"  {kind:<22}{n:>8}")
+    fmt = lambda v: "-" if v is None or v != v else f"{v:.4g}"  # noqa: E731
+    for row in changes.head(50).itertuples(index=False):
+        where = " ".join(x for x in (row.municipality_code, row.provider_agb, row.care_form) if x) or "regio"
+        print(f"  {row.kpi_id} {row.period:<8} {where:<24} {row.change:<22} {fmt(row.old_value)} -> "
+              f"{fmt(row.new_value)}")
+    if len(changes) > 50:
+        print(f"  ... en {len(changes) - 50} meer (--format csv geeft alles)")
+    return EXIT_OK
+
+
+def cmd_publicaties(args) -> int:
+    from jeugdkpi.publish.writer import list_snapshots
+
+    root = load_settings().with_overrides(publish=args.publish).publish
+    snapshots = list_snapshots(root)
+    if not snapshots:
+        print(f"jeugdkpi publicaties: nog geen publicaties in {root}")
+        return EXIT_OK
+    print(f"{'halfjaar':<10}{'versie':>7}  {'peildatum':<12}{'gepubliceerd':<27}{'kwaliteitspoort':<34}status")
+    for s in snapshots:
+        m = s["manifest"]
+        status = ", ".join(x for x, on in (("current", s["is_current"]), ("latest", s["is_latest"])) if on)
+        if not m:
+            status = "onvolledig (afgebroken publicatie)"
+        elif not s["is_latest"] and s["version"] > max((t["version"] for t in snapshots
+                                                        if t["period"] == s["period"] and t["is_latest"]), default=0):
+            status = "nooit live geweest (afgebroken na het schrijven)"
+        print(f"{s['period']:<10}{'v' + str(s['version']):>7}  {m.get('peildatum', '-'):<12}"
+              f"{str(m.get('published_at', '-'))[:25]:<27}{m.get('gate_result', '-'):<34}{status}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -302,6 +381,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_cbs_bevolking(args)
         if args.command == "explain":
             return cmd_explain(args)
+        if args.command == "diff":
+            return cmd_diff(args)
+        if args.command == "publicaties":
+            return cmd_publicaties(args)
     except ConfigError as exc:
         print(f"jeugdkpi: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE

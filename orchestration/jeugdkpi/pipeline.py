@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ class PipelineResult:
     warnings: list[str] = field(default_factory=list)
     validation_page: Path | None = None
     publication: Path | None = None       # the snapshot this run published (None when nothing was published)
+    # what the publish step did: gepubliceerd | ongewijzigd | refused (None: it did not run)
+    publication_status: str | None = None
+    publication_detail: dict = field(default_factory=dict)  # snapshot, is_current, or the refusal's reason
     checks_passed: int = 0                # asset check evaluations of this run (dbt tests and GX suites)
     published: dict[str, int] = field(default_factory=dict)  # kpis, rows, suppressed rows of this run's publication
 
@@ -95,22 +99,34 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None,
 
 def _gate_outcome(out: PipelineResult, settings: Settings) -> None:
     """Which expectations failed (audit.validation_results) and what this run published."""
-    from jeugdkpi.publish.writer import read_current_manifest
+    from jeugdkpi.publish.writer import read_manifest
     from jeugdkpi.quality.report import validation_dir
     from jeugdkpi.quality.runner import load_results
 
+    outcome = None
     if settings.warehouse.exists():
         with connect(settings.warehouse, read_only=True) as con:
             results = load_results(con, out.run_id)
+            outcome = con.execute("SELECT name, detail FROM audit.state_log WHERE run_id = ? AND event = 'publish' "
+                                  "ORDER BY seq DESC LIMIT 1", [out.run_id]).fetchone() \
+                if _has_table(con, "audit", "state_log") else None
         out.failed_expectations = [r.label() for r in results if r.is_critical_failure]
         out.warnings = [r.label() for r in results if not r.success and r.severity == "warning"]
     page = validation_dir(settings.warehouse) / f"{out.run_id}.html"
     out.validation_page = page if page.is_file() else None
-    manifest = read_current_manifest(settings.publish)
+    if outcome:
+        out.publication_status, out.publication_detail = outcome[0], json.loads(outcome[1] or "{}")
+    snapshot = out.publication_detail.get("snapshot")
+    manifest = read_manifest(settings.publish / "snapshots" / snapshot) if snapshot else None
     if manifest and manifest.get("run_id") == out.run_id:
         out.publication = settings.publish / manifest["snapshot"]
         out.published = {"rows": manifest["row_counts"]["kpi_values"], "suppressed": manifest["suppressed_rows"],
                          "kpis": manifest["kpis_published"]}
+
+
+def _has_table(con, schema: str, table: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                       [schema, table]).fetchone()[0] > 0
 
 
 def summarise(settings: Settings, run_id: str) -> dict[str, object]:
