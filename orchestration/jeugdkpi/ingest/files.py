@@ -248,7 +248,7 @@ class RunStats:
              self.files_seen, self.files_new, self.files_duplicate, self.files_quarantined,
              self.records_in, self.records_loaded, self.records_quarantined],
         )
-        if self.files_new or self.records_loaded or self.records_quarantined:
+        if self.files_new > self.files_duplicate or self.records_loaded or self.records_quarantined:
             # the raw tables changed: what the gate checked before this is no longer the current state
             log_state(con, self.run_id, "ingest", self.source, peildatum=self.peildatum,
                       detail={"files_new": self.files_new, "records_loaded": self.records_loaded,
