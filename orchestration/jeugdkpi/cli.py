@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -118,8 +119,12 @@ def run_with_progress(settings, out: TextIO, instance=None):
 
     from jeugdkpi import runlock
     from jeugdkpi.pipeline import dagster_instance, repo_relative, run_pipeline
-    from jeugdkpi.warehouse import WarehouseLockedError, connect
+    from jeugdkpi.warehouse import WarehouseDamagedError, WarehouseLockedError, connect
 
+    problem = unwritable_output(settings)
+    if problem:
+        print(f"jeugdkpi: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE, None
     print(f"jeugdkpi run: peildatum {settings.peildatum}, landing {repo_relative(settings.landing)}", file=out)
     run_id = make_new_run_id()
     warehouse_lock, publish_lock = runlock.lock_paths(settings.warehouse, settings.publish)
@@ -140,12 +145,48 @@ def run_with_progress(settings, out: TextIO, instance=None):
                 with progress.reporting(progress.TerminalProgress(out)), \
                         open(log, "a", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
                     result = run_pipeline(settings, instance=instance, run_id=run_id)
-    except (WarehouseLockedError, runlock.RunLockedError) as exc:
+    except (WarehouseLockedError, WarehouseDamagedError, runlock.RunLockedError) as exc:
         print(f"jeugdkpi: error: {exc}", file=sys.stderr)
         return EXIT_FAILED, None
     with contextlib.redirect_stdout(out):
         _print_summary(result, settings)
     return (EXIT_OK if result.success else EXIT_FAILED), result
+
+
+def output_locations(settings) -> list[Path]:
+    """Every folder a run writes: the warehouse's folder with the validation pages and run logs beside it, and
+    the publication folder."""
+    from jeugdkpi.quality.report import validation_dir
+
+    data = settings.warehouse.parent
+    return [data, validation_dir(settings.warehouse), data / "logs", settings.publish]
+
+
+def unwritable_output(settings) -> str | None:
+    """Why a run could not write one of its output locations, checked before any work starts (None: all can be
+    written). A missing folder is not created here: its nearest existing parent must be a folder that takes a
+    file (a temporary file is created and removed), so a refused run leaves nothing behind."""
+    import tempfile
+
+    for folder in output_locations(settings):
+        existing = folder
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        try:
+            if not existing.is_dir():
+                raise NotADirectoryError(f"{existing} is not a folder")
+            fd, probe = tempfile.mkstemp(prefix=".jeugdkpi-write-test-", dir=existing)
+            os.close(fd)
+            os.remove(probe)
+        except OSError as exc:
+            return f"cannot write to {folder} ({exc.strerror or exc}); the run needs to write there"
+    if settings.warehouse.exists():
+        try:
+            with open(settings.warehouse, "r+b"):
+                pass
+        except OSError as exc:
+            return f"cannot write to the warehouse {settings.warehouse} ({exc.strerror or exc})"
+    return None
 
 
 def _run_log_path(settings) -> Path:
@@ -160,13 +201,19 @@ def _print_summary(result, settings) -> None:
     from jeugdkpi.pipeline import repo_relative
 
     print("\nSamenvatting")
-    print(f"{'bron':<22}{'bestanden':>10}{'nieuw':>8}{'dubbel':>8}{'records':>10}{'geladen':>10}{'quarantaine':>13}")
-    keys = ["files_seen", "files_new", "files_duplicate", "records_in", "records_loaded", "records_quarantined"]
+    # records dated after the peildatum are held back for a later run: shown apart from the quarantine
+    print(f"{'bron':<22}{'bestanden':>10}{'nieuw':>8}{'dubbel':>8}{'records':>10}{'geladen':>10}{'quarantaine':>13}"
+          f"{'na peildatum':>14}")
+    keys = ["files_seen", "files_new", "files_duplicate", "records_in", "records_loaded", "records_quarantined",
+            "records_deferred"]
     rows = result.summary.get("ingest", [])
-    for row in [*rows, {"source": "totaal", **{k: sum(r[k] for r in rows) for k in keys}}] if rows else []:
+    for row in [*rows, {"source": "totaal", **{k: sum(r.get(k, 0) for r in rows) for k in keys}}] if rows else []:
+        deferred = row.get("records_deferred", 0)
         print(f"{row['source']:<22}{nl(row['files_seen']):>10}{nl(row['files_new']):>8}"
               f"{nl(row['files_duplicate']):>8}{nl(row['records_in']):>10}{nl(row['records_loaded']):>10}"
-              f"{nl(row['records_quarantined']):>13}")
+              f"{nl(row['records_quarantined'] - deferred):>13}{nl(deferred):>14}")
+    if any(r.get("records_deferred") for r in rows):
+        print("(na peildatum: records gedateerd na de peildatum; een latere run met een latere peildatum laadt ze)")
     print(f"\nControles:    {nl(result.checks_passed)} geslaagd, {len(result.failed_checks)} mislukt (blokkerend), "
           f"{len(result.warned_checks)} met waarschuwing   (dbt-tests en GX-suites)")
     if "kpi_rows" in result.summary:
@@ -287,7 +334,7 @@ def cmd_report(args) -> int:
 
 def cmd_explain(args) -> int:
     from jeugdkpi.explain import ExplainError, explain, write_csv, write_text
-    from jeugdkpi.warehouse import WarehouseLockedError
+    from jeugdkpi.warehouse import WarehouseDamagedError, WarehouseLockedError
 
     settings = load_settings().with_overrides(warehouse=args.warehouse)
     try:
@@ -298,6 +345,9 @@ def cmd_explain(args) -> int:
     except WarehouseLockedError as exc:
         print(f"jeugdkpi explain: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except WarehouseDamagedError as exc:
+        print(f"jeugdkpi explain: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     with (open(resolve_path(args.out), "w", encoding="utf-8", newline="") if args.out
           else contextlib.nullcontext(sys.stdout)) as out:
         if args.format == "csv":

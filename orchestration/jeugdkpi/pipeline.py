@@ -144,11 +144,38 @@ def summarise(settings: Settings, run_id: str) -> dict[str, object]:
             summary["ingest"] = [dict(zip(["source", "files_seen", "files_new", "files_duplicate",
                                            "files_quarantined", "records_in", "records_loaded",
                                            "records_quarantined"], r)) for r in rows]
+            deferred = _deferred_records(con, run_id) if "audit.ingest_files" in tables else {}
+            for row in summary["ingest"]:
+                row["records_deferred"] = deferred.get(row["source"], 0)
             summary["quarantine_total"] = con.execute("SELECT count(*) FROM audit.quarantine").fetchone()[0]
         if "marts.kpi_values" in tables:
             summary["kpi_rows"] = con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0]
             summary["kpis"] = con.execute("SELECT count(DISTINCT kpi_id) FROM marts.kpi_values").fetchone()[0]
     return summary
+
+
+def _deferred_records(con, run_id: str) -> dict[str, int]:
+    """Per source: the records of this run held back only because they lie after the peildatum (reason codes
+    in RETRIABLE_REASONS); a later run whose peildatum covers them loads them. They are part of
+    records_quarantined in audit.ingest_runs (records in = loaded + quarantined keeps holding). A file
+    rejected whole for another reason as well counts as quarantine."""
+    from jeugdkpi.ingest.files import RETRIABLE_REASONS
+
+    retriable = ", ".join(f"'{r}'" for r in sorted(RETRIABLE_REASONS))
+    rows = con.execute(f"""
+        WITH records AS (
+            SELECT source, file_path, sha256, record_locator, bool_and(reason_code IN ({retriable})) AS deferred
+            FROM audit.quarantine WHERE run_id = $run GROUP BY ALL),
+        files AS (
+            SELECT r.source, file_path, sha256, f.status, f.n_quarantined, bool_and(r.deferred) AS all_deferred,
+                   count(*) FILTER (WHERE r.deferred) AS n_deferred
+            FROM records r JOIN audit.ingest_files f USING (file_path, sha256, source)
+            WHERE f.run_id = $run GROUP BY ALL)
+        SELECT source, sum(CASE WHEN all_deferred THEN n_quarantined
+                                WHEN status = 'quarantined' THEN 0
+                                ELSE least(n_deferred, n_quarantined) END)::BIGINT
+        FROM files GROUP BY source""", {"run": run_id}).fetchall()
+    return {source: n for source, n in rows}
 
 
 def repo_relative(path: Path) -> str:

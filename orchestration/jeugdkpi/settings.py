@@ -7,6 +7,7 @@ Every setting is optional. Relative paths resolve against the repository root so
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,6 +41,28 @@ def parse_date(value: str, name: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from exc
+
+
+def parse_int(value: str, name: str, minimum: int = 1) -> int:
+    """A whole number of at least `minimum`, or a ConfigError naming the setting."""
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value!r}")
+    return number
+
+
+def parse_number(value: str, name: str) -> float:
+    """A finite number (`2`, `0.5`), or a ConfigError naming the setting (also for nan and inf)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    return number
 
 
 def parse_uitval_codes(value: str) -> tuple[str, ...]:
@@ -98,26 +121,15 @@ class Settings:
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     peil = env.get("JEUGDKPI_PEILDATUM")
-    min_cell = env.get("JEUGDKPI_MIN_CELL", "10")
-    try:
-        min_cell_int = int(min_cell)
-    except ValueError as exc:
-        raise ConfigError(f"JEUGDKPI_MIN_CELL must be an integer, got {min_cell!r}") from exc
-    if min_cell_int < 1:
-        raise ConfigError("JEUGDKPI_MIN_CELL must be at least 1")
+    min_cell_int = parse_int(env.get("JEUGDKPI_MIN_CELL", "10"), "JEUGDKPI_MIN_CELL")
     xsd = env.get("JEUGDKPI_XSD_DIR")
-    max_mb = env.get("JEUGDKPI_MAX_FILE_MB", "20")
-    try:
-        max_bytes = int(float(max_mb) * 1024 * 1024)
-    except ValueError as exc:
-        raise ConfigError(f"JEUGDKPI_MAX_FILE_MB must be a number, got {max_mb!r}") from exc
+    max_mb = parse_number(env.get("JEUGDKPI_MAX_FILE_MB", "20"), "JEUGDKPI_MAX_FILE_MB")
+    if not max_mb > 0:
+        raise ConfigError(f"JEUGDKPI_MAX_FILE_MB must be greater than 0, got {max_mb:g}")
+    max_bytes = int(max_mb * 1024 * 1024)
     workers = env.get("JEUGDKPI_WORKERS")
     uitval = parse_uitval_codes(env.get("JEUGDKPI_UITVAL_CODES", "03"))
-    volume = env.get("JEUGDKPI_VOLUME_FACTOR", "2")
-    try:
-        volume_factor = float(volume)
-    except ValueError as exc:
-        raise ConfigError(f"JEUGDKPI_VOLUME_FACTOR must be a number, got {volume!r}") from exc
+    volume_factor = parse_number(env.get("JEUGDKPI_VOLUME_FACTOR", "2"), "JEUGDKPI_VOLUME_FACTOR")
     if not volume_factor > 1:
         raise ConfigError("JEUGDKPI_VOLUME_FACTOR must be greater than 1 (e.g. 2 = doubling or halving)")
     settings = Settings(
@@ -133,5 +145,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         volume_factor=volume_factor,
     )
     if workers:
-        settings = replace(settings, workers=max(1, int(workers)))
+        settings = replace(settings, workers=parse_int(workers, "JEUGDKPI_WORKERS"))
     return settings

@@ -87,17 +87,41 @@ class WarehouseLockedError(RuntimeError):
     """Another process holds the write lock on the warehouse file."""
 
 
+class WarehouseDamagedError(RuntimeError):
+    """The warehouse file exists but DuckDB cannot read it (truncated, corrupt blocks, not a DuckDB file)."""
+
+
+# DuckDB's own text for a lock held by another process ("Could not set lock on file ...: Conflicting lock is
+# held in ... (PID n)"); a bare "lock" would also match "block" in a corruption message.
+_LOCK_CONFLICT = ("could not set lock on file", "conflicting lock is held")
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _LOCK_CONFLICT)
+
+
+def damaged_message(path: Path, exc: BaseException) -> str:
+    reason = str(exc).removeprefix("IO Error: ").strip()
+    return (f"warehouse {path} is damaged ({reason}): restore a backup or remove it to rebuild from the "
+            "landing folder")
+
+
 @contextlib.contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     path.parent.mkdir(parents=True, exist_ok=True)
+    existed = path.is_file()
     try:
         con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+    except duckdb.Error as exc:
+        if is_lock_conflict(exc):
             raise WarehouseLockedError(
                 f"The warehouse {path} is in use by another process (DuckDB allows one writer). "
                 "Wait for the other run to finish, or stop `make dev` / the other `jeugdkpi run`."
             ) from exc
+        # a file that was there and cannot be opened: damaged (not a missing folder or a permission problem)
+        if existed and not isinstance(exc, duckdb.PermissionException) and "permission denied" not in str(exc).lower():
+            raise WarehouseDamagedError(damaged_message(path, exc)) from exc
         raise
     try:
         yield con
