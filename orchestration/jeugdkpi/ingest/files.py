@@ -6,9 +6,12 @@ under a new path is recorded as `duplicate` and loads nothing. Files are never m
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import logging
 import os
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +22,8 @@ import pyarrow as pa
 
 from jeugdkpi.warehouse import log_state
 
+log = logging.getLogger(__name__)
+
 ARCHIVE_SEPARATOR = "!"
 
 # Reason codes (docs/quarantine.md explains each to a data engineer).
@@ -26,7 +31,12 @@ REASONS = {
     "malformed_xml": "the file is not well-formed XML",
     "dtd_forbidden": "the file declares a DOCTYPE or entities (DTDs are never processed: XXE / entity-expansion protection)",
     "file_too_large": "the file is larger than the per-file limit (JEUGDKPI_MAX_FILE_MB)",
-    "bad_archive": "the zip archive cannot be read or holds an unsafe member",
+    "bad_archive": "the zip archive cannot be read or holds an unsafe member (absolute path, '..', symlink, "
+                   "encrypted, bad CRC or a size that lies)",
+    "symlink": "the landing entry is a symbolic link; links are never followed (nothing outside the landing "
+               "folder is opened)",
+    "not_a_regular_file": "the landing entry is not a regular file (FIFO, device or socket) and is never opened",
+    "read_error": "the file could not be read (an I/O error, or it changed while it was read)",
     "unknown_message": "the root element is not an iJw message the warehouse knows",
     "unsupported_release": "the message belongs to an iJw release without a mapping (only 3.2 is mapped)",
     "xsd_invalid": "the message does not validate against the XSD in JEUGDKPI_XSD_DIR",
@@ -48,6 +58,8 @@ REASONS = {
     "duplicate_key": "the same key (kpi_id, CBS cell, request, ...) occurs twice in one file",
     "mixed_delivery": "one delivery file holds more than one provider, period, version or status",
     "empty_delivery": "the delivery holds no filled-in values at all",
+    "workbook_too_large": "the XLSX workbook would expand past the limits (50 MB, compression ratio 100, 2 million cells); refused unread",
+    "formula_without_value": "a workbook cell holds a formula saved without its computed value (formulas are never evaluated)",
 }
 
 # Quarantine reasons that depend on the run's settings: such a file is looked at again next run.
@@ -70,10 +82,13 @@ class LandingItem:
         if self.member is None:
             return read_file(self.path, max_bytes)
         else:
-            with zipfile.ZipFile(self.path) as zf, zf.open(self.member) as fh:
+            with open_archive(self.path) as zf, zf.open(self.member) as fh:
                 data = fh.read(max_bytes + 1)
+                declared = zf.getinfo(self.member).file_size
         if len(data) > max_bytes:
             raise FileTooLargeError(len(data))
+        if len(data) != declared:  # zipfile checks the CRC, but not a size declared larger than the data
+            raise zipfile.BadZipFile(f"member {self.member!r} declares {declared} bytes but holds {len(data)}")
         return data
 
 
@@ -81,11 +96,42 @@ class FileTooLargeError(Exception):
     pass
 
 
+class NotRegularFileError(OSError):
+    """The path turned out not to be a regular file when it was opened (swapped after discovery)."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path} is not a regular file ({reason})")
+        self.reason = reason  # "symlink" or "not_a_regular_file" (REASONS)
+
+
+def open_regular(path: Path | str) -> int:
+    """A read-only descriptor of the regular file at `path`. Second line of defence behind discovery (which
+    never lists links or special files): O_NOFOLLOW refuses a link swapped in since, O_NONBLOCK keeps a FIFO
+    from blocking the open, and fstat refuses anything but a regular file before a byte is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if os.path.islink(path):  # ELOOP from O_NOFOLLOW
+            raise NotRegularFileError(path, "symlink") from exc
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegularFileError(path, "not_a_regular_file")
+    return fd
+
+
+@contextlib.contextmanager
+def open_archive(path: Path | str) -> Iterator[zipfile.ZipFile]:
+    """A zip archive opened through open_regular (never through a link); closed with its descriptor."""
+    with os.fdopen(open_regular(path), "rb") as fh, zipfile.ZipFile(fh) as zf:
+        yield zf
+
+
 def read_file(path: Path | str, max_bytes: int) -> bytes:
     """The whole file, or FileTooLargeError past `max_bytes`. Sized by fstat: `read(max_bytes + 1)` on a
     buffered file allocates (and frees) a buffer of max_bytes for every small file, which cost several times
     more than reading it (docs/ingest.md, performance)."""
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_regular(path)
     try:
         size = os.fstat(fd).st_size
         if size > max_bytes:
@@ -117,25 +163,45 @@ class ArchiveProblem:
 
 def discover(root: Path, patterns: tuple[str, ...], with_zip: bool = False,
              max_bytes: int = 20 * 1024 * 1024,
-             problems: list[ArchiveProblem] | None = None) -> Iterator[LandingItem]:
+             problems: list[ArchiveProblem] | None = None,
+             skipped: list[str] | None = None) -> Iterator[LandingItem]:
     """Every matching file under `root` (any depth, sorted), archive members expanded.
 
     Streaming: folders are listed one at a time, entries sorted by name, depth first, which gives the order
     of sorted(Path.rglob(...)) (path components compared one by one) without listing the whole tree
-    before the first file, so the ingest starts parsing while the rest is still being listed."""
+    before the first file, so the ingest starts parsing while the rest is still being listed.
+
+    Confinement (docs/ingest.md, hostile input): entries are classified from the directory listing without
+    following links, so nothing outside `root` is opened or listed. A symbolic link (to a file or a folder,
+    wherever it points) and a FIFO, device or socket become a problem (`symlink`, `not_a_regular_file`) and
+    are never opened; editor and partial files (`~$*`, `*.part`, `*.tmp`, dot-files and dot-folders) are
+    not deliveries: they go to `skipped` and the log. Without a `problems` list a refused entry is only
+    logged, never yielded."""
     if not root.exists():
         return
     suffixes = tuple(p.lower() for p in patterns)
     # os.scandir on strings (d_type, no stat per file): pathlib's rglob costs seconds for 100k+ files.
-    stack: list[Iterator[tuple[str, bool, str, str]]] = [_listing(str(root), "")]
+    stack: list[Iterator[tuple[str, str, str, str]]] = [_listing(str(root), "")]
     while stack:
         entry = next(stack[-1], None)
         if entry is None:
             stack.pop()
             continue
-        name, is_dir, full, rel = entry
-        if is_dir:
+        name, kind, full, rel = entry
+        if kind == "dir":
             stack.append(_listing(full, rel + "/"))
+            continue
+        if kind == "skip":
+            log.info("landing entry %s skipped: an editor, partial or hidden file is not a delivery", rel)
+            if skipped is not None:
+                skipped.append(rel)
+            continue
+        if kind != "file":
+            message = (f"{kind} refused: a symbolic link is never followed" if kind == "symlink" else
+                       f"{kind} refused: only regular files are read (this is a FIFO, device or socket)")
+            log.warning("landing entry %s: %s", rel, message)
+            if problems is not None:
+                problems.append(ArchiveProblem(rel, Path(full), kind, message))
             continue
         lower = name.lower()
         # `full` stays a str: constructing 100k+ Path objects is measurable in the ingest's main process
@@ -145,32 +211,77 @@ def discover(root: Path, patterns: tuple[str, ...], with_zip: bool = False,
             yield LandingItem(rel, full)
 
 
-def _listing(folder: str, prefix: str) -> Iterator[tuple[str, bool, str, str]]:
-    """(name, is_dir, full path, relative path) of the entries of one folder, sorted by name."""
+SKIPPED_SUFFIXES = (".part", ".tmp")
+
+
+def is_skipped_name(name: str) -> bool:
+    """An editor lock file (`~$x.xlsx`), a partial download or copy (`.part`, `.tmp`) or a hidden entry."""
+    return name.startswith((".", "~$")) or name.lower().endswith(SKIPPED_SUFFIXES)
+
+
+def _kind(entry: os.DirEntry) -> str:
+    """dir, file, symlink, not_a_regular_file or skip; from the listing's d_type, links never followed."""
+    if is_skipped_name(entry.name):
+        return "skip"
+    if entry.is_symlink():
+        return "symlink"
+    if entry.is_dir(follow_symlinks=False):
+        return "dir"
+    if entry.is_file(follow_symlinks=False):
+        return "file"
+    return "not_a_regular_file"
+
+
+def _listing(folder: str, prefix: str) -> Iterator[tuple[str, str, str, str]]:
+    """(name, kind, full path, relative path) of the entries of one folder, sorted by name."""
     with os.scandir(folder) as entries:
-        listed = sorted((e.name, e.is_dir(follow_symlinks=False), e.path, prefix + e.name) for e in entries
-                        if e.is_dir(follow_symlinks=False) or e.is_file())
+        listed = sorted((e.name, _kind(e), e.path, prefix + e.name) for e in entries)
     return iter(listed)
 
 
-def _archive_members(path: Path, rel: str, suffixes: tuple[str, ...], max_bytes: int,
+def unsafe_member(info: zipfile.ZipInfo) -> str | None:
+    """Why an archive member must not be read, or None: an absolute path or `..` (a path that would leave
+    any folder it were extracted to), a symbolic link, or encryption (no password is ever tried)."""
+    name = info.filename.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "the member has an absolute path"
+    if ".." in name.split("/"):
+        return "the member path contains '..'"
+    if info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16):
+        return "the member is a symbolic link"
+    if info.flag_bits & 0x1:
+        return "the member is encrypted"
+    return None
+
+
+def _archive_members(path: str, rel: str, suffixes: tuple[str, ...], max_bytes: int,
                      problems: list[ArchiveProblem] | None) -> Iterator[LandingItem]:
     try:
-        with zipfile.ZipFile(path) as zf:
+        with open_archive(path) as zf:
             infos = [i for i in zf.infolist() if not i.is_dir()]
-    except (zipfile.BadZipFile, OSError) as exc:
+    except NotRegularFileError as exc:
         if problems is not None:
-            problems.append(ArchiveProblem(rel, path, "bad_archive", f"zip archive cannot be read: {exc}"))
+            problems.append(ArchiveProblem(rel, Path(path), exc.reason, str(exc)))
+        return
+    except Exception as exc:  # noqa: BLE001 - any damage confines itself to this archive
+        if problems is not None:
+            problems.append(ArchiveProblem(rel, Path(path), "bad_archive",
+                                           f"zip archive cannot be read: {type(exc).__name__}: {exc}"))
         return
     for info in sorted(infos, key=lambda i: i.filename):
         display = f"{rel}{ARCHIVE_SEPARATOR}{info.filename}"
+        unsafe = unsafe_member(info)
+        if unsafe is not None:
+            if problems is not None:
+                problems.append(ArchiveProblem(display, Path(path), "bad_archive", f"{unsafe}; it is not read"))
+            continue
         if not info.filename.lower().endswith(suffixes):
             continue
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > max_bytes or (ratio > 200 and info.file_size > 1024 * 1024):
             if problems is not None:
                 problems.append(ArchiveProblem(
-                    display, path, "file_too_large",
+                    display, Path(path), "file_too_large",
                     f"archive member expands to {info.file_size} bytes (ratio {ratio:.0f}:1); limit {max_bytes} bytes"))
             continue
         yield LandingItem(display, path, info.filename)
@@ -214,6 +325,7 @@ class RunStats:
     files_new: int = 0
     files_duplicate: int = 0
     files_quarantined: int = 0
+    files_skipped: int = 0  # editor, partial and hidden files: not deliveries, not in files_seen
     records_in: int = 0
     records_loaded: int = 0
     records_quarantined: int = 0
@@ -241,6 +353,15 @@ class RunStats:
         audit.file(path, sha, size, "quarantined", 1, 0, 1)
         audit.quarantined(path, sha, None, reason, message)
 
+    def reject_problems(self, audit: "AuditWriter", known: KnownFiles, problems: list[ArchiveProblem]) -> None:
+        """The entries discovery refused (links, special files, unreadable archives, unsafe or too large
+        members), each as a file rejected as a whole under a stable stand-in for its hash (it was never read; the
+        stand-in is the one earlier releases used for archive problems, so a re-run changes nothing)."""
+        for problem in problems:
+            self.reject_file(audit, known, problem.display_path,
+                             sha256_bytes(f"archive:{problem.display_path}".encode()), 0,
+                             problem.reason_code, problem.message)
+
     def write(self, con: duckdb.DuckDBPyConnection) -> None:
         con.execute(
             "INSERT INTO audit.ingest_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -261,6 +382,7 @@ class RunStats:
             "files_new": self.files_new,
             "files_duplicate": self.files_duplicate,
             "files_quarantined": self.files_quarantined,
+            "files_skipped": self.files_skipped,
             "records_in": self.records_in,
             "records_loaded": self.records_loaded,
             "records_quarantined": self.records_quarantined,

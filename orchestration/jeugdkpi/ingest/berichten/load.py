@@ -15,6 +15,7 @@ import gc
 import itertools
 import multiprocessing as mp
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -35,6 +36,7 @@ from jeugdkpi.ingest.files import (
     FileTooLargeError,
     KnownFiles,
     LandingItem,
+    NotRegularFileError,
     RunStats,
     discover,
     sha256_bytes,
@@ -109,12 +111,23 @@ def _stage(table: str, rows: list[tuple]) -> None:
 
 
 def _parse_one(display_path: str, path: str, member: str | None) -> tuple:
+    """(sha, size, ParseResult or None for known content) of one file. The file boundary: whatever goes
+    wrong while reading this one file (a bad CRC, a member whose size lies, a truncated archive, an I/O error,
+    a link or FIFO swapped in after discovery) quarantines this file with the exception's class and the run
+    goes on; the hash then is a stable stand-in, so a re-run changes nothing."""
     try:
         data = LandingItem(display_path, path, member).read(_MAX_BYTES)
     except FileTooLargeError as exc:
         result = ParseResult().reject_file(
             "file_too_large", f"the file is larger than the limit of {_MAX_BYTES} bytes (JEUGDKPI_MAX_FILE_MB)")
         return sha256_bytes(f"too-large:{display_path}:{exc.args[0]}".encode()), exc.args[0], result
+    except NotRegularFileError as exc:
+        result = ParseResult().reject_file(exc.reason, f"{type(exc).__name__}: {exc.reason} refused when opened")
+        return sha256_bytes(f"archive:{display_path}".encode()), 0, result
+    except Exception as exc:  # noqa: BLE001 - confined to this file (the run-level failures are not here)
+        reason = "bad_archive" if member is not None else "read_error"
+        result = ParseResult().reject_file(reason, f"the file cannot be read: {type(exc).__name__}: {exc}")
+        return sha256_bytes(f"unreadable:{display_path}:{type(exc).__name__}".encode()), 0, result
     sha = sha256_bytes(data)
     if sha in _KNOWN_SHAS:
         return sha, len(data), None
@@ -247,8 +260,9 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
     problems: list[ArchiveProblem] = []
     stats.timings["setup_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
+    skipped_entries: list[str] = []
     items = discover(settings.landing / SOURCE, (".xml",), with_zip=True, max_bytes=settings.max_file_bytes,
-                     problems=problems)
+                     problems=problems, skipped=skipped_entries)
     audit = AuditWriter(SOURCE, run_id)
     skipped: list[tuple[str, str]] = []  # (sha, path) parsed by a worker but not loaded
 
@@ -257,7 +271,8 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
     known_paths = {path: sha for (path, sha), status in known.by_path_sha.items()
                    if (path, sha) not in known.retriable}
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    stage_dir = tempfile.mkdtemp(prefix=".ingest-stage-", dir=settings.warehouse.parent)
+    remove_stale_stages(settings.warehouse)
+    stage_dir = tempfile.mkdtemp(prefix=_stage_prefix(settings.warehouse), dir=settings.warehouse.parent)
     con.execute("BEGIN TRANSACTION")
     try:
         seen_this_run: set[str] = set()
@@ -285,12 +300,10 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
                 stats.files_quarantined += 1
             audit.file(path, sha, outcome.size, status, outcome.n_in, outcome.n_loaded, len(outcome.quarantine))
         stats.files_seen = done + len(problems)
+        stats.files_skipped = len(skipped_entries)
         if progress:
             progress(done, done)
-        for problem in problems:
-            stats.reject_file(audit, known, problem.display_path,
-                              sha256_bytes(f"archive:{problem.display_path}".encode()), 0, problem.reason_code,
-                              problem.message)
+        stats.reject_problems(audit, known, problems)
 
         stats.timings["parse_s"] = time.perf_counter() - clock  # discovery included: it overlaps the parse
         clock = time.perf_counter()
@@ -308,6 +321,28 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
     finally:
         shutil.rmtree(stage_dir, ignore_errors=True)
     return stats
+
+
+def _stage_prefix(warehouse: Path) -> str:
+    return f".ingest-stage-{warehouse.name}-"
+
+
+_OLD_STAGE = re.compile(r"\.ingest-stage-[a-z0-9_]{8}")  # tempfile's names before the warehouse was in them
+
+
+def remove_stale_stages(warehouse: Path) -> list[Path]:
+    """Remove the staging folders a killed ingest (kill -9, power loss) left beside `warehouse`. The run lock
+    (jeugdkpi.runlock) admits one run per warehouse, so at ingest start every such folder is stale: its run
+    is gone. Returns the folders removed."""
+    removed = []
+    prefix = _stage_prefix(warehouse)
+    with os.scandir(warehouse.parent) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and (
+                    entry.name.startswith(prefix) or _OLD_STAGE.fullmatch(entry.name)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def _take(outcome: Outcome, known: KnownFiles, known_paths: dict[str, str], seen_this_run: set[str],

@@ -1,7 +1,7 @@
 """Parse one iJw 3.2 message (bytes) into raw records and quarantine entries.
 
-Pure and picklable: runs in worker processes. Hardening: DOCTYPE/ENTITY declarations are refused before
-parsing, the lxml parser never resolves entities, never loads a DTD and never touches the network, and the
+Pure and picklable: runs in worker processes. Hardening: DOCTYPE/ENTITY declarations are refused in any
+encoding (a byte search before parsing, the parsed document's docinfo after decoding), the lxml parser never resolves entities, never loads a DTD and never touches the network, and the
 file size is capped by the caller. The BSN is checked (11-proof) and replaced by `youth_key` here; names,
 addresses, phone numbers and free-text comments are never read (only the elements in FIELDS are).
 """
@@ -51,7 +51,45 @@ def _parser() -> etree.XMLParser:
                            remove_blank_text=True)
 
 
-_PARSER = _parser()
+class ExternalResourceRefused(Exception):
+    pass
+
+
+class _RefuseExternal(etree.Resolver):
+    """Refuses every external resource a message names. libxml2 opens a DOCTYPE's external subset (SYSTEM
+    "file:///...") even with load_dtd=False; a resolver that raises keeps the file unopened."""
+
+    def resolve(self, url, pubid, context):
+        raise ExternalResourceRefused(f"external resource refused: {url}")
+
+
+def _message_parser() -> etree.XMLParser:
+    parser = _parser()  # the XSDs keep the plain parser: they import the basisschema from their folder
+    parser.resolvers.add(_RefuseExternal())
+    return parser
+
+
+_PARSER = _message_parser()
+
+# Byte-order marks and, without one, the first four bytes of `<?xm` (XML 1.0 appendix F) of the encodings
+# in which a DOCTYPE escapes a byte search; UTF-32 before UTF-16 (FF FE starts both little-endian marks).
+_WIDE_ENCODINGS = ((b"\x00\x00\xfe\xff", "utf-32-be", 4), (b"\xff\xfe\x00\x00", "utf-32-le", 4),
+                   (b"\xfe\xff", "utf-16-be", 2), (b"\xff\xfe", "utf-16-le", 2),
+                   (b"\x00\x00\x00<", "utf-32-be", 0), (b"<\x00\x00\x00", "utf-32-le", 0),
+                   (b"\x00<\x00", "utf-16-be", 0), (b"<\x00", "utf-16-le", 0))
+_DTD_TEXT = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def declares_dtd(data: bytes) -> bool:
+    """Whether the message holds a DOCTYPE or ENTITY declaration, decoded first when it is in UTF-16 or
+    UTF-32 (with or without a byte-order mark). Checked before parsing, so that libxml2 never sees a DTD;
+    parse_message checks the parsed document's docinfo as well (any other encoding libxml2 decodes)."""
+    if b"<!" in data and any(tok in data for tok in _FORBIDDEN):
+        return True
+    for mark, codec, bom in _WIDE_ENCODINGS:
+        if data.startswith(mark):
+            return _DTD_TEXT.search(data[bom:].decode(codec, "replace")) is not None
+    return False
 
 
 class RecordError(Exception):
@@ -116,16 +154,27 @@ def redact(text: str) -> str:
     return _QUOTED.sub(repl, text)
 
 
+_DTD_MESSAGE = ("the file contains a DOCTYPE or ENTITY declaration; iJw messages never do, "
+                "and DTDs are not processed (XXE / entity-expansion protection)")
+
+
 def parse_message(data: bytes, file_path: str, sha256: str, ctx: ParseContext) -> ParseResult:
     result = ParseResult()
-    if b"<!" in data and any(tok in data for tok in _FORBIDDEN):
-        return result.reject_file("dtd_forbidden",
-                                  "the file contains a DOCTYPE or ENTITY declaration; iJw messages never do, "
-                                  "and DTDs are not processed (XXE / entity-expansion protection)")
+    if declares_dtd(data):
+        return result.reject_file("dtd_forbidden", _DTD_MESSAGE)
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         return result.reject_file("malformed_xml", f"not well-formed XML: {redact(str(exc))}")
+    except ExternalResourceRefused:  # (lxml passes the resolver's exception on, or reports the DOCTYPE below)
+        return result.reject_file("dtd_forbidden", _DTD_MESSAGE)
+    except (etree.LxmlError, ValueError) as exc:  # e.g. an encoding lxml cannot handle
+        return result.reject_file("malformed_xml", f"not readable as XML: {type(exc).__name__}: {redact(str(exc))}")
+    # Second line, after decoding by libxml2 (an encoding declaration declares_dtd does not decode): the
+    # parser keeps a DOCTYPE (its external subset refused by _RefuseExternal, its entities never resolved).
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        return result.reject_file("dtd_forbidden", _DTD_MESSAGE)
     m = IJW_NS_RE.match(root.tag if isinstance(root.tag, str) else "")
     if not m:
         tag = root.tag if isinstance(root.tag, str) else "?"
