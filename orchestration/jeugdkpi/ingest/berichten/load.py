@@ -4,7 +4,7 @@ Memory stays flat: files are parsed in chunks by worker processes, which stage t
 as Arrow IPC files in a temporary folder next to the warehouse; the main process keeps only a small summary
 per file (for the audit log) and at the end streams the staged files into raw.* with DuckDB. A run is
 atomic: it either commits all of its rows and audit entries or none, and the staging folder is removed
-either way.
+either way (and, should the process be killed, by the next ingest: remove_stale_stages).
 """
 
 from __future__ import annotations
