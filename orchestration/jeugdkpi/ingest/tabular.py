@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -72,6 +73,7 @@ PERIODE_RE = re.compile(r"^(\d{4})-H([12])$")
 class Cell:
     value: object  # str for CSV; str/int/float/date/None for XLSX
     locator: str
+    no_value: bool = False  # XLSX: a formula saved without its cached value (value None, never evaluated)
 
     @property
     def text(self) -> str:
@@ -97,7 +99,11 @@ class Table:
 
 
 class UnreadableFile(Exception):
-    pass
+    """The file cannot be read at all; `reason` is its quarantine reason code (ingest/files.py REASONS)."""
+
+    def __init__(self, message: str, reason: str = "unreadable_file") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def _norm(name: object) -> str:
@@ -130,29 +136,140 @@ def read_csv(data: bytes) -> Table:
     return Table("csv", header, "row 1 (header)", rows)
 
 
-def read_workbook(data: bytes) -> dict[str, Table]:
-    from openpyxl import load_workbook
+# Workbook limits, checked from the zip directory before any XML is parsed (issue 15): a provider template is
+# some 10 kB and expands to under 100 kB; a CBS report a few hundred kB. An XLSX past these limits is refused
+# as `workbook_too_large` without being read (a 4.4 MB file expanding to 50 MB took minutes and ~1 GB).
+XLSX_MAX_MEMBER_BYTES = 50 * 1024 * 1024  # one part (a sheet's XML, the shared strings) expanded
+XLSX_MAX_TOTAL_BYTES = 50 * 1024 * 1024  # all parts together, expanded
+XLSX_MAX_RATIO = 100  # expanded / compressed size of one part ...
+XLSX_RATIO_FLOOR = 1024 * 1024  # ... for parts that expand past 1 MB (tiny XML parts compress far better)
+XLSX_MAX_CELLS = 2_000_000  # cells held in memory (a cell at column XFD pads its row to 16,384 cells)
+
+
+def check_workbook_size(data: bytes) -> None:
+    """Refuse a workbook whose zip directory promises more expansion than the limits, before parsing it.
+    A member whose real size exceeds what the directory declares fails its CRC check when read (zipfile
+    stops at the declared size), so the declared sizes bound what reading the workbook can expand to."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except Exception as exc:  # not a zip at all
+        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+    total = 0
+    for m in members:
+        total += m.file_size
+        if m.file_size > XLSX_MAX_MEMBER_BYTES:
+            problem = f"part {m.filename} expands to {m.file_size} bytes (limit {XLSX_MAX_MEMBER_BYTES})"
+        elif m.file_size > XLSX_RATIO_FLOOR and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1):
+            problem = (f"part {m.filename} expands {m.file_size // max(m.compress_size, 1)} times "
+                       f"(limit {XLSX_MAX_RATIO})")
+        elif total > XLSX_MAX_TOTAL_BYTES:
+            problem = f"the parts expand to more than {XLSX_MAX_TOTAL_BYTES} bytes together"
+        else:
+            continue
+        raise UnreadableFile(f"workbook refused unread: {problem}", "workbook_too_large")
+
+
+def _sheet_parser():
+    """openpyxl's sheet parser, marking a formula saved without a cached value (`<c><f>..</f></c>` with no
+    `<v>`, or an empty `<v></v>` as openpyxl writes it; only a text result, `t="str"`, may cache "") instead
+    of reading it as empty. A formula WITH a cached value is read as that value, as Excel shows it to the
+    provider who saved it; no formula is ever evaluated."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            cached = element.findtext(VALUE_TAG)
+            if element.find(FORMULA_TAG) is not None and (
+                    cached is None or (cached == "" and element.get("t", "n") != "str")):
+                cell["value"] = FORMULA_WITHOUT_VALUE
+            return cell
+
+    return Parser
+
+
+class _FormulaWithoutValue:
+    def __repr__(self) -> str:
+        return "FORMULA_WITHOUT_VALUE"
+
+
+FORMULA_WITHOUT_VALUE = _FormulaWithoutValue()
+
+
+def _read_sheet(ws, parser_class, budget: list[int]) -> list[list[Cell]]:
+    """Every row of one sheet as cells, row i at index i-1, read to the sheet's real end whatever its
+    `<dimension ref>` says (openpyxl's read-only iter_rows stops at the dimension)."""
     from openpyxl.utils import get_column_letter
 
+    wb = ws.parent
+    grid: dict[int, dict[int, object]] = {}  # row -> column -> value (a repeated row number merges)
+    with ws._get_source() as src:
+        parser = parser_class(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                              date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        for r, row in parser.parse():
+            present = grid.setdefault(r, {})
+            present.update((c["column"], c["value"]) for c in row if c["value"] is not None)
+    all_rows: list[list[Cell]] = []
+    for r in range(1, max(grid, default=0) + 1):
+        present = grid.get(r, {})
+        width = max(present, default=0)
+        budget[0] -= width + 1
+        if budget[0] < 0:
+            raise UnreadableFile(f"the workbook holds more than {XLSX_MAX_CELLS} cells", "workbook_too_large")
+        cells = []
+        for c in range(1, width + 1):
+            v, loc = present.get(c), f"{ws.title}!{get_column_letter(c)}{r}"
+            cells.append(Cell(None, loc, no_value=True) if v is FORMULA_WITHOUT_VALUE else Cell(v, loc))
+        all_rows.append(cells)
+    return all_rows
+
+
+def _unreadable(exc: Exception, where: str) -> UnreadableFile:
+    """The quarantine for an exception met while reading workbook XML, by the first known cause in its
+    chain (openpyxl wraps a sheet's parse error in a ValueError while it opens the workbook)."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+
+    cause: BaseException | None = exc
+    for _ in range(10):
+        if cause is None:
+            break
+        if isinstance(cause, UnreadableFile):
+            return cause
+        if isinstance(cause, DefusedXmlException):
+            return UnreadableFile(f"{where}: the XML declares entities, which are never expanded "
+                                  f"({type(cause).__name__})", "dtd_forbidden")
+        if isinstance(cause, ParseError):
+            return UnreadableFile(f"{where}: not well-formed XML ({type(cause).__name__}: {cause})", "malformed_xml")
+        cause = cause.__cause__ or cause.__context__
+    return UnreadableFile(f"{where}: not a readable XLSX workbook ({type(exc).__name__})")
+
+
+def read_workbook(data: bytes) -> dict[str, Table]:
+    from openpyxl import load_workbook
+
+    check_workbook_size(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
-        raise UnreadableFile(f"not a readable XLSX workbook ({type(exc).__name__})") from exc
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException, a sheet's ParseError ...
+        raise _unreadable(exc, "workbook") from exc
     tables: dict[str, Table] = {}
+    parser_class, budget = _sheet_parser(), [XLSX_MAX_CELLS]
     try:
         for ws in wb.worksheets:
-            all_rows: list[list[Cell]] = []
-            for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                all_rows.append([Cell(v, f"{ws.title}!{get_column_letter(c)}{r}") for c, v in enumerate(values, 1)])
+            try:
+                all_rows = _read_sheet(ws, parser_class, budget)
+            except Exception as exc:
+                raise _unreadable(exc, f"sheet {ws.title}") from exc
             header_cells = all_rows[0] if all_rows else []
             header = [_norm(c.value) for c in header_cells]
             rows = []
-            for cells in all_rows[1:]:
-                if not any(c.text for c in cells):
+            for r, cells in enumerate(all_rows[1:], start=2):
+                if not any(c.text or c.no_value for c in cells):
                     continue
                 by_col = {col: cells[i] if i < len(cells) else Cell(None, "") for i, col in enumerate(header) if col}
-                row_no = re.sub(r"^[A-Z]+", "", cells[0].locator.split("!")[1]) if cells else "?"
-                rows.append((f"{ws.title}!{row_no}", by_col))
+                rows.append((f"{ws.title}!{r}", by_col))
             tables[ws.title] = Table(ws.title, header, f"{ws.title}!1:1", rows, all_rows)
     finally:
         wb.close()
@@ -396,16 +513,41 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str,
 
 
 def parse_file(spec: SourceSpec, item: LandingItem, data: bytes, ctx: Context) -> Parsed:
+    """The file boundary: whatever goes wrong while reading or parsing one file quarantines that file (with
+    the exception's class in the message) and never stops the run."""
     try:
         tables = read_tables(item, data)
+        parsed = spec.parse(tables, ctx)
+        _formulas_without_value(tables, parsed)
     except UnreadableFile as exc:
         parsed = Parsed(n_in=1)
-        parsed.errors.add(None, "unreadable_file", str(exc))
+        parsed.errors.add(None, exc.reason, str(exc))
         return parsed
-    parsed = spec.parse(tables, ctx)
+    except Exception as exc:  # a bug met by an odd file must cost that file only
+        parsed = Parsed(n_in=1)
+        parsed.errors.add(None, "unreadable_file", f"the file cannot be read ({type(exc).__name__})")
+        return parsed
     if parsed.n_in == 0 and parsed.errors:
         parsed.n_in = 1  # rejected before any record was read (e.g. wrong columns): one record
     return parsed
+
+
+def _formulas_without_value(tables: dict[str, Table], parsed: Parsed) -> None:
+    """A workbook cell holding a formula saved without its cached value is never read as empty: its row is
+    quarantined (`formula_without_value`), replacing what the source's parse said about that cell. A cell
+    outside the records read (e.g. a KPI row whose teller and noemer are both such formulas, which would
+    otherwise read as 'not delivered') quarantines the file."""
+    bad = [(c.locator, f"{table.name}!{c.locator.rsplit('!', 1)[1].lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}")
+           for table in tables.values() for cells in table.raw for c in cells if c.no_value]
+    if not bad:
+        return
+    e = parsed.errors
+    cells = {loc for loc, _ in bad}
+    e.items = [item for item in e.items if item[0] not in cells]
+    records = {r["record_locator"] for recs in parsed.records.values() for r in recs}
+    for loc, row in bad:
+        e.add(loc, "formula_without_value", "a formula saved without its computed value (formulas are never "
+              "evaluated: save the workbook in Excel, or type the figure)", row if row in records else None)
 
 
 def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, spec: SourceSpec,
