@@ -221,3 +221,37 @@ def test_workbook_past_the_total_expansion_limit_is_refused(make_settings, tmp_p
     [(loc, reason, message)] = reasons(s)["t.xlsx"]
     assert reason == "workbook_too_large" and f"more than {total - 1} bytes" in message
 
+
+# ------------------------------------------------------------------------ CSV exports (issue 15, point 8)
+
+def test_explain_csv_neutralises_a_file_name_that_is_a_formula():
+    import csv
+    import io
+
+    from jeugdkpi.explain import Explanation, write_csv
+
+    unit = {"unit_type": "aanlevering", "unit_key": "@SUM(1+1)", "youth_key": None, "in_numerator": True,
+            "in_denominator": True, "measure": -2.5, "numerator_part": 3, "denominator_part": 4,
+            "unit_detail": "+31 6 1234", "source": "aanbieders", "source_file_path": '=HYPERLINK("x").csv',
+            "source_locator": "-KPI!D7"}
+    ex = Explanation("DB02", "naam", "%", "ratio", "aangeleverd", "2025-H2", None, None, None, {}, [unit])
+    out = io.StringIO()
+    write_csv(ex, out)
+    [header, row] = list(csv.reader(io.StringIO(out.getvalue())))
+    got = dict(zip(header, row))
+    assert got["bronbestand"] == "'=HYPERLINK(\"x\").csv"
+    assert (got["eenheid"], got["omschrijving"], got["bronlocatie"]) == ("'@SUM(1+1)", "'+31 6 1234", "'-KPI!D7")
+    assert (got["maat"], got["teller_bijdrage"], got["bronmap"]) == ("-2.5", "3.0", "aanbieders")  # numbers stay
+
+
+def test_neutralise_values_and_frames():
+    import pandas as pd
+
+    from jeugdkpi.csvsafe import neutralise, neutralise_frame
+
+    assert [neutralise(v) for v in ["=1+1", "+1", "-", "@x", "\tx", "\rx", "-3.5", "+7", "1e5", "a=b", "", None, -4]] \
+        == ["'=1+1", "+1", "'-", "'@x", "'\tx", "'\rx", "-3.5", "+7", "1e5", "a=b", "", None, -4]
+    frame = pd.DataFrame({"bestand": ['=HYPERLINK("x").csv', "ok.csv"], "verschil": [-1.5, 2.0]})
+    out = neutralise_frame(frame)
+    assert out.to_dict("list") == {"bestand": ["'=HYPERLINK(\"x\").csv", "ok.csv"], "verschil": [-1.5, 2.0]}
+    assert frame["bestand"][0] == '=HYPERLINK("x").csv'  # the input frame is left alone

@@ -14,6 +14,7 @@ from typing import TextIO
 
 import duckdb
 
+from jeugdkpi.csvsafe import neutralise_row
 from jeugdkpi.warehouse import connect
 
 PERIOD_RE = re.compile(r"^\d{4}(-H[12])?$")
@@ -214,11 +215,12 @@ def _csv_row(i: int, x: dict) -> list:
 
 
 def write_csv(ex: Explanation, out: TextIO) -> None:
-    """Comma-separated, '.' decimals, one line per unit (docs/explain.md)."""
+    """Comma-separated, '.' decimals, one line per unit (docs/explain.md); text cells that a spreadsheet would
+    read as a formula are prefixed with ' (jeugdkpi.csvsafe)."""
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for i, x in enumerate(ex.units, 1):
-        w.writerow(_csv_row(i, x))
+        w.writerow(neutralise_row(_csv_row(i, x)))  # a file name like =HYPERLINK(..).csv stays text
 
 
 def write_text(ex: Explanation, out: TextIO) -> None:
