@@ -69,6 +69,9 @@ def assert_files_reconcile(settings, stats) -> None:
     assert stats.files_seen == stats.files_new == sum(counts.values())
     assert stats.files_quarantined == counts.get("quarantined", 0)
     assert stats.files_duplicate == counts.get("duplicate", 0)
+    assert stats.files_loaded == counts.get("loaded", 0)
+    assert (stats.files_unchanged, stats.files_deferred) == (0, 0)
+    assert stats.files_seen == stats.files_loaded + stats.files_duplicate + stats.files_quarantined
     assert stats.records_in == stats.records_loaded + stats.records_quarantined
 
 
@@ -303,3 +306,32 @@ def test_the_parser_refuses_a_dtd_behind_the_byte_check_and_never_opens_its_subs
             pass
         pytest.fail("the parser opened the DOCTYPE's external subset")
     assert results == {(name, enc): (["dtd_forbidden"], None) for name in ("external", "plain") for enc in ENCODINGS}
+
+
+# ---- files seen = unchanged + loaded + duplicate + quarantined (deferred among them) --------------------
+
+def test_files_seen_reconcile_with_deferred_files(make_settings, messages):
+    dated = {mid: re.search(rb"<ijw:Dagtekening>([\d-]+)<", data).group(1).decode() for mid, data in messages.items()}
+    peildatum = min(dated.values())
+    later = {mid for mid, d in dated.items() if d > peildatum}
+    assert 0 < len(later) < len(dated)
+    settings = make_settings(peildatum)
+    berichten = settings.landing / "berichten"
+    for mid, data in messages.items():
+        (berichten / f"{mid}.xml").write_bytes(data)
+    (berichten / "copy.xml").write_bytes(messages[min(dated, key=dated.get)])  # same content, new path
+    (berichten / "broken.xml").write_bytes(b"<not xml")
+
+    first = run(settings)
+    n = len(messages)
+    assert (first.files_seen, first.files_loaded, first.files_duplicate, first.files_quarantined,
+            first.files_deferred, first.files_unchanged) == (n + 2, n - len(later), 1, len(later) + 1, len(later), 0)
+    assert first.as_metadata()["files_deferred"] == len(later)
+
+    again = run(settings, "run-2")  # nothing changes: every file unchanged, the deferred ones still held back
+    assert (again.files_seen, again.files_unchanged, again.files_new, again.files_deferred) == (n + 2, n + 2, 0, 0)
+
+    later_run = run(make_settings("2026-12-31"), "run-3")  # the peildatum covers them: they load now
+    assert (later_run.files_loaded, later_run.files_unchanged, later_run.files_deferred) == (
+        len(later), n + 2 - len(later), 0)
+    assert loaded_ids(settings) == set(messages)

@@ -326,6 +326,12 @@ class RunStats:
     files_duplicate: int = 0
     files_quarantined: int = 0
     files_skipped: int = 0  # editor, partial and hidden files: not deliveries, not in files_seen
+    # File reconciliation (berichten; not in audit.ingest_runs): files_seen = files_unchanged + files_loaded
+    # + files_duplicate + files_quarantined, where files_quarantined includes files_deferred (new files held
+    # back as dated after the peildatum; their audit status is `quarantined`, retried by later runs).
+    files_loaded: int = 0
+    files_deferred: int = 0
+    files_unchanged: int = 0  # known from an earlier run (or still after the peildatum): nothing changes
     records_in: int = 0
     records_loaded: int = 0
     records_quarantined: int = 0
@@ -339,11 +345,20 @@ class RunStats:
                 f"reconciliation failed for {self.source}: records in {self.records_in} != "
                 f"loaded {self.records_loaded} + quarantined {self.records_quarantined}")
 
+    def check_files(self) -> None:
+        parts = (self.files_unchanged, self.files_loaded, self.files_duplicate, self.files_quarantined)
+        if self.files_seen != sum(parts) or self.files_deferred > self.files_quarantined:
+            raise AssertionError(
+                f"file reconciliation failed for {self.source}: files seen {self.files_seen} != unchanged "
+                f"{parts[0]} + loaded {parts[1]} + duplicate {parts[2]} + quarantined {parts[3]} (of which "
+                f"deferred {self.files_deferred})")
+
     def reject_file(self, audit: "AuditWriter", known: KnownFiles, path: str, sha: str, size: int, reason: str,
                     message: str) -> None:
         """A file rejected as a whole before it could be parsed (unreadable archive, too large): one
         quarantined record, unless the audit log already has it (a re-run changes nothing)."""
         if (path, sha) in known.by_path_sha:
+            self.files_unchanged += 1
             return
         self.files_new += 1
         self.files_quarantined += 1
@@ -383,6 +398,7 @@ class RunStats:
             "files_duplicate": self.files_duplicate,
             "files_quarantined": self.files_quarantined,
             "files_skipped": self.files_skipped,
+            "files_deferred": self.files_deferred,
             "records_in": self.records_in,
             "records_loaded": self.records_loaded,
             "records_quarantined": self.records_quarantined,

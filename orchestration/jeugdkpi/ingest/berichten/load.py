@@ -298,6 +298,9 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
             status = "loaded" if outcome.has_message else "quarantined"
             if status == "quarantined":
                 stats.files_quarantined += 1
+                stats.files_deferred += [q[1] for q in outcome.quarantine] == ["after_peildatum"]
+            else:
+                stats.files_loaded += 1
             audit.file(path, sha, outcome.size, status, outcome.n_in, outcome.n_loaded, len(outcome.quarantine))
         stats.files_seen = done + len(problems)
         stats.files_skipped = len(skipped_entries)
@@ -311,6 +314,7 @@ def ingest_berichten(con: duckdb.DuckDBPyConnection, settings: Settings, run_id:
         audit.flush(con)
         stats.timings["load_s"] = time.perf_counter() - clock
         stats.check_reconciliation()
+        stats.check_files()
         stats.write(con)
         clock = time.perf_counter()
         con.execute("COMMIT")
@@ -350,13 +354,16 @@ def _take(outcome: Outcome, known: KnownFiles, known_paths: dict[str, str], seen
     """Whether this run loads the file; records duplicates in the audit log as it goes."""
     path, sha = outcome.item.display_path, outcome.sha
     if known_paths.get(path) == sha:
+        stats.files_unchanged += 1
         return False  # same file as before: nothing changes
     if (path, sha) in known.retriable:
         if outcome.parsed and [q[1] for q in outcome.quarantine] == ["after_peildatum"] \
                 and not outcome.has_message:
+            stats.files_unchanged += 1
             return False  # still after the peildatum: recorded already, nothing changes
         audit.replace.append((path, sha))
     elif (path, sha) in known.by_path_sha:
+        stats.files_unchanged += 1
         return False
     stats.files_new += 1
     if not outcome.parsed or sha in seen_this_run:
