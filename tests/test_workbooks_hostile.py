@@ -255,3 +255,25 @@ def test_neutralise_values_and_frames():
     out = neutralise_frame(frame)
     assert out.to_dict("list") == {"bestand": ["'=HYPERLINK(\"x\").csv", "ok.csv"], "verschil": [-1.5, 2.0]}
     assert frame["bestand"][0] == '=HYPERLINK("x").csv'  # the input frame is left alone
+
+
+def test_template_keeps_a_formula_like_seed_name_as_text(tmp_path):
+    import shutil
+
+    from jeugdkpi.settings import SEEDS_DIR
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds)
+    text = (seeds / "providers.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    for i, line in enumerate(lines[1:], 1):
+        if line.startswith(P1 + ","):
+            cells = line.split(",")
+            cells[header.index("name")] = '"=HYPERLINK(""http://x"")"'
+            lines[i] = ",".join(cells)
+    (seeds / "providers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = write_template(tmp_path / "t.xlsx", P1, "2025-H2", seeds)
+    sheet = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and '<t>=HYPERLINK("http://x")</t>' in sheet
+    assert load_workbook(out)["Instructie"]["B5"].value == '=HYPERLINK("http://x")'

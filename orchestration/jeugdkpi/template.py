@@ -164,6 +164,13 @@ def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *
         kl.column_dimensions[kl.cell(1, c).column_letter].width = 28
     kl.cell(2, len(KLACHTEN_COLUMNS) + 1).fill = fill
 
+    # openpyxl stores text beginning with '=' as a formula: a provider or KPI name from the seeds such as
+    # '=HYPERLINK(..)' stays text in the workbook (issue 15); the template holds no formulas of its own
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)
