@@ -335,3 +335,28 @@ def test_files_seen_reconcile_with_deferred_files(make_settings, messages):
     assert (later_run.files_loaded, later_run.files_unchanged, later_run.files_deferred) == (
         len(later), n + 2 - len(later), 0)
     assert loaded_ids(settings) == set(messages)
+
+
+def test_shared_discovery_never_yields_links_or_special_files(tmp_path):
+    """The tabular sources (ingest/tabular.py) use the same discovery without a problems list: a link or a
+    FIFO is then left out (and logged), never yielded to be opened; with a list, each is reported."""
+    from jeugdkpi.ingest.files import discover
+
+    root, outside = tmp_path / "cbs_spiegel", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (outside / "elsewhere.csv").write_text("a,b\n1,2\n")
+    (root / "real.csv").write_text("a,b\n1,2\n")
+    (root / "link.csv").symlink_to(outside / "elsewhere.csv")
+    (root / "folder").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(root / "fifo.csv")
+    (root / "~$real.xlsx").write_text("lock")
+    (root / "upload.csv.part").write_text("a,b\n")
+
+    assert [i.display_path for i in discover(root, (".csv", ".xlsx"))] == ["real.csv"]
+    problems, skipped = [], []
+    assert [i.display_path for i in discover(root, (".csv", ".xlsx"), problems=problems, skipped=skipped)] == [
+        "real.csv"]
+    assert [(p.display_path, p.reason_code) for p in problems] == [
+        ("fifo.csv", "not_a_regular_file"), ("folder", "symlink"), ("link.csv", "symlink")]
+    assert skipped == ["upload.csv.part", "~$real.xlsx"]
