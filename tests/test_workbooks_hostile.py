@@ -222,6 +222,27 @@ def test_workbook_past_the_total_expansion_limit_is_refused(make_settings, tmp_p
     assert reason == "workbook_too_large" and f"more than {total - 1} bytes" in message
 
 
+
+def test_cells_far_apart_and_too_many_cells_are_refused(make_settings, tmp_path, monkeypatch):
+    from jeugdkpi.ingest import tabular
+
+    s = make_settings()
+    template(tmp_path / "t.xlsx")
+    # one cell at the sheet's last row and column: read as rows of cells it would pad to millions
+    land(s, "ver.xlsx", patched(tmp_path / "t.xlsx", tmp_path / "ver.xlsx", KPI_SHEET, lambda x: x.replace(
+        "</sheetData>", '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row></sheetData>', 1)))
+    started = time.monotonic()
+    run(s)
+    assert time.monotonic() - started < 5
+    [(_, reason, message)] = reasons(s)["ver.xlsx"]
+    assert (reason, message) == ("workbook_too_large", "the workbook holds more than 500000 cells")
+    # cells counted while the sheet is parsed (limit lowered: the template holds some 120 cells)
+    monkeypatch.setattr(tabular, "XLSX_MAX_CELLS", 50)
+    land(s, "t.xlsx", (tmp_path / "t.xlsx").read_bytes())
+    stats = run(s)
+    assert (stats.records_in, stats.records_quarantined) == (1, 1)
+    assert [r for _, r, _ in reasons(s)["t.xlsx"]] == ["workbook_too_large"]
+
 # ------------------------------------------------------------------------ CSV exports (issue 15, point 8)
 
 def test_explain_csv_neutralises_a_file_name_that_is_a_formula():

@@ -58,7 +58,7 @@ REASONS = {
     "duplicate_key": "the same key (kpi_id, CBS cell, request, ...) occurs twice in one file",
     "mixed_delivery": "one delivery file holds more than one provider, period, version or status",
     "empty_delivery": "the delivery holds no filled-in values at all",
-    "workbook_too_large": "the XLSX workbook would expand past the limits (50 MB, compression ratio 100, 2 million cells); refused unread",
+    "workbook_too_large": "the XLSX workbook would expand past the limits (20 MB, compression ratio 100, 500,000 cells); refused unread",
     "formula_without_value": "a workbook cell holds a formula saved without its computed value (formulas are never evaluated)",
 }
 

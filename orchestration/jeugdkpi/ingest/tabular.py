@@ -138,12 +138,13 @@ def read_csv(data: bytes) -> Table:
 
 # Workbook limits, checked from the zip directory before any XML is parsed (issue 15): a provider template is
 # some 10 kB and expands to under 100 kB; a CBS report a few hundred kB. An XLSX past these limits is refused
-# as `workbook_too_large` without being read (a 4.4 MB file expanding to 50 MB took minutes and ~1 GB).
-XLSX_MAX_MEMBER_BYTES = 50 * 1024 * 1024  # one part (a sheet's XML, the shared strings) expanded
-XLSX_MAX_TOTAL_BYTES = 50 * 1024 * 1024  # all parts together, expanded
+# as `workbook_too_large` without being read (a 4.4 MB file expanding to 50 MB took minutes and ~1 GB; reading
+# costs about 3 s and 60 MB of memory per 8 MB of sheet XML, so the limits keep one workbook to seconds).
+XLSX_MAX_MEMBER_BYTES = 20 * 1024 * 1024  # one part (a sheet's XML, the shared strings) expanded
+XLSX_MAX_TOTAL_BYTES = 20 * 1024 * 1024  # all parts together, expanded
 XLSX_MAX_RATIO = 100  # expanded / compressed size of one part ...
 XLSX_RATIO_FLOOR = 1024 * 1024  # ... for parts that expand past 1 MB (tiny XML parts compress far better)
-XLSX_MAX_CELLS = 2_000_000  # cells held in memory (a cell at column XFD pads its row to 16,384 cells)
+XLSX_MAX_CELLS = 500_000  # cells read, and held with the padding of their rows (a cell at XFD pads 16,384)
 
 
 def check_workbook_size(data: bytes) -> None:
@@ -207,15 +208,19 @@ def _read_sheet(ws, parser_class, budget: list[int]) -> list[list[Cell]]:
         parser = parser_class(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
                               date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
         for r, row in parser.parse():
+            budget[0] -= len(row)
+            if budget[0] < 0:  # counted while parsing: a dense sheet is refused before it is all read
+                raise _too_many_cells()
             present = grid.setdefault(r, {})
             present.update((c["column"], c["value"]) for c in row if c["value"] is not None)
     all_rows: list[list[Cell]] = []
+    padded = 0
     for r in range(1, max(grid, default=0) + 1):
         present = grid.get(r, {})
         width = max(present, default=0)
-        budget[0] -= width + 1
-        if budget[0] < 0:
-            raise UnreadableFile(f"the workbook holds more than {XLSX_MAX_CELLS} cells", "workbook_too_large")
+        padded += width + 1
+        if padded > XLSX_MAX_CELLS:  # sparse cells far apart (row 1048576, column XFD) would pad to millions
+            raise _too_many_cells()
         cells = []
         for c in range(1, width + 1):
             v, loc = present.get(c), f"{ws.title}!{get_column_letter(c)}{r}"
@@ -244,6 +249,10 @@ def _unreadable(exc: Exception, where: str) -> UnreadableFile:
             return UnreadableFile(f"{where}: not well-formed XML ({type(cause).__name__}: {cause})", "malformed_xml")
         cause = cause.__cause__ or cause.__context__
     return UnreadableFile(f"{where}: not a readable XLSX workbook ({type(exc).__name__})")
+
+
+def _too_many_cells() -> UnreadableFile:
+    return UnreadableFile(f"the workbook holds more than {XLSX_MAX_CELLS} cells", "workbook_too_large")
 
 
 def read_workbook(data: bytes) -> dict[str, Table]:
