@@ -104,8 +104,8 @@ class NotRegularFileError(OSError):
         self.reason = reason  # "symlink" or "not_a_regular_file" (REASONS)
 
 
-def open_regular(path: Path | str) -> int:
-    """A read-only descriptor of the regular file at `path`. Second line of defence behind discovery (which
+def open_regular(path: Path | str) -> tuple[int, os.stat_result]:
+    """A read-only descriptor of the regular file at `path`, and its fstat. Second line of defence behind discovery (which
     never lists links or special files): O_NOFOLLOW refuses a link swapped in since, O_NONBLOCK keeps a FIFO
     from blocking the open, and fstat refuses anything but a regular file before a byte is read."""
     try:
@@ -114,16 +114,17 @@ def open_regular(path: Path | str) -> int:
         if os.path.islink(path):  # ELOOP from O_NOFOLLOW
             raise NotRegularFileError(path, "symlink") from exc
         raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise NotRegularFileError(path, "not_a_regular_file")
-    return fd
+    return fd, st
 
 
 @contextlib.contextmanager
 def open_archive(path: Path | str) -> Iterator[zipfile.ZipFile]:
     """A zip archive opened through open_regular (never through a link); closed with its descriptor."""
-    with os.fdopen(open_regular(path), "rb") as fh, zipfile.ZipFile(fh) as zf:
+    with os.fdopen(open_regular(path)[0], "rb") as fh, zipfile.ZipFile(fh) as zf:
         yield zf
 
 
@@ -131,9 +132,9 @@ def read_file(path: Path | str, max_bytes: int) -> bytes:
     """The whole file, or FileTooLargeError past `max_bytes`. Sized by fstat: `read(max_bytes + 1)` on a
     buffered file allocates (and frees) a buffer of max_bytes for every small file, which cost several times
     more than reading it (docs/ingest.md, performance)."""
-    fd = open_regular(path)
+    fd, st = open_regular(path)
     try:
-        size = os.fstat(fd).st_size
+        size = st.st_size
         if size > max_bytes:
             raise FileTooLargeError(size)
         data = os.read(fd, size + 1)

@@ -86,6 +86,8 @@ def declares_dtd(data: bytes) -> bool:
     parse_message checks the parsed document's docinfo as well (any other encoding libxml2 decodes)."""
     if b"<!" in data and any(tok in data for tok in _FORBIDDEN):
         return True
+    if b"\x00" not in data[:4] and data[:1] not in (b"\xfe", b"\xff"):
+        return False  # (every wide mark below has one of these; a UTF-8 message is done in one test)
     for mark, codec, bom in _WIDE_ENCODINGS:
         if data.startswith(mark):
             return _DTD_TEXT.search(data[bom:].decode(codec, "replace")) is not None
