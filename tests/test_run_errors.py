@@ -192,3 +192,69 @@ def test_records_after_the_peildatum_are_shown_apart_from_the_quarantine(small_r
     deferred = sum(r["records_deferred"] for r in rows.values())
     assert int(total[-1].replace(".", "")) == deferred
     assert int(total[-2].replace(".", "")) == sum(r["records_quarantined"] for r in rows.values()) - deferred
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _descendants(pid: int) -> list[int]:
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
+def test_a_killed_run_leaves_no_dbt_running(small_region, tmp_path):
+    env = {**os.environ, "JEUGDKPI_PSEUDONYM_KEY": "orphans", "JEUGDKPI_WORKERS": "1",
+           "DAGSTER_HOME": str(tmp_path / "dh")}
+    run = subprocess.Popen([sys.executable, "-m", "jeugdkpi.cli", "run", "--landing", str(small_region),
+                            "--warehouse", str(tmp_path / "data" / "w.duckdb"), "--publish", str(tmp_path / "pub"),
+                            "--peildatum", PEIL], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, dbt = time.monotonic() + 240, []
+        while not dbt and time.monotonic() < deadline and run.poll() is None:
+            dbt = [p for p in _descendants(run.pid) if " build" in _cmdline(p) and "dbt" in _cmdline(p)]
+            time.sleep(0.2)
+        assert dbt, "dbt build never started under the run"
+        time.sleep(1)  # dbt is busy writing the warehouse
+        family = _descendants(run.pid)
+        assert all(_alive(p) for p in dbt)
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in family) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [(p, _cmdline(p)) for p in family if _alive(p)] == []
+    finally:
+        if run.poll() is None:
+            run.kill()
+        for pid in locals().get("family", []):
+            if _alive(pid):  # a failed test does not leave an orphan writing its warehouse
+                os.kill(pid, signal.SIGKILL)

@@ -17,6 +17,7 @@ from dagster_dbt import (
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from jeugdkpi import progress
+from jeugdkpi.dbt_child import PARENT_PID_ENV, real_dbt
 from jeugdkpi.fingerprint import build_fingerprint
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, load_settings
@@ -110,10 +111,21 @@ class JeugdkpiTranslator(DagsterDbtTranslator):
 translator = JeugdkpiTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
 
 
+class ChildDbtCliResource(DbtCliResource):
+    """dbt through `jeugdkpi-dbt` (jeugdkpi/dbt_child.py): the dbt child is killed by the kernel when the process
+    that started it ends, however it ends (kill -9 included), so no orphaned dbt goes on writing the warehouse."""
+
+    def cli(self, *args, **kwargs):
+        os.environ[PARENT_PID_ENV] = str(os.getpid())  # the wrapper checks that this parent still lives
+        return super().cli(*args, **kwargs)
+
+
 def dbt_resource() -> DbtCliResource:
-    # Use the dbt of this interpreter's environment, also when the venv is not activated.
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                          dbt_executable=str(Path(sys.executable).parent / "dbt"))
+    # Use the dbt of this interpreter's environment, also when the venv is not activated; through the wrapper
+    # when it is installed (pip install -e .), else plain dbt.
+    wrapper = Path(sys.executable).parent / "jeugdkpi-dbt"
+    return ChildDbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
+                               dbt_executable=str(wrapper if wrapper.exists() else real_dbt()))
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
