@@ -258,3 +258,16 @@ def test_a_killed_run_leaves_no_dbt_running(small_region, tmp_path):
         for pid in locals().get("family", []):
             if _alive(pid):  # a failed test does not leave an orphan writing its warehouse
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_the_dbt_wrapper_ends_at_once_when_its_parent_is_already_gone(tmp_path):
+    # the window before the parent-death signal is set: a dbt whose parent is not the one that started it
+    # never starts
+    env = {**os.environ, "JEUGDKPI_DBT_PARENT_PID": str(os.getpid() + 1)}  # its parent is this process
+    out = subprocess.run([sys.executable, "-m", "jeugdkpi.dbt_child", "--version"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 128 + signal.SIGKILL and out.stdout == ""
+    env["JEUGDKPI_DBT_PARENT_PID"] = str(os.getpid())
+    out = subprocess.run([sys.executable, "-m", "jeugdkpi.dbt_child", "--version"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0 and "installed:" in out.stdout
