@@ -26,6 +26,8 @@ LANDING_SOURCES = (
     "kwaliteitsgesprekken",
 )
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 class ConfigError(ValueError):
     """A setting has a value the pipeline cannot use (CLI exit code 2)."""
@@ -130,6 +132,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     workers = env.get("JEUGDKPI_WORKERS")
     uitval = parse_uitval_codes(env.get("JEUGDKPI_UITVAL_CODES", "03"))
     volume_factor = parse_number(env.get("JEUGDKPI_VOLUME_FACTOR", "2"), "JEUGDKPI_VOLUME_FACTOR")
+    log_level = env.get("JEUGDKPI_LOG_LEVEL", "WARNING")  # read by pipeline.run_pipeline for Dagster's logger
+    if log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(f"JEUGDKPI_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
     if not volume_factor > 1:
         raise ConfigError("JEUGDKPI_VOLUME_FACTOR must be greater than 1 (e.g. 2 = doubling or halving)")
     settings = Settings(
