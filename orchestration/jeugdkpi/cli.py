@@ -379,7 +379,9 @@ def cmd_diff(args) -> int:
                               TOLERANCE if args.tolerance is None else args.tolerance)
     label = lambda p: f"{p.parent.name}/{p.name}"  # noqa: E731
     if args.format == "csv":
-        changes.to_csv(sys.stdout, index=False)
+        from jeugdkpi.csvsafe import neutralise_frame
+
+        neutralise_frame(changes).to_csv(sys.stdout, index=False)  # no cell a spreadsheet would run
         return EXIT_OK
     print(f"jeugdkpi diff: {label(old)} -> {label(new)}: {len(changes)} verschil(len)")
     for kind, n in changes["change"].value_counts().sort_index().items():

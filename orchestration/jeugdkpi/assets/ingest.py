@@ -4,7 +4,6 @@
 import dagster as dg
 
 from jeugdkpi import progress
-from jeugdkpi.progress import nl as _nl
 from jeugdkpi.assets import code_version
 from jeugdkpi.ingest.berichten.load import SOURCE as BERICHTEN, ingest_berichten
 from jeugdkpi.ingest.berichten.schema import MESSAGES_TABLE, RECORD_TABLES, table_columns
@@ -54,8 +53,7 @@ def ingest_berichten_asset(context: dg.AssetExecutionContext, jeugdkpi: Jeugdkpi
     settings = jeugdkpi.settings()
     with connect(settings.warehouse) as con, progress.step("iJw-berichten inlezen", unit="bestanden") as step:
         stats = ingest_berichten(con, settings, context.run.run_id, progress=progress.update)
-        step.detail = (f"{_nl(stats.records_in)} records: {_nl(stats.records_loaded)} geladen, "
-                       f"{_nl(stats.records_quarantined)} in quarantaine")
+        step.detail = stats.progress_detail()
         counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
                   for t in ["berichten", *RECORD_TABLES]}
     context.log.info(

@@ -5,7 +5,6 @@ raw tables, so dbt runs when a folder is absent (a KPI whose optional input is a
 import dagster as dg
 
 from jeugdkpi import progress
-from jeugdkpi.progress import nl as _nl
 from jeugdkpi.assets import code_version
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.cbs_bevolking.load import SPEC as CBS_BEVOLKING
@@ -55,8 +54,7 @@ def _make_asset(spec: SourceSpec):
         with connect(settings.warehouse) as con, progress.step(f"{spec.source} inlezen", unit="bestanden") as step:
             stats = ingest_source(con, settings, context.run.run_id, spec)
             progress.update(stats.files_seen, stats.files_seen)
-            step.detail = (f"{_nl(stats.records_in)} records: {_nl(stats.records_loaded)} geladen, "
-                           f"{_nl(stats.records_quarantined)} in quarantaine")
+            step.detail = stats.progress_detail()
             counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in spec.all_tables()}
         context.log.info(f"{spec.source}: {stats.files_new} new files, {stats.records_in} records in = "
                          f"{stats.records_loaded} loaded + {stats.records_quarantined} quarantined")

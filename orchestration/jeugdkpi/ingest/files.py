@@ -20,6 +20,7 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
+from jeugdkpi.progress import nl
 from jeugdkpi.warehouse import log_state
 
 log = logging.getLogger(__name__)
@@ -390,6 +391,14 @@ class RunStats:
             log_state(con, self.run_id, "ingest", self.source, peildatum=self.peildatum,
                       detail={"files_new": self.files_new, "records_loaded": self.records_loaded,
                               "records_quarantined": self.records_quarantined})
+
+    def progress_detail(self) -> str:
+        """The step's line in `jeugdkpi run`: records in, loaded, quarantined, and of those the ones held back for a
+        later run (dated after the peildatum: a quarantine row per held-back record)."""
+        deferred = sum(n for reason, n in self.quarantine_by_reason.items() if reason in RETRIABLE_REASONS)
+        return (f"{nl(self.records_in)} records: {nl(self.records_loaded)} geladen, "
+                f"{nl(self.records_quarantined)} in quarantaine"
+                + (f" (waarvan {nl(deferred)} na peildatum, volgende run)" if deferred else ""))
 
     def as_metadata(self) -> dict[str, object]:
         return {
