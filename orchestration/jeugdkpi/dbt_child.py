@@ -37,6 +37,13 @@ def real_dbt() -> str:
     return str(Path(sys.executable).parent / "dbt")
 
 
+def dbt_executable() -> str:
+    """What the pipeline starts dbt with: this wrapper when it is installed (pip install -e .), else plain dbt -
+    both of this interpreter's environment, also when the venv is not activated. The caller sets PARENT_PID_ENV."""
+    wrapper = Path(sys.executable).parent / "jeugdkpi-dbt"
+    return str(wrapper) if wrapper.exists() else real_dbt()
+
+
 def main() -> None:
     die_with_parent()
     dbt = real_dbt()

@@ -17,7 +17,7 @@ from dagster_dbt import (
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from jeugdkpi import progress
-from jeugdkpi.dbt_child import PARENT_PID_ENV, real_dbt
+from jeugdkpi.dbt_child import PARENT_PID_ENV, dbt_executable
 from jeugdkpi.fingerprint import build_fingerprint
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, load_settings
@@ -123,9 +123,8 @@ class ChildDbtCliResource(DbtCliResource):
 def dbt_resource() -> DbtCliResource:
     # Use the dbt of this interpreter's environment, also when the venv is not activated; through the wrapper
     # when it is installed (pip install -e .), else plain dbt.
-    wrapper = Path(sys.executable).parent / "jeugdkpi-dbt"
     return ChildDbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                               dbt_executable=str(wrapper if wrapper.exists() else real_dbt()))
+                               dbt_executable=dbt_executable())
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,

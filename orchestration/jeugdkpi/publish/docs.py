@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from jeugdkpi.dbt_child import PARENT_PID_ENV, dbt_executable
 from jeugdkpi.settings import DBT_PROJECT_DIR, Settings
 
 
@@ -16,8 +16,9 @@ def generate_static_docs(out: Path, settings: Settings, run_id: str | None = Non
     """Write `out` (the static index.html). Re-uses the parse state of this run's `dbt build` (dagster-dbt
     target folder `dbt_warehouse-<run id>-*`) so dbt parses partially; the SQL is not compiled again
     (`--no-compile`): the docs show each model's source SQL and the warehouse catalog."""
-    dbt = Path(sys.executable).parent / "dbt"
-    env = {**os.environ, **settings.to_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt = dbt_executable()  # killed with this process, never an orphan (jeugdkpi/dbt_child.py)
+    env = {**os.environ, **settings.to_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+           PARENT_PID_ENV: str(os.getpid())}
     with tempfile.TemporaryDirectory(prefix="jeugdkpi-docs-") as tmp:
         target = Path(tmp) / "target"
         target.mkdir()
