@@ -29,10 +29,12 @@ import duckdb
 import pandas as pd
 
 from jeugdkpi.ingest.files import (
+    ArchiveProblem,
     AuditWriter,
     FileTooLargeError,
     KnownFiles,
     LandingItem,
+    NotRegularFileError,
     RunStats,
     discover,
     sha256_bytes,
@@ -566,8 +568,9 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
     ctx = Context(settings.peildatum, ref or Reference.load(), settings)
     stats = RunStats(run_id=run_id, source=spec.source, started_at=dt.datetime.now(), peildatum=settings.peildatum)
     known = KnownFiles.load(con, spec.source)
-    items = list(discover(settings.landing / spec.source, spec.patterns))
-    stats.files_seen = len(items)
+    problems: list[ArchiveProblem] = []  # links and special files: quarantined, never opened
+    items = list(discover(settings.landing / spec.source, spec.patterns, problems=problems))
+    stats.files_seen = len(items) + len(problems)
     audit = AuditWriter(spec.source, run_id)
     rows: dict[str, list[dict]] = {t: [] for t in spec.all_tables()}
     seen: set[str] = set()
@@ -582,6 +585,11 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
                                   sha256_bytes(f"too-large:{item.display_path}:{exc.args[0]}".encode()),
                                   exc.args[0], "file_too_large",
                                   f"the file is larger than the limit of {settings.max_file_bytes} bytes")
+                continue
+            except NotRegularFileError as exc:  # swapped for a link or FIFO after discovery
+                stats.reject_file(audit, known, item.display_path,
+                                  sha256_bytes(f"archive:{item.display_path}".encode()), 0, exc.reason,
+                                  f"{type(exc).__name__}: {exc.reason} refused when opened")
                 continue
             path, sha = item.display_path, sha256_bytes(data)
             if known_paths.get(path) == sha:
@@ -633,6 +641,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
                     "first_error": errors.items[0][1] if errors.items else None, **lineage})
         for table, columns in spec.all_tables().items():
             _insert(con, table, columns, rows[table])
+        stats.reject_problems(audit, known, problems)
         audit.flush(con)
         stats.check_reconciliation()
         stats.write(con)
