@@ -19,6 +19,7 @@ import pytest
 
 from jeugdkpi.ingest import files as files_mod
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
+from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE
 from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEIT
 from jeugdkpi.ingest.tabular import ingest_source
 from jeugdkpi.warehouse import connect
@@ -90,3 +91,247 @@ def test_tabular_sources_quarantine_links_and_special_files(make_settings, tmp_p
     with connect(s.warehouse) as con:
         again = ingest_source(con, s, "run-2", spec)
     assert (again.files_new, again.records_in, again.files_quarantined) == (0, 0, 0)
+
+
+def test_links_of_the_same_name_in_several_landing_folders_do_not_collide(make_settings, tmp_path):
+    """audit.ingest_files is keyed by (path, hash); a refused entry's stand-in hash is qualified by its source, so
+    the same link name in two tabular folders (and in berichten) is quarantined in each, and the run goes on."""
+    from jeugdkpi.ingest.berichten.load import ingest_berichten
+
+    s = make_settings()
+    for source in ("berichten", "aanbieders", "gemeente"):
+        (s.landing / source).mkdir(parents=True, exist_ok=True)
+        (s.landing / source / "passwd.csv").symlink_to("/etc/passwd")
+    with connect(s.warehouse) as con:
+        stats = [ingest_berichten(con, s, "run-1")] + [ingest_source(con, s, "run-1", spec)
+                                                      for spec in (AANBIEDERS, GEMEENTE)]
+    assert [(x.files_quarantined, x.records_quarantined) for x in stats] == [(1, 1)] * 3
+    with connect(s.warehouse, read_only=True) as con:
+        assert con.execute("SELECT source, file_path, status FROM audit.ingest_files ORDER BY 1").fetchall() == [
+            ("aanbieders", "passwd.csv", "quarantined"), ("berichten", "passwd.csv", "quarantined"),
+            ("gemeente", "passwd.csv", "quarantined")]
+
+
+# ---- the acceptance run: a generated region with hostile files in every landing source --------------------
+
+PEILDATUM = "2026-06-30"
+TABULAR = ("cbs_spiegel", "cbs_bevolking", "aanbieders", "gemeente", "kwaliteitsgesprekken")
+SOURCES = ("berichten",) + TABULAR
+WORKBOOK_SOURCES = ("cbs_spiegel", "aanbieders")  # the sources that read .xlsx
+FORMULA_NAME = '=HYPERLINK("x").csv'
+
+
+def _region_settings(root: Path):
+    from jeugdkpi.settings import load_settings
+
+    return load_settings({"JEUGDKPI_LANDING": str(root / "landing"), "JEUGDKPI_WAREHOUSE": str(root / "warehouse.duckdb"),
+                          "JEUGDKPI_PUBLISH": str(root / "published"), "JEUGDKPI_PEILDATUM": PEILDATUM,
+                          "JEUGDKPI_PSEUDONYM_KEY": "hostile-region", "JEUGDKPI_WORKERS": "1"})
+
+
+def _pipeline(settings) -> tuple[int, str]:
+    from test_publication_trust import run
+
+    return run(settings)
+
+
+def _hostile_workbooks(tmp: Path) -> dict[str, tuple[bytes, str]]:
+    """name -> (bytes, expected reason): a provider template with an entity bomb, an unclosed tag, and a formula
+    saved without its cached value (for an early half-year no generated delivery covers)."""
+    from openpyxl import load_workbook
+
+    from test_workbooks_hostile import BOMB, KPI_SHEET, patched, template, with_doctype
+
+    good = tmp / "good.xlsx"
+    rows = template(good, periode="2021-H1")
+    wb = load_workbook(good)
+    wb["KPI"].cell(rows["LR01"], 4, "=1+2")
+    wb.save(tmp / "formula.xlsx")
+    return {
+        "hostile_bomb.xlsx": (patched(good, tmp / "bomb.xlsx", KPI_SHEET, with_doctype(BOMB, "h")), "dtd_forbidden"),
+        "hostile_unclosed.xlsx": (patched(good, tmp / "open.xlsx", KPI_SHEET,
+                                          lambda x: x.replace("</sheetData>", "", 1)), "malformed_xml"),
+        "hostile_formula.xlsx": ((tmp / "formula.xlsx").read_bytes(), "formula_without_value"),
+    }
+
+
+def _hostile_messages(message: bytes) -> dict[str, tuple[bytes, str]]:
+    """name -> (bytes, expected reason) for landing/berichten, built from one valid generated message."""
+    from test_ingest_hostile import _encoded, _patch_headers, _zip  # noqa: F401
+
+    text = message.decode("utf-8")
+    xxe = '<!DOCTYPE Bericht [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    bomb = ('<!DOCTYPE Bericht [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>')
+    crc = _zip([("hostile_crc.xml", message)])
+    crc[crc.find(message) + 200] ^= 0x01
+    return {
+        "hostile_xxe.xml": (text.replace("?>", "?>\n" + xxe, 1).encode(), "dtd_forbidden"),
+        "hostile_bomb.xml": (text.replace("?>", "?>\n" + bomb, 1).encode(), "dtd_forbidden"),
+        "hostile_utf16.xml": (_encoded(message, "utf-16le", "<!DOCTYPE Bericht>"), "dtd_forbidden"),
+        "hostile_malformed.xml": (message[: len(message) // 2], "malformed_xml"),
+        "hostile_crc.zip!hostile_crc.xml": (bytes(crc), "bad_archive"),
+        "hostile_up.zip!../hostile_up.xml": (bytes(_zip([("../hostile_up.xml", message)])), "bad_archive"),
+        FORMULA_NAME.replace(".csv", ".xml"): (b"<Bericht><niet-afgesloten>", "malformed_xml"),
+    }
+
+
+def _add_hostile_files(landing: Path, outside: Path, tmp: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Hostile files in every landing source; returns ({source: {file path: expected reason}}, skipped paths)."""
+    outside.mkdir()
+    expected: dict[str, dict[str, str]] = {}
+    skipped: list[str] = []
+    message = next(p for p in sorted((landing / "berichten").rglob("JW301_*.xml"))).read_bytes()
+    workbooks = _hostile_workbooks(tmp)
+    for source in SOURCES:
+        folder = landing / source
+        ext = ".xml" if source == "berichten" else ".csv"
+        valid = (message if source == "berichten" else
+                 next(p for p in sorted(folder.rglob("*.csv"))).read_bytes())
+        (outside / f"valid_{source}{ext}").write_bytes(valid)
+        want = expected[source] = {}
+        (folder / f"hostile_passwd{ext}").symlink_to("/etc/passwd")
+        want[f"hostile_passwd{ext}"] = "symlink"
+        (folder / f"hostile_elsewhere{ext}").symlink_to(outside / f"valid_{source}{ext}")
+        want[f"hostile_elsewhere{ext}"] = "symlink"
+        os.mkfifo(folder / f"hostile_fifo{ext}")
+        want[f"hostile_fifo{ext}"] = "not_a_regular_file"
+        for name in ("~$x.xlsx", f"hostile_partial{ext}.part"):  # an editor's lock file, a partial copy
+            (folder / name).write_bytes(valid)
+            skipped.append(f"{source}/{name}")
+        if source == "berichten":
+            for name, (data, reason) in _hostile_messages(message).items():
+                (folder / name.split("!")[0]).write_bytes(data)
+                want[name] = reason
+            continue
+        # same name in every tabular folder, content differing per source: audit.ingest_files is keyed by
+        # (path, hash) without the source, so the same bytes under the same name in two folders still collide
+        noise = b"\x00\xff\xfe\x89PNG\r\n\x1a\n" + source.encode() + bytes(range(256)) * 4
+        (folder / "hostile_noise.csv").write_bytes(noise)
+        want["hostile_noise.csv"] = "unreadable_file"
+        (folder / FORMULA_NAME).write_text(f"a,b\n=1+2,@SUM({source})\n")
+        want[FORMULA_NAME] = "wrong_columns"
+        if source in WORKBOOK_SOURCES:
+            for name, (data, reason) in workbooks.items():
+                if reason == "formula_without_value" and source != "aanbieders":
+                    continue  # a CBS report is no provider template: its columns would be wrong first
+                (folder / name).write_bytes(data)
+                want[name] = reason
+    return expected, skipped
+
+
+def _query(settings, sql: str, params=None) -> list[tuple]:
+    with connect(settings.warehouse, read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def _raw_counts(settings) -> dict[str, int]:
+    """Rows per raw table; for the delivery ledgers (raw.leveringen_*) the loaded deliveries only."""
+    out = {}
+    for (table,) in _query(settings, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' "
+                                     "ORDER BY 1"):
+        where = " WHERE status = 'loaded'" if table.startswith("leveringen_") else ""
+        out[table] = _query(settings, f"SELECT count(*) FROM raw.{table}{where}")[0][0]
+    return out
+
+
+def _kpi_values(settings) -> list[tuple]:
+    return _query(settings, "SELECT * FROM marts.kpi_values ORDER BY ALL")
+
+
+@pytest.fixture(scope="module")
+def regions(tmp_path_factory):
+    """The same generated region run twice as `jeugdkpi run` does: as generated, and with hostile files added."""
+    import shutil
+
+    from jeugdkpi.generate import generate_region
+
+    root = tmp_path_factory.mktemp("hostile_region")
+    clean, hostile = _region_settings(root / "clean"), _region_settings(root / "hostile")
+    generate_region(clean.landing, youths=20)
+    shutil.copytree(clean.landing, hostile.landing, symlinks=True)
+    expected, skipped = _add_hostile_files(hostile.landing, root / "outside", root)
+    results = {}
+    for name, settings in (("hostile", hostile), ("clean", clean)):
+        results[name] = _pipeline(settings)
+    return {"clean": clean, "hostile": hostile, "expected": expected, "skipped": skipped, "results": results}
+
+
+@pytest.mark.e2e
+def test_hostile_region_runs_publishes_and_loads_every_good_file(regions):
+    clean, hostile = regions["clean"], regions["hostile"]
+    for name in ("hostile", "clean"):
+        code, out = regions["results"][name]
+        assert code == 0, out
+        assert "(current -> " in out and "snapshots/2026-H1/v1" in out, out
+    for settings in (clean, hostile):
+        current = settings.publish / "current"
+        assert current.is_symlink() and os.readlink(current) == "snapshots/2026-H1/v1"
+    # every good file loaded: the same raw rows per table and the same KPI values as without the hostile files
+    assert _raw_counts(hostile) == _raw_counts(clean)
+    assert _kpi_values(hostile) == _kpi_values(clean)
+    assert len(_kpi_values(clean)) > 0
+    good = lambda s: _query(s, "SELECT source, file_path, status, n_records, n_loaded, n_quarantined "  # noqa: E731
+                               "FROM audit.ingest_files ORDER BY ALL")
+    hostile_names = {(src, p) for src, files in regions["expected"].items() for p in files}
+    assert [r for r in good(hostile) if (r[0], r[1]) not in hostile_names] == good(clean)
+
+
+@pytest.mark.e2e
+def test_every_hostile_file_is_quarantined_with_its_reason_or_skipped(regions):
+    hostile = regions["hostile"]
+    for source, want in regions["expected"].items():
+        got: dict[str, set[str]] = {}
+        for path, reason in _query(hostile, "SELECT file_path, reason_code FROM audit.quarantine WHERE source = ?",
+                                   [source]):
+            if path in want:
+                got.setdefault(path, set()).add(reason)
+        assert got == {p: {r} for p, r in want.items()}, source
+        status = dict(_query(hostile, "SELECT file_path, status FROM audit.ingest_files WHERE source = ?", [source]))
+        assert {p: status.get(p) for p in want} == {p: "quarantined" for p in want}, source
+    # editor and partial files are no deliveries: never in the audit, never read
+    paths = {f"{s}/{p}" for s, p in _query(hostile, "SELECT source, file_path FROM audit.ingest_files")}
+    assert not paths & set(regions["skipped"])
+    assert not [p for p in paths if "~$" in p or p.endswith(".part")]
+
+
+@pytest.mark.e2e
+def test_every_source_and_the_run_reconcile_and_the_counts_are_printed(regions):
+    hostile, clean = regions["hostile"], regions["clean"]
+    cols = "files_seen, files_new, files_duplicate, files_quarantined, records_in, records_loaded, records_quarantined"
+    runs = {r[0]: r[1:] for r in _query(hostile, f"SELECT source, {cols} FROM audit.ingest_runs ORDER BY source")}
+    clean_runs = {r[0]: r[1:] for r in _query(clean, f"SELECT source, {cols} FROM audit.ingest_runs")}
+    assert set(runs) == set(SOURCES)
+    skipped = {s: sum(p.startswith(s + "/") for p in regions["skipped"]) for s in SOURCES}
+    print(f"\nhostile region run (peildatum {PEILDATUM}, youths=20): per source "
+          "files seen/new/duplicate/quarantined/skipped | records in/loaded/quarantined")
+    total = [0] * 8
+    for source in SOURCES:
+        seen, new, dup, fq, rin, rl, rq = runs[source]
+        assert rin == rl + rq, source
+        n_hostile = len(regions["expected"][source])
+        # what the hostile files add on top of the clean run: one quarantined file and record each
+        c_seen, c_new, c_dup, c_fq, c_rin, c_rl, c_rq = clean_runs[source]
+        n_refused = sum(1 for p in regions["expected"][source] if "!" not in p or p.endswith("hostile_crc.xml"))
+        assert (fq - c_fq, rin - c_rin, rl - c_rl) == (n_hostile, rq - c_rq, 0), source
+        assert rq - c_rq >= n_hostile, source
+        assert seen - c_seen == n_refused or source == "berichten", source
+        print(f"  {source:22s} {seen:5d} {new:5d} {dup:4d} {fq:4d} {skipped[source]:3d} | {rin:6d} {rl:6d} {rq:5d}")
+        for i, v in enumerate((seen, new, dup, fq, skipped[source], rin, rl, rq)):
+            total[i] += v
+    print(f"  {'run':22s} {total[0]:5d} {total[1]:5d} {total[2]:4d} {total[3]:4d} {total[4]:3d} | "
+          f"{total[5]:6d} {total[6]:6d} {total[7]:5d}")
+    assert total[5] == total[6] + total[7]
+
+
+@pytest.mark.e2e
+def test_no_hostile_file_name_reaches_the_publication(regions):
+    hostile = regions["hostile"]
+    names = [b"hostile_", b"HYPERLINK", b"~$", b".part", b"/etc/passwd", b"root:x:"]
+    found = []
+    for path in sorted(hostile.publish.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            found += [(str(path.relative_to(hostile.publish)), n) for n in names if n in data]
+    assert found == []
+    assert any(hostile.publish.rglob("*.parquet"))

@@ -587,9 +587,8 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
                                   f"the file is larger than the limit of {settings.max_file_bytes} bytes")
                 continue
             except NotRegularFileError as exc:  # swapped for a link or FIFO after discovery
-                stats.reject_file(audit, known, item.display_path,
-                                  sha256_bytes(f"archive:{item.display_path}".encode()), 0, exc.reason,
-                                  f"{type(exc).__name__}: {exc.reason} refused when opened")
+                problems.append(ArchiveProblem(item.display_path, Path(item.path), exc.reason,
+                                               f"{type(exc).__name__}: {exc.reason} refused when opened"))
                 continue
             path, sha = item.display_path, sha256_bytes(data)
             if known_paths.get(path) == sha:
@@ -641,7 +640,11 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
                     "first_error": errors.items[0][1] if errors.items else None, **lineage})
         for table, columns in spec.all_tables().items():
             _insert(con, table, columns, rows[table])
-        stats.reject_problems(audit, known, problems)
+        for problem in problems:  # never read: a stand-in hash, qualified by the source (audit.ingest_files
+            # is keyed by path and hash: a link of the same name in two landing folders must not collide)
+            stats.reject_file(audit, known, problem.display_path,
+                              sha256_bytes(f"{spec.source}:{problem.display_path}".encode()), 0,
+                              problem.reason_code, problem.message)
         audit.flush(con)
         stats.check_reconciliation()
         stats.write(con)
