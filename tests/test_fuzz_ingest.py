@@ -1,15 +1,17 @@
 """Fuzz suite for the ingest (issue 15): property-based tests (hypothesis) that mutate valid iJw messages,
 zips, provider workbooks and CSVs, CBS spiegel CSVs and kwaliteitsgesprekken CSVs (truncation, a deleted or
 duplicated element or line, a wrong namespace, another encoding, huge numbers and very long strings, binary
-noise, flipped bytes, a zip around a message, a damaged zip) and ingest each mutated file next to one
+noise, flipped bytes, padding past the size limits, a zip around a message, a damaged zip) and ingest each mutated file next to one
 untouched valid file into a fresh warehouse. Every example must keep:
 
 - no exception escapes the ingest;
 - records in = loaded + quarantined, in the returned statistics and in audit.ingest_runs;
 - the untouched valid file is `loaded`;
 - every quarantine row carries a reason code of ingest/files.py REASONS;
+- every file seen has its one row in audit.ingest_files (n_records = n_loaded + n_quarantined);
 - no partial rows: every raw row has its lineage (file_sha256, file_path) and belongs to a `loaded` file,
-  a `loaded` file has exactly n_loaded record rows, a quarantined file has none;
+  a `loaded` file has exactly n_loaded record rows, a quarantined file has none, and a source that takes a
+  delivery whole (aanbieders, cbs_spiegel) never loads a file with a quarantined row;
 - nothing outside the landing folder and the warehouse's folder (where the ingest stages) is opened
   (os.open, builtins.open and io.open are watched; JEUGDKPI_WORKERS=1 keeps the message parse in process).
 
@@ -54,6 +56,7 @@ EXAMPLES = int(os.environ.get("JEUGDKPI_FUZZ_EXAMPLES", "50"))
 FUZZ = hsettings(max_examples=EXAMPLES, deadline=None, derandomize=not os.environ.get("JEUGDKPI_FUZZ_RANDOM"),
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], database=None)
 PEILDATUM = "2026-12-31"  # after every generated message and period: nothing is held back
+MAX_FILE_MB = 0.25  # the per-file limit of the examples (JEUGDKPI_MAX_FILE_MB): every seed lies well below it
 NAMESPACE = b"http://www.istandaarden.nl/ijw/3_2/"
 
 
@@ -128,6 +131,13 @@ def flip_bytes(draw, data):
 def noise(draw, data):
     at = _pos(draw, data)
     return data[:at] + draw(st.binary(min_size=1, max_size=64)) + data[at:]
+
+
+def inflate(draw, data):
+    """Padding past the per-file limit of the examples (MAX_FILE_MB); inside a workbook member, past its
+    compression ratio."""
+    filler = draw(st.sampled_from([b" ", b"\n", b"<!-- x -->", b"0", b"\x00"]))
+    return data + filler * (int(MAX_FILE_MB * 1024 * 1024) // len(filler) + 1)
 
 
 def _lines(draw, data, duplicate: bool):
@@ -218,7 +228,7 @@ def zip_member(draw, data):
     return buf.getvalue()
 
 
-BYTE_OPS = [truncate, flip_bytes, noise]
+BYTE_OPS = [truncate, flip_bytes, noise, inflate]
 XML_OPS = BYTE_OPS + [delete_element, duplicate_element, delete_line, duplicate_line, namespace, reencode,
                       huge_value]
 CSV_OPS = BYTE_OPS + [delete_line, duplicate_line, reencode, huge_value, csv_dialect]
@@ -263,7 +273,8 @@ def ingest_example(source: str, files: dict[str, bytes], ingest) -> list[str]:
         settings = load_settings({
             "JEUGDKPI_LANDING": str(root / "landing"), "JEUGDKPI_WAREHOUSE": str(root / "wh" / "w.duckdb"),
             "JEUGDKPI_PUBLISH": str(root / "published"), "JEUGDKPI_PEILDATUM": PEILDATUM,
-            "JEUGDKPI_PSEUDONYM_KEY": "test-key", "JEUGDKPI_WORKERS": "1"})
+            "JEUGDKPI_PSEUDONYM_KEY": "test-key", "JEUGDKPI_WORKERS": "1",
+            "JEUGDKPI_MAX_FILE_MB": str(MAX_FILE_MB)})
         folder = settings.landing / source
         folder.mkdir(parents=True)
         for name, data in files.items():
@@ -296,8 +307,11 @@ def check_invariants(settings, source: str, stats, valid: str) -> list[str]:
         assert sum(f[0] == "quarantined" for f in files.values()) == stats.files_quarantined
         unknown = q("SELECT DISTINCT reason_code FROM audit.quarantine WHERE source = ?", [source])
         assert {r for (r,) in unknown} <= set(REASONS)
+        assert stats.files_seen == len(files)  # a first run: every file seen has its one audit row
         for path, (status, n_in, n_loaded, n_quar) in files.items():
             assert n_in == n_loaded + n_quar, path
+            if source != "berichten" and SPECS[source].reject_whole and status == "loaded":
+                assert n_quar == 0, path  # a whole delivery or nothing
         rows: dict[str, int] = {}
         for table in record_tables(source):
             assert q(f"SELECT count(*) FROM raw.{table} WHERE file_sha256 IS NULL OR file_path IS NULL") == [(0,)]
