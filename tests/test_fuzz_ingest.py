@@ -47,7 +47,7 @@ from jeugdkpi.ingest.berichten.schema import RECORD_TABLES
 from jeugdkpi.ingest.cbs_spiegel.load import SPEC as SPIEGEL
 from jeugdkpi.ingest.files import REASONS
 from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEIT
-from jeugdkpi.ingest.tabular import Reference, ingest_source
+from jeugdkpi.ingest.tabular import XLSX_RATIO_FLOOR, Reference, ingest_source
 from jeugdkpi.settings import load_settings
 from jeugdkpi.template import write_template
 from jeugdkpi.warehouse import connect
@@ -140,6 +140,11 @@ def inflate(draw, data):
     return data + filler * (int(MAX_FILE_MB * 1024 * 1024) // len(filler) + 1)
 
 
+def expand(draw, data):
+    """A workbook part padded past the size from which its compression ratio is checked (workbook_too_large)."""
+    return data + draw(st.sampled_from([b" ", b"\n"])) * (XLSX_RATIO_FLOOR + 1)
+
+
 def _lines(draw, data, duplicate: bool):
     lines = data.split(b"\n")
     at = draw(st.integers(0, len(lines) - 1))
@@ -218,7 +223,7 @@ def zip_member(draw, data):
     if not members:
         return data
     at = draw(st.integers(0, len(members) - 1))
-    op = draw(st.sampled_from(XML_OPS))
+    op = draw(st.sampled_from(XML_OPS + [expand]))
     name, content = members[at]
     members[at] = (name, op(draw, content))
     buf = io.BytesIO()
