@@ -112,6 +112,19 @@ def test_links_of_the_same_name_in_several_landing_folders_do_not_collide(make_s
             ("gemeente", "passwd.csv", "quarantined")]
 
 
+@pytest.mark.xfail(strict=True, raises=Exception, reason="audit.ingest_files is keyed by (file_path, sha256) "
+                   "without the source: the same bytes under the same name in two landing folders violate the key "
+                   "and fail the second source's ingest (and the run); not fixed in issue 15")
+def test_same_file_in_two_landing_folders(make_settings):
+    s = make_settings()
+    for source in ("aanbieders", "gemeente"):
+        (s.landing / source).mkdir(parents=True, exist_ok=True)
+        (s.landing / source / "leeg.csv").write_text("a,b\n1,2\n")
+    with connect(s.warehouse) as con:
+        stats = [ingest_source(con, s, "run-1", spec) for spec in (AANBIEDERS, GEMEENTE)]
+    assert [(x.files_quarantined, x.records_quarantined) for x in stats] == [(1, 1)] * 2
+
+
 # ---- the acceptance run: a generated region with hostile files in every landing source --------------------
 
 PEILDATUM = "2026-06-30"
@@ -135,15 +148,16 @@ def _pipeline(settings) -> tuple[int, str]:
     return run(settings)
 
 
-def _hostile_workbooks(tmp: Path) -> dict[str, tuple[bytes, str]]:
+def _hostile_workbooks(tmp: Path, periode: str) -> dict[str, tuple[bytes, str]]:
     """name -> (bytes, expected reason): a provider template with an entity bomb, an unclosed tag, and a formula
-    saved without its cached value (for an early half-year no generated delivery covers)."""
+    saved without its cached value, for provider 75750001."""
     from openpyxl import load_workbook
 
     from test_workbooks_hostile import BOMB, KPI_SHEET, patched, template, with_doctype
 
+    tmp.mkdir()
     good = tmp / "good.xlsx"
-    rows = template(good, periode="2021-H1")
+    rows = template(good, periode=periode)
     wb = load_workbook(good)
     wb["KPI"].cell(rows["LR01"], 4, "=1+2")
     wb.save(tmp / "formula.xlsx")
@@ -157,7 +171,7 @@ def _hostile_workbooks(tmp: Path) -> dict[str, tuple[bytes, str]]:
 
 def _hostile_messages(message: bytes) -> dict[str, tuple[bytes, str]]:
     """name -> (bytes, expected reason) for landing/berichten, built from one valid generated message."""
-    from test_ingest_hostile import _encoded, _patch_headers, _zip  # noqa: F401
+    from test_ingest_hostile import _encoded, _zip
 
     text = message.decode("utf-8")
     xxe = '<!DOCTYPE Bericht [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
@@ -182,7 +196,6 @@ def _add_hostile_files(landing: Path, outside: Path, tmp: Path) -> tuple[dict[st
     expected: dict[str, dict[str, str]] = {}
     skipped: list[str] = []
     message = next(p for p in sorted((landing / "berichten").rglob("JW301_*.xml"))).read_bytes()
-    workbooks = _hostile_workbooks(tmp)
     for source in SOURCES:
         folder = landing / source
         ext = ".xml" if source == "berichten" else ".csv"
@@ -212,7 +225,12 @@ def _add_hostile_files(landing: Path, outside: Path, tmp: Path) -> tuple[dict[st
         (folder / FORMULA_NAME).write_text(f"a,b\n=1+2,@SUM({source})\n")
         want[FORMULA_NAME] = "wrong_columns"
         if source in WORKBOOK_SOURCES:
-            for name, (data, reason) in workbooks.items():
+            # bytes differing per source (another half-year): the same bytes under the same name in two
+            # folders collide on the audit.ingest_files key, see test_same_file_in_two_landing_folders
+            # the formula workbook is a (rejected) delivery of P1 for a half-year P1 has delivered: the earliest
+            # delivered half-year opens the AL01 window, so an early one would add expected deliveries
+            periode = "2025-H1" if source == "aanbieders" else "2025-H2"
+            for name, (data, reason) in _hostile_workbooks(tmp / source, periode).items():
                 if reason == "formula_without_value" and source != "aanbieders":
                     continue  # a CBS report is no provider template: its columns would be wrong first
                 (folder / name).write_bytes(data)
@@ -312,11 +330,12 @@ def test_every_source_and_the_run_reconcile_and_the_counts_are_printed(regions):
         n_hostile = len(regions["expected"][source])
         # what the hostile files add on top of the clean run: one quarantined file and record each
         c_seen, c_new, c_dup, c_fq, c_rin, c_rl, c_rq = clean_runs[source]
-        n_refused = sum(1 for p in regions["expected"][source] if "!" not in p or p.endswith("hostile_crc.xml"))
         assert (fq - c_fq, rin - c_rin, rl - c_rl) == (n_hostile, rq - c_rq, 0), source
         assert rq - c_rq >= n_hostile, source
-        assert seen - c_seen == n_refused or source == "berichten", source
-        print(f"  {source:22s} {seen:5d} {new:5d} {dup:4d} {fq:4d} {skipped[source]:3d} | {rin:6d} {rl:6d} {rq:5d}")
+        assert (seen - c_seen, new - c_new, dup - c_dup) == (n_hostile, n_hostile, 0), source
+        print(f"  {source:22s} {seen:5d} {new:5d} {dup:4d} {fq:4d} {skipped[source]:3d} | {rin:6d} {rl:6d} {rq:5d}"
+              f"   (without the hostile files: {c_seen} files, {c_fq} quarantined | {c_rin} in, {c_rl} loaded, "
+              f"{c_rq} quarantined)")
         for i, v in enumerate((seen, new, dup, fq, skipped[source], rin, rl, rq)):
             total[i] += v
     print(f"  {'run':22s} {total[0]:5d} {total[1]:5d} {total[2]:4d} {total[3]:4d} {total[4]:3d} | "
@@ -327,7 +346,7 @@ def test_every_source_and_the_run_reconcile_and_the_counts_are_printed(regions):
 @pytest.mark.e2e
 def test_no_hostile_file_name_reaches_the_publication(regions):
     hostile = regions["hostile"]
-    names = [b"hostile_", b"HYPERLINK", b"~$", b".part", b"/etc/passwd", b"root:x:"]
+    names = [b"hostile_", b"HYPERLINK", b"~$x", b"/etc/passwd", b"root:x:"]
     found = []
     for path in sorted(hostile.publish.rglob("*")):
         if path.is_file() and not path.is_symlink():
