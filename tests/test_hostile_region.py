@@ -112,10 +112,9 @@ def test_links_of_the_same_name_in_several_landing_folders_do_not_collide(make_s
             ("gemeente", "passwd.csv", "quarantined")]
 
 
-@pytest.mark.xfail(strict=True, raises=Exception, reason="audit.ingest_files is keyed by (file_path, sha256) "
-                   "without the source: the same bytes under the same name in two landing folders violate the key "
-                   "and fail the second source's ingest (and the run); not fixed in issue 15")
 def test_same_file_in_two_landing_folders(make_settings):
+    """The same bytes under the same name in two landing folders: each source records (and here quarantines) its
+    own copy; audit.ingest_files is keyed by source, path and hash."""
     s = make_settings()
     for source in ("aanbieders", "gemeente"):
         (s.landing / source).mkdir(parents=True, exist_ok=True)
@@ -123,6 +122,30 @@ def test_same_file_in_two_landing_folders(make_settings):
     with connect(s.warehouse) as con:
         stats = [ingest_source(con, s, "run-1", spec) for spec in (AANBIEDERS, GEMEENTE)]
     assert [(x.files_quarantined, x.records_quarantined) for x in stats] == [(1, 1)] * 2
+
+
+def test_a_warehouse_with_the_old_audit_key_is_migrated_keeping_its_rows(tmp_path):
+    import duckdb
+
+    from jeugdkpi.warehouse import ensure_audit_schema
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    try:
+        con.execute("CREATE SCHEMA audit")
+        con.execute("CREATE TABLE audit.ingest_files (file_path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, "
+                    "source VARCHAR NOT NULL, size_bytes BIGINT NOT NULL, first_seen_at TIMESTAMP NOT NULL, "
+                    "status VARCHAR NOT NULL, n_records INTEGER NOT NULL, run_id VARCHAR NOT NULL, "
+                    "n_loaded INTEGER NOT NULL, n_quarantined INTEGER NOT NULL, PRIMARY KEY (file_path, sha256))")
+        con.execute("INSERT INTO audit.ingest_files VALUES ('leeg.csv', 'ab', 'aanbieders', 8, now(), 'loaded', 1, "
+                    "'run-0', 1, 0)")
+        ensure_audit_schema(con)
+        ensure_audit_schema(con)  # idempotent
+        con.execute("INSERT INTO audit.ingest_files VALUES ('leeg.csv', 'ab', 'gemeente', 8, now(), 'loaded', 1, "
+                    "'run-1', 1, 0)")  # the same file in a second folder: allowed now
+        assert con.execute("SELECT source, run_id FROM audit.ingest_files ORDER BY source").fetchall() == \
+            [("aanbieders", "run-0"), ("gemeente", "run-1")]
+    finally:
+        con.close()
 
 
 # ---- the acceptance run: a generated region with hostile files in every landing source --------------------

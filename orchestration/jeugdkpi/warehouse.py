@@ -26,7 +26,7 @@ AUDIT_DDL = [
         run_id VARCHAR NOT NULL,
         n_loaded INTEGER NOT NULL,
         n_quarantined INTEGER NOT NULL,
-        PRIMARY KEY (file_path, sha256)
+        PRIMARY KEY (source, file_path, sha256)   -- the same file may land in two sources' folders
     )""",
     """CREATE TABLE IF NOT EXISTS audit.quarantine (
         file_path VARCHAR NOT NULL,
@@ -132,6 +132,21 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 def ensure_audit_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in AUDIT_DDL:
         con.execute(stmt)
+    _migrate_ingest_files_key(con)
+
+
+def _migrate_ingest_files_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses made before the source was part of audit.ingest_files' key (file_path, sha256): rebuild the table
+    with the current key, keeping every row (one file under one name in two landing folders failed the run)."""
+    key = con.execute("SELECT constraint_column_names FROM duckdb_constraints() WHERE schema_name = 'audit' "
+                      "AND table_name = 'ingest_files' AND constraint_type = 'PRIMARY KEY'").fetchone()
+    if key is None or "source" in key[0]:
+        return
+    ddl = next(s for s in AUDIT_DDL if "audit.ingest_files (" in s)
+    con.execute(ddl.replace("IF NOT EXISTS audit.ingest_files (", "audit.ingest_files_rekeyed ("))
+    con.execute("INSERT INTO audit.ingest_files_rekeyed SELECT * FROM audit.ingest_files")
+    con.execute("DROP TABLE audit.ingest_files")
+    con.execute("ALTER TABLE audit.ingest_files_rekeyed RENAME TO ingest_files")
 
 
 def log_state(con: duckdb.DuckDBPyConnection, run_id: str | None, event: str, name: str, *, peildatum=None,

@@ -306,7 +306,7 @@ class KnownFiles:
             known.by_path_sha[(path, sha)] = status
         for path, sha in con.execute(
             "SELECT DISTINCT q.file_path, q.sha256 FROM audit.quarantine q "
-            "JOIN audit.ingest_files f USING (file_path, sha256) "
+            "JOIN audit.ingest_files f USING (source, file_path, sha256) "
             "WHERE q.source = ? AND f.status = 'quarantined' AND q.reason_code IN "
             f"({', '.join(repr(r) for r in sorted(RETRIABLE_REASONS))})",
             [source],
@@ -447,8 +447,9 @@ class AuditWriter:
 
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
         for path, sha in self.replace:
-            con.execute("DELETE FROM audit.quarantine WHERE file_path = ? AND sha256 = ?", [path, sha])
-            con.execute("DELETE FROM audit.ingest_files WHERE file_path = ? AND sha256 = ?", [path, sha])
+            for table in ("audit.quarantine", "audit.ingest_files"):
+                con.execute(f"DELETE FROM {table} WHERE source = ? AND file_path = ? AND sha256 = ?",
+                            [self.source, path, sha])
         # Bulk insert through an Arrow table (columns built in C): DuckDB's executemany is slow for tens of
         # thousands of rows, and a pandas frame of Python strings costs a second conversion.
         for table, rows, schema in (("audit.ingest_files", self.files, _FILES_SCHEMA),
