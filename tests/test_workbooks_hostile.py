@@ -19,6 +19,8 @@ from jeugdkpi.ingest.tabular import ingest_source
 from jeugdkpi.template import write_template
 from jeugdkpi.warehouse import connect
 
+from test_ingest_inputs import filled_template
+
 P1 = "75750001"
 KPI_SHEET = "xl/worksheets/sheet2.xml"  # Instructie, KPI, Klachten as written by write_template
 BOMB = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
@@ -31,17 +33,7 @@ FIGURES = {"DB02": (6, 10), "LR01": (3, 4), "OI06": (7, 9)}
 
 def template(path, figures=FIGURES, klachten=(5, 4, 3, 1, 120), periode="2025-H2") -> dict[str, int]:
     """A filled-in provider template for P1; returns {kpi_id: row on sheet KPI}."""
-    write_template(path, P1, periode)
-    wb = load_workbook(path)
-    ws = wb["KPI"]
-    rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
-    for kpi, (teller, noemer) in figures.items():
-        ws.cell(rows[kpi], 4, teller)
-        ws.cell(rows[kpi], 5, noemer)
-    for c, v in enumerate(klachten, 1):
-        wb["Klachten"].cell(2, c, v)
-    wb.save(path)
-    return rows
+    return filled_template(path, P1, periode, figures, klachten)
 
 
 def patched(src, dst, member: str, change) -> bytes:
@@ -99,7 +91,7 @@ def reasons(settings) -> dict[str, list[tuple]]:
 def test_hostile_workbooks_are_quarantined_and_the_run_goes_on(make_settings, tmp_path):
     s = make_settings()
     good = tmp_path / "good.xlsx"
-    rows = template(good)
+    template(good)
     # first run: the provider's delivery in force
     land(s, "a_eerder.xlsx", good.read_bytes())
     first = run(s)
