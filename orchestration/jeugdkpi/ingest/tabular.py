@@ -640,11 +640,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
                     "first_error": errors.items[0][1] if errors.items else None, **lineage})
         for table, columns in spec.all_tables().items():
             _insert(con, table, columns, rows[table])
-        for problem in problems:  # never read: a stand-in hash, qualified by the source (audit.ingest_files
-            # is keyed by path and hash: a link of the same name in two landing folders must not collide)
-            stats.reject_file(audit, known, problem.display_path,
-                              sha256_bytes(f"{spec.source}:{problem.display_path}".encode()), 0,
-                              problem.reason_code, problem.message)
+        stats.reject_problems(audit, known, problems)  # links and special files: never read
         audit.flush(con)
         stats.check_reconciliation()
         stats.write(con)
