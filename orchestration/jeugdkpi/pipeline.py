@@ -13,7 +13,7 @@ import dagster as dg
 from dagster._core.utils import make_new_run_id
 
 from jeugdkpi.settings import REPO_ROOT, Settings, resolve_path
-from jeugdkpi.warehouse import connect
+from jeugdkpi.warehouse import connect, table_exists
 
 
 @dataclass
@@ -109,7 +109,7 @@ def _gate_outcome(out: PipelineResult, settings: Settings) -> None:
             results = load_results(con, out.run_id)
             outcome = con.execute("SELECT name, detail FROM audit.state_log WHERE run_id = ? AND event = 'publish' "
                                   "ORDER BY seq DESC LIMIT 1", [out.run_id]).fetchone() \
-                if _has_table(con, "audit", "state_log") else None
+                if table_exists(con, "audit.state_log") else None
         out.failed_expectations = [r.label() for r in results if r.is_critical_failure]
         out.warnings = [r.label() for r in results if not r.success and r.severity == "warning"]
     page = validation_dir(settings.warehouse) / f"{out.run_id}.html"
@@ -122,11 +122,6 @@ def _gate_outcome(out: PipelineResult, settings: Settings) -> None:
         out.publication = settings.publish / manifest["snapshot"]
         out.published = {"rows": manifest["row_counts"]["kpi_values"], "suppressed": manifest["suppressed_rows"],
                          "kpis": manifest["kpis_published"]}
-
-
-def _has_table(con, schema: str, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [schema, table]).fetchone()[0] > 0
 
 
 def summarise(settings: Settings, run_id: str) -> dict[str, object]:

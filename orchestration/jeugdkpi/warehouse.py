@@ -155,3 +155,10 @@ def log_state(con: duckdb.DuckDBPyConnection, run_id: str | None, event: str, na
     con.execute("INSERT INTO audit.state_log (run_id, event, name, peildatum, fingerprint, passed, detail) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [run_id, event, name, peildatum, fingerprint, passed, json.dumps(detail or {}, default=str)])
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `schema.table` (or `table` in main) exists in the connected database."""
+    schema, _, name = table.rpartition(".")
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                       [schema or "main", name]).fetchone()[0] > 0

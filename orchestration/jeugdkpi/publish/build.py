@@ -128,9 +128,10 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
         results = [r for run, suite in state.result_keys() for r in load_results(con, run, suite)]
         if any(r.is_critical_failure for r in results):  # defence in depth: the ledger said they passed
             raise GateRefused("een kritieke verwachting van de kwaliteitspoort is mislukt.")
-        inputs = inputs_fingerprint(con)
-        fingerprint = publication_fingerprint(inputs=inputs, seeds=seeds_fingerprint(), code=code_version(),
-                                              peildatum=settings.peildatum, min_cell=settings.min_cell)
+        # read once: the publication's fingerprint and its publicatie row describe the same files
+        inputs, seeds, code = inputs_fingerprint(con), seeds_fingerprint(), code_version()
+        fingerprint = publication_fingerprint(inputs=inputs, seeds=seeds, code=code, peildatum=settings.peildatum,
+                                              min_cell=settings.min_cell)
         period = writer.half_year(settings.peildatum)
         latest = writer.latest_dir(settings.publish, period)
         latest_manifest = writer.read_manifest(latest)
@@ -155,8 +156,7 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
     frames["periods"] = frames["periods"][frames["periods"]["period"].isin(set(published["period"]))]
     frames["kpi_values"] = published[list(types["kpi_values"])]
     warnings = [r for r in results if not r.success and r.severity == "warning"]
-    info = {"fingerprint": fingerprint, "input_fingerprint": inputs, "seeds_fingerprint": seeds_fingerprint(),
-            "code_version": code_version(),
+    info = {"fingerprint": fingerprint, "input_fingerprint": inputs, "seeds_fingerprint": seeds, "code_version": code,
             "gate_result": f"geslaagd met {len(warnings)} waarschuwing(en)" if warnings else "geslaagd",
             "gate_runs": ",".join(sorted({run for run, _ in state.result_keys()})),
             "build_run": state.build.run_id or "", "min_cell": str(settings.min_cell)}

@@ -18,6 +18,7 @@ import pandas as pd
 
 from jeugdkpi.quality.custom import CUSTOM_CHECKS, CheckContext, Skipped
 from jeugdkpi.quality.suites import Suite, suite_parameters
+from jeugdkpi.warehouse import table_exists
 
 SAMPLE_ROWS = 5
 # youth-level columns never appear in a sample: the pseudonym is shortened to a prefix an auditor with access
@@ -125,18 +126,12 @@ def _gx_results(suite: Suite, table: str, df: pd.DataFrame, parameters: dict) ->
     return sorted(out, key=lambda x: order[x.expectation])
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, _, name = table.rpartition(".")
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                       [schema or "main", name]).fetchone()[0] > 0
-
-
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, *, volume_factor: float = 2.0,
               previous_manifest: dict | None = None, parameters: dict | None = None) -> list[ExpectationResult]:
     parameters = suite_parameters() if parameters is None else parameters
     results: list[ExpectationResult] = []
     for table in suite.tables():
-        if not _table_exists(con, table):
+        if not table_exists(con, table):
             for e in (e for e in suite.expectations if e.table == table):
                 results.append(ExpectationResult(suite.name, e.name, "critical", table, False, 1,
                                                  [{"error": f"tabel {table} ontbreekt"}], e.description))
@@ -178,7 +173,7 @@ def record_results(con: duckdb.DuckDBPyConnection, run_id: str, results: list[Ex
 
 def load_results(con: duckdb.DuckDBPyConnection, run_id: str, suite: str | None = None) -> list[ExpectationResult]:
     """The results of one run (of one suite of it, when given)."""
-    if not _table_exists(con, "audit.validation_results"):
+    if not table_exists(con, "audit.validation_results"):
         return []
     rows = con.execute('SELECT suite, expectation, severity, "table", success, n_failed, failing_rows, description '
                        "FROM audit.validation_results WHERE run_id = ? AND suite = coalesce(?, suite) "
