@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from jeugdkpi.definitions import defs, halfjaarlijkse_run, nieuwe_bestanden
-from jeugdkpi.schedules import peildatum_for
+from jeugdkpi.settings import peildatum_for
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

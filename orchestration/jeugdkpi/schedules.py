@@ -13,13 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from jeugdkpi.assets.landing import regular_files, run_tags
-from jeugdkpi.settings import load_settings
-
-
-def peildatum_for(moment: dt.datetime | dt.date) -> dt.date:
-    """The last day of the half-year before `moment`."""
-    day = moment.date() if isinstance(moment, dt.datetime) else moment
-    return dt.date(day.year - 1, 12, 31) if day.month <= 6 else dt.date(day.year, 6, 30)
+from jeugdkpi.settings import load_settings, peildatum_for
 
 
 def run_config_for(peildatum: dt.date) -> dict:

@@ -45,6 +45,14 @@ def parse_date(value: str, name: str) -> dt.date:
         raise ConfigError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from exc
 
 
+def peildatum_for(moment: dt.datetime | dt.date) -> dt.date:
+    """The last day of the most recent complete half-year before `moment`: the default peildatum and the one the
+    half-yearly schedule runs with. A half-year is complete the day after its last day (on 30 June the first
+    half-year is still running, so 30 June 2026 -> 2025-12-31; 1 July 2026 -> 2026-06-30)."""
+    day = moment.date() if isinstance(moment, dt.datetime) else moment
+    return dt.date(day.year - 1, 12, 31) if day.month <= 6 else dt.date(day.year, 6, 30)
+
+
 def parse_int(value: str, name: str, minimum: int = 1) -> int:
     """A whole number of at least `minimum`, or a ConfigError naming the setting."""
     try:
@@ -120,7 +128,9 @@ class Settings:
         return replace(self, **values)
 
 
-def load_settings(env: dict[str, str] | None = None) -> Settings:
+def load_settings(env: dict[str, str] | None = None, today: dt.date | None = None) -> Settings:
+    """The settings from `env` (default os.environ). Without JEUGDKPI_PEILDATUM the peildatum is the end of the
+    most recent complete half-year before `today` (peildatum_for)."""
     env = os.environ if env is None else env
     peil = env.get("JEUGDKPI_PEILDATUM")
     min_cell_int = parse_int(env.get("JEUGDKPI_MIN_CELL", "10"), "JEUGDKPI_MIN_CELL")
@@ -141,7 +151,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         landing=resolve_path(env.get("JEUGDKPI_LANDING", "data/landing")),
         warehouse=resolve_path(env.get("JEUGDKPI_WAREHOUSE", "data/warehouse.duckdb")),
         publish=resolve_path(env.get("JEUGDKPI_PUBLISH", "data/published")),
-        peildatum=parse_date(peil, "JEUGDKPI_PEILDATUM") if peil else dt.date.today(),
+        peildatum=parse_date(peil, "JEUGDKPI_PEILDATUM") if peil else peildatum_for(today or dt.date.today()),
         pseudonym_key=env.get("JEUGDKPI_PSEUDONYM_KEY") or None,
         min_cell=min_cell_int,
         xsd_dir=resolve_path(xsd) if xsd else None,
