@@ -1,4 +1,5 @@
-"""Shared fixtures: temporary landing/warehouse/publish folders and the reference material in ../shared."""
+"""Shared fixtures: temporary landing/warehouse/publish folders, the project's own iJw example messages
+(tests/fixtures/ijw/) and, when JEUGDKPI_XSD_DIR names them, the official iJw 3.2 XSDs."""
 
 from __future__ import annotations
 
@@ -9,11 +10,29 @@ from pathlib import Path
 
 import pytest
 
-from jeugdkpi.settings import REPO_ROOT, load_settings
+from jeugdkpi.settings import load_settings
 
-SHARED = Path(os.environ.get("JEUGDKPI_SHARED_DIR", REPO_ROOT.parent / "shared"))
-EXAMPLES = SHARED / "reference" / "ijw-examples"
-XSD_DIR = Path(os.environ.get("JEUGDKPI_TEST_XSD_DIR", SHARED / "reference" / "ijw-3.2-xsd"))
+EXAMPLES = Path(__file__).parent / "fixtures" / "ijw"
+
+# The official iJw 3.2 XSDs (release of Zorginstituut Nederland, istandaarden.nl) are not part of this
+# repository. A tester points JEUGDKPI_XSD_DIR at them; the tests that need them use the `xsd_dir` fixture.
+# The variable is read here and then removed from this test process's environment, at import time (before any
+# test module imports jeugdkpi.assets, whose defaults come from os.environ): otherwise every pipeline run and
+# CLI call whose settings come from the environment would validate each message against the XSDs, and the
+# other tests would behave differently with the variable set than without it.
+XSD_DIR_ENV = os.environ.pop("JEUGDKPI_XSD_DIR", None)
+
+
+@pytest.fixture(scope="session")
+def xsd_dir() -> Path:
+    """The folder with the official iJw 3.2 XSDs (JW301.xsd, ..., basisschema.xsd), or a skip."""
+    path = Path(XSD_DIR_ENV) if XSD_DIR_ENV else None
+    if path is None or not path.is_dir():
+        pytest.skip("JEUGDKPI_XSD_DIR is not set: the official iJw 3.2 XSDs are not part of this repository "
+                    "(download the iJw 3.2 release from istandaarden.nl and point JEUGDKPI_XSD_DIR at its XSD "
+                    "folder to run this test)" if path is None else
+                    f"JEUGDKPI_XSD_DIR is not a folder: {path} (it must hold the official iJw 3.2 XSDs)")
+    return path
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,8 +69,8 @@ def make_settings(tmp_path):
 
 @pytest.fixture
 def examples() -> Path:
-    if not EXAMPLES.is_dir():
-        pytest.fail(f"reference examples not found at {EXAMPLES} (set JEUGDKPI_SHARED_DIR)")
+    """The project's own synthetic iJw 3.2 messages JW301, JW305, JW307, JW323 and JW325 (one youth, one
+    provider, one municipality; tests/fixtures/ijw/README.md describes them)."""
     return EXAMPLES
 
 

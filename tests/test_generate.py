@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path
@@ -14,11 +13,10 @@ from lxml import etree
 from jeugdkpi.generate import ERROR_FILES, MESSAGE_TYPES, generate_region, personal_strings
 from jeugdkpi.generate.calendar import WorkCalendar, add_months, load_holidays
 from jeugdkpi.pseudonym import elfproef
-from jeugdkpi.settings import REPO_ROOT, SEEDS_DIR
+from jeugdkpi.settings import SEEDS_DIR
 
 SMALL = {"youths": 60, "years": (2024, 2025)}
 UNTIL = date(2025, 12, 31)
-XSD_DIR = Path(os.environ.get("JEUGDKPI_TEST_XSD_DIR") or REPO_ROOT.parent / "shared" / "reference" / "ijw-3.2-xsd")
 RETOUR_TYPES = {"JW302": "JW301", "JW306": "JW305", "JW308": "JW307", "JW316": "JW315", "JW318": "JW317",
                 "JW320": "JW319"}
 
@@ -127,12 +125,11 @@ def test_file_names_and_layout(region):
 
 
 # ---------------------------------------------------------------------------------------------- XSD
-def test_every_message_is_valid_against_the_ijw_xsds(msgs):
-    assert XSD_DIR.is_dir(), f"iJw 3.2 XSD folder not found: {XSD_DIR} (set JEUGDKPI_TEST_XSD_DIR)"
+def test_every_message_is_valid_against_the_ijw_xsds(msgs, xsd_dir):
     assert set(msgs) == set(MESSAGE_TYPES)
     errors = []
     for mtype, items in sorted(msgs.items()):
-        schema = etree.XMLSchema(etree.parse(str(XSD_DIR / f"{mtype}.xsd")))
+        schema = etree.XMLSchema(etree.parse(str(xsd_dir / f"{mtype}.xsd")))
         for m in items:
             if not schema.validate(m.root.getroottree()):
                 errors.append(f"{m.path.name}: {schema.error_log.last_error}")
