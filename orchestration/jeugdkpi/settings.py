@@ -1,4 +1,4 @@
-"""Settings from the environment (docs: ../shared/spec/interfaces.md section 1, docs/settings.md).
+"""Settings from the environment (docs: docs/settings.md).
 
 Every setting is optional. Relative paths resolve against the repository root so that `make`,
 `dagster dev` and the CLI agree on where the data lives.
