@@ -20,7 +20,7 @@ two cores), derandomized so CI is deterministic. A longer, random run:
 
     JEUGDKPI_FUZZ_EXAMPLES=2000 JEUGDKPI_FUZZ_RANDOM=1 .venv/bin/pytest tests/test_fuzz_ingest.py
 
-Seeds come from the project's own generator (a two-youth region) and template writer, never from ../shared.
+Seeds come from the project's own generator (a two-youth region) and template writer, never from outside the repository.
 """
 
 from __future__ import annotations

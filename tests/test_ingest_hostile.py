@@ -1,7 +1,7 @@
 """Hostile and broken input in the message ingest (issue 15): landing confinement (links, FIFOs, editor and
 partial files), one bad zip never stops the other messages, DTD refusal whatever the encoding, and the
 staging folders a killed ingest leaves behind. Messages come from the project's own generator (a two-youth
-region), never from ../shared."""
+region), never from outside the repository."""
 
 from __future__ import annotations
 
