@@ -4,6 +4,7 @@ per corruption class, idempotency, reconciliation, hardening and privacy."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import zipfile
 
@@ -13,6 +14,7 @@ import pytest
 
 from jeugdkpi.ingest.berichten.load import ingest_berichten
 from jeugdkpi.pseudonym import Pseudonymiser
+from jeugdkpi.settings import load_settings
 
 BSN = "999970045"  # the fixtures' youth: test range, passes the 11-proof
 
@@ -142,6 +144,13 @@ def test_own_examples_are_valid_ijw_32_messages(examples, xsd_dir):
         assert schema.validate(etree.parse(str(examples / name))), (name, str(schema.error_log.last_error))
 
 
+def test_xsd_dir_reaches_only_the_tests_that_ask_for_it(xsd_dir):
+    """conftest takes JEUGDKPI_XSD_DIR out of the environment: settings read from the environment (pipeline
+    runs, the CLI) do not validate against the XSDs in the other tests."""
+    assert "JEUGDKPI_XSD_DIR" not in os.environ
+    assert load_settings({**os.environ, "JEUGDKPI_PEILDATUM": "2026-06-30"}).xsd_dir is None
+
+
 def test_xsd_validation_when_configured(make_settings, examples, xsd_dir):
     settings = make_settings(JEUGDKPI_XSD_DIR=str(xsd_dir))
     for f in examples.glob("*.xml"):
@@ -178,7 +187,8 @@ CORRUPTIONS = {
         ex("jw305.xml"), "<jw305:Begindatum>2026-04-14</jw305:Begindatum>", "")),
     "bsn.xml": ("bsn_invalid", lambda ex: swap(ex("jw305.xml"), BSN, "123456781")),
     "enddate.xml": ("impossible_dates", lambda ex: swap(  # ends before its Begindatum 2026-02-03
-        ex("jw307.xml"), "<jw307:Einddatum>2026-04-17</jw307:Einddatum>", "<jw307:Einddatum>2026-01-31</jw307:Einddatum>")),
+        ex("jw307.xml"), "<jw307:Einddatum>2026-04-17</jw307:Einddatum>",
+        "<jw307:Einddatum>2026-01-31</jw307:Einddatum>")),
     "baddate.xml": ("invalid_date", lambda ex: swap(
         ex("jw305.xml"), "<jw305:Begindatum>2026-04-14<", "<jw305:Begindatum>2026-02-30<")),
     "future.xml": ("after_peildatum", lambda ex: swap(
@@ -250,7 +260,8 @@ def test_field_in_the_wrong_namespace_reads_as_absent(make_settings, examples):
 def test_number_too_large_for_bigint_is_quarantined_and_the_run_commits(make_settings, examples):
     settings = make_settings()
     land(settings, "big_number.xml", swap(
-        example(examples, "jw301.xml"), "<jw301:ToewijzingNummer>261105<", "<jw301:ToewijzingNummer>12345678901234567890<"))
+        example(examples, "jw301.xml"), "<jw301:ToewijzingNummer>261105<",
+        "<jw301:ToewijzingNummer>12345678901234567890<"))
     land(settings, "fine.xml", example(examples, "jw305.xml"))
     stats = run(settings)
     assert stats.quarantine_by_reason == {"structure_invalid": 1}
