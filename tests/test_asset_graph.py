@@ -166,6 +166,7 @@ def test_run_output_shows_progress_per_step_and_summary(demo_run):
     # the summary table: a total row equal to the sum, checks, published KPIs
     total_row = next(line for line in lines if line.startswith("totaal")).split()
     assert total_row[1] == nl(sum(r["files_seen"] for r in demo_run.result.summary["ingest"]))
-    assert "Controles:" in out and f"{demo_run.result.checks_passed} geslaagd, 0 mislukt" in out.replace(".", "")
-    assert f"Gepubliceerd: {len(catalogue())} KPI's" in out
+    assert f"Controles:    {demo_run.result.checks.text()}" in out and demo_run.result.checks.critical == 0
+    assert f"dbt-tests:    {nl(demo_run.result.dbt_tests_passed)} geslaagd, 0 mislukt" in out
+    assert f"Gepubliceerd: 2026-H1 (peildatum 2026-06-30): {len(catalogue())} KPI's" in out
     assert "Resultaat:    gelukt" in out

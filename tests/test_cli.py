@@ -57,3 +57,60 @@ def test_run_while_another_process_writes_the_warehouse_fails_cleanly(tmp_path, 
     assert rc == 1
     assert "in use by another process" in capsys.readouterr().err
     assert not (tmp_path / "pub").exists()
+
+
+def _ledger(tmp_path):
+    """A warehouse whose audit.validation_results holds one run: 3 checks passed, 1 critical failure, 2 warnings."""
+    from jeugdkpi.quality.runner import ExpectationResult, record_results
+    from jeugdkpi.settings import load_settings
+    from jeugdkpi.warehouse import connect
+
+    settings = load_settings({"JEUGDKPI_WAREHOUSE": str(tmp_path / "w.duckdb"),
+                              "JEUGDKPI_PUBLISH": str(tmp_path / "pub"), "JEUGDKPI_PEILDATUM": "2026-06-30"})
+    results = [ExpectationResult("raw_berichten", f"ok_{i}", "critical", "raw.berichten", True, 0) for i in range(3)]
+    results += [ExpectationResult("raw_berichten", "unique_key", "critical", "raw.berichten", False, 4),
+                ExpectationResult("marts_kpi_values", "volume", "warning", "marts.kpi_values", False, 1),
+                ExpectationResult("marts_kpi_values", "range", "warning", "marts.kpi_values", False, 2)]
+    with connect(settings.warehouse) as con:
+        record_results(con, "run-1", results)
+    return settings
+
+
+def test_summary_validation_page_and_report_count_the_checks_the_same_way(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from jeugdkpi.cli import _print_summary
+    from jeugdkpi.pipeline import PipelineResult, _gate_outcome
+    from jeugdkpi.publish.build import _checks_summary
+    from jeugdkpi.quality.report import render_html
+    from jeugdkpi.quality.runner import load_results
+    from jeugdkpi.report.render import _quality
+    from jeugdkpi.warehouse import connect
+
+    settings = _ledger(tmp_path)
+    expected = "6 controles: 3 geslaagd, 1 kritiek mislukt, 2 met waarschuwing"
+    result = PipelineResult(success=False, run_id="run-1", dbt_tests_passed=120, dbt_tests_failed=0)
+    _gate_outcome(result, settings)
+    _print_summary(result, settings)
+    summary = capsys.readouterr().out
+    assert f"Controles:    {expected}" in summary
+    assert "dbt-tests:    120 geslaagd, 0 mislukt" in summary
+    with connect(settings.warehouse, read_only=True) as con:
+        results = load_results(con, "run-1")
+    assert expected in render_html("run-1", "2026-06-30", results, published=False)
+    manifest = {"checks": _checks_summary(results), "input_files": {}, "row_counts": {}}
+    assert f"Kwaliteitspoort: niet geslaagd ({expected})" in _quality(SimpleNamespace(manifest=manifest))
+
+
+def test_run_summary_names_the_published_half_year(tmp_path, capsys):
+    from jeugdkpi.cli import _print_summary
+    from jeugdkpi.pipeline import PipelineResult
+
+    settings = _ledger(tmp_path)
+    result = PipelineResult(success=True, run_id="run-1", publication=settings.publish / "snapshots/2026-H1/v1",
+                            publication_status="gepubliceerd", publication_detail={"is_current": True},
+                            published={"kpis": 30, "rows": 1234, "suppressed": 56, "period": "2026-H1",
+                                       "peildatum": "2026-06-30"})
+    _print_summary(result, settings)
+    out = capsys.readouterr().out
+    assert "Gepubliceerd: 2026-H1 (peildatum 2026-06-30): 30 KPI's in 1.234 rijen, waarvan 56 onderdrukt" in out

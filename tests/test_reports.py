@@ -16,6 +16,8 @@ import pytest
 
 from jeugdkpi.cli import main
 from jeugdkpi.publish import writer
+from jeugdkpi.publish.build import _checks_summary
+from jeugdkpi.quality.runner import ExpectationResult
 from jeugdkpi.publish.suppression import suppress
 from jeugdkpi.report.data import last_half_years, load_published
 from jeugdkpi.report.render import format_value, render_factsheet, render_regional, report_path, write_report
@@ -92,9 +94,11 @@ def pub_root(tmp_path_factory):
                                "norm_value": "DOUBLE", "norm_unit": "VARCHAR", "from_document": "VARCHAR"}}
     manifest = {"min_cell": 10, "row_counts": {"kpi_values": len(kv)}, "suppressed_rows": int(kv.is_suppressed.sum()),
                 "input_files": {"count": 7}, "volumes": {},
-                "checks": {"passed": True, "n_expectations": 42, "critical_failures": [],
-                           "warnings": [{"expectation": "volume_vs_last_publication", "table": "kpi_values",
-                                         "n_failed": 1, "description": "Volume wijkt af"}]}}
+                # the gate's summary as the publisher writes it: 41 checks passed, 1 warning
+                "checks": _checks_summary(
+                    [ExpectationResult("marts_kpi_values", f"e{i}", "critical", "kpi_values", True, 0) for i in range(41)]
+                    + [ExpectationResult("marts_kpi_values", "volume_vs_last_publication", "warning", "kpi_values",
+                                         False, 1, description="Volume wijkt af")])}
     writer.publish(root, run_id="rapport-test", peildatum=dt.date(2025, 12, 31), version=1, tables=tables,
                    types=types, manifest=manifest, info={"gate_result": "geslaagd"})
     return root
@@ -206,7 +210,7 @@ def test_regional_report_all_scopes_with_suppression(reports):
                   "Per aanbieder (2025-H2)", "Datakwaliteit van deze publicatie", "Almere", "Lelystad"):
         assert label in regional, label
     # the data-quality summary comes from the manifest: 42 checks, 1 warning, 7 files
-    assert "Kwaliteitspoort: geslaagd (42 controles, 0 kritieke fouten, 1 waarschuwingen)" in regional
+    assert "Kwaliteitspoort: geslaagd (42 controles: 41 geslaagd, 0 kritiek mislukt, 1 met waarschuwing)" in regional
     assert "Invoerbestanden: 7." in regional and "volume_vs_last_publication" in regional
 
 

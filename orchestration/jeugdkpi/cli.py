@@ -125,8 +125,10 @@ def run_with_progress(settings, out: TextIO, instance=None):
     if problem:
         print(f"jeugdkpi: error: {problem}", file=sys.stderr)
         return EXIT_USAGE, None
-    print(f"jeugdkpi run: peildatum {settings.peildatum}, landing {repo_relative(settings.landing)}", file=out)
+    print(f"jeugdkpi run: peildatum {settings.peildatum} (halfjaar {half_year(settings.peildatum)}), landing "
+          f"{repo_relative(settings.landing)}", file=out)
     run_id = make_new_run_id()
+    from jeugdkpi.publish.writer import half_year
     warehouse_lock, publish_lock = runlock.lock_paths(settings.warehouse, settings.publish)
     try:
         # The run lock first: another jeugdkpi run on this warehouse is refused at once and never disturbed.
@@ -214,14 +216,15 @@ def _print_summary(result, settings) -> None:
               f"{nl(row['records_quarantined'] - deferred):>13}{nl(deferred):>14}")
     if any(r.get("records_deferred") for r in rows):
         print("(na peildatum: records gedateerd na de peildatum; een latere run met een latere peildatum laadt ze)")
-    print(f"\nControles:    {nl(result.checks_passed)} geslaagd, {len(result.failed_checks)} mislukt (blokkerend), "
-          f"{len(result.warned_checks)} met waarschuwing   (dbt-tests en GX-suites)")
+    print(f"\nControles:    {result.checks.text()}   (kwaliteitspoort, audit.validation_results)")
+    print(f"dbt-tests:    {nl(result.dbt_tests_passed)} geslaagd, {nl(result.dbt_tests_failed)} mislukt")
     if "kpi_rows" in result.summary:
         print(f"KPI's:        {result.summary['kpis']} KPI's in {nl(result.summary['kpi_rows'])} rijen berekend "
               "(marts.kpi_values)")
     if result.published:
-        print(f"Gepubliceerd: {result.published['kpis']} KPI's in {nl(result.published['rows'])} rijen, waarvan "
-              f"{nl(result.published['suppressed'])} onderdrukt (kleine aantallen)")
+        pub = result.published
+        print(f"Gepubliceerd: {pub['period']} (peildatum {pub['peildatum']}): {pub['kpis']} KPI's in "
+              f"{nl(pub['rows'])} rijen, waarvan {nl(pub['suppressed'])} onderdrukt (kleine aantallen)")
     for title, items in (("Mislukte controles (blokkerend)", result.failed_checks),
                          ("Controles met een waarschuwing (niet blokkerend)", result.warned_checks),
                          ("Mislukte kritieke verwachtingen (kwaliteitspoort)", result.failed_expectations),

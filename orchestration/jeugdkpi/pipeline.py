@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.utils import make_new_run_id
 
+from jeugdkpi.quality.report import CheckCounts, count_checks
 from jeugdkpi.settings import REPO_ROOT, Settings, resolve_path
 from jeugdkpi.warehouse import connect, table_exists
 
@@ -32,8 +33,13 @@ class PipelineResult:
     # what the publish step did: gepubliceerd | ongewijzigd | refused (None: it did not run)
     publication_status: str | None = None
     publication_detail: dict = field(default_factory=dict)  # snapshot, is_current, or the refusal's reason
-    checks_passed: int = 0                # asset check evaluations of this run (dbt tests and GX suites)
-    published: dict[str, int] = field(default_factory=dict)  # kpis, rows, suppressed rows of this run's publication
+    # the quality gate's checks of this run (GX expectations and custom checks in audit.validation_results),
+    # counted as the validation page and the reports count them (quality.report.count_checks)
+    checks: CheckCounts = field(default_factory=lambda: CheckCounts(0, 0, 0, 0))
+    dbt_tests_passed: int = 0             # dbt tests of this run (Dagster asset checks other than the GX suites)
+    dbt_tests_failed: int = 0
+    # kpis, rows, suppressed rows, period (half-year) and peildatum of this run's publication
+    published: dict[str, object] = field(default_factory=dict)
 
 
 def dagster_home() -> Path:
@@ -79,11 +85,12 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None,
                                         tags=run_tags(settings), raise_on_error=False,
                                         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
         failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-        failed_checks, warned_checks, passed = [], [], 0
+        failed_checks, warned_checks, dbt_tests = [], [], {True: 0, False: 0}
         for event in result.all_events:
             if event.event_type_value == "ASSET_CHECK_EVALUATION":
                 evaluation = event.event_specific_data
-                passed += evaluation.passed
+                if not evaluation.check_name.startswith("gx_"):  # the GX suites are counted per expectation
+                    dbt_tests[bool(evaluation.passed)] += 1
                 if not evaluation.passed:
                     name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
                     # a WARN check does not block publication: it is a warning, not a failure
@@ -92,7 +99,8 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None,
         # read the outcome while the lock is held: the next run may write the warehouse as soon as it is free
         out = PipelineResult(success=result.success, run_id=result.run_id, failed_steps=failed_steps,
                              failed_checks=failed_checks, warned_checks=warned_checks,
-                             summary=summarise(settings, result.run_id), checks_passed=passed)
+                             summary=summarise(settings, result.run_id), dbt_tests_passed=dbt_tests[True],
+                             dbt_tests_failed=dbt_tests[False])
         _gate_outcome(out, settings)
     return out
 
@@ -110,6 +118,7 @@ def _gate_outcome(out: PipelineResult, settings: Settings) -> None:
             outcome = con.execute("SELECT name, detail FROM audit.state_log WHERE run_id = ? AND event = 'publish' "
                                   "ORDER BY seq DESC LIMIT 1", [out.run_id]).fetchone() \
                 if table_exists(con, "audit.state_log") else None
+        out.checks = count_checks(results)
         out.failed_expectations = [r.label() for r in results if r.is_critical_failure]
         out.warnings = [r.label() for r in results if not r.success and r.severity == "warning"]
     page = validation_dir(settings.warehouse) / f"{out.run_id}.html"
@@ -121,7 +130,8 @@ def _gate_outcome(out: PipelineResult, settings: Settings) -> None:
     if manifest and manifest.get("run_id") == out.run_id:
         out.publication = settings.publish / manifest["snapshot"]
         out.published = {"rows": manifest["row_counts"]["kpi_values"], "suppressed": manifest["suppressed_rows"],
-                         "kpis": manifest["kpis_published"]}
+                         "kpis": manifest["kpis_published"], "period": manifest["period"],
+                         "peildatum": manifest["peildatum"]}
 
 
 def summarise(settings: Settings, run_id: str) -> dict[str, object]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from jeugdkpi.quality.runner import ExpectationResult
 
@@ -20,6 +22,29 @@ th{background:#eef2f5}.ok{color:#216e39}.warning{color:#9a6700;font-weight:600}
 """
 
 
+@dataclass(frozen=True)
+class CheckCounts:
+    """How many checks of the quality gate a run evaluated and how they ended. One check (controle) is one
+    expectation of a GX suite or one custom check, as recorded in audit.validation_results; the run summary, the
+    validation page and the reports all count through count_checks() and word it through text()."""
+    total: int
+    passed: int
+    critical: int   # failed with severity critical: the gate closes
+    warnings: int   # failed with severity warning: published, listed in the manifest
+
+    def text(self) -> str:
+        return (f"{self.total} controles: {self.passed} geslaagd, {self.critical} kritiek mislukt, "
+                f"{self.warnings} met waarschuwing")
+
+
+def count_checks(results: Iterable[ExpectationResult]) -> CheckCounts:
+    results = list(results)
+    failed = [r for r in results if not r.success]
+    critical = sum(r.severity == "critical" for r in failed)
+    return CheckCounts(total=len(results), passed=len(results) - len(failed), critical=critical,
+                       warnings=len(failed) - critical)
+
+
 def _status(r: ExpectationResult) -> tuple[str, str]:
     if r.success:
         return "ok", "geslaagd"
@@ -27,16 +52,14 @@ def _status(r: ExpectationResult) -> tuple[str, str]:
 
 
 def render_html(run_id: str, peildatum: str, results: list[ExpectationResult], *, published: bool) -> str:
-    failed_critical = sum(r.is_critical_failure for r in results)
-    warnings = sum((not r.success) and r.severity == "warning" for r in results)
-    verdict = ("Poort gesloten: niets gepubliceerd" if failed_critical else
+    counts = count_checks(results)
+    verdict = ("Poort gesloten: niets gepubliceerd" if counts.critical else
                ("Gepubliceerd" if published else "Poort open"))
     parts = [f"<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'><title>Validatie {html.escape(run_id)}"
              f"</title><style>{_CSS}</style></head><body>",
              f"<h1>Kwaliteitspoort jeugdkpi &mdash; run {html.escape(run_id)}</h1>",
              f"<p class='summary'><span>Peildatum: {html.escape(peildatum)}</span>"
-             f"<span>Verwachtingen: {len(results)}</span><span class='critical'>Kritiek mislukt: {failed_critical}"
-             f"</span><span class='warning'>Waarschuwingen: {warnings}</span>"
+             f"<span>{html.escape(counts.text())}</span>"
              f"<span><strong>{html.escape(verdict)}</strong></span></p>"]
     for suite in dict.fromkeys(r.suite for r in results):
         parts.append(f"<h2>Suite {html.escape(suite)} <small>(expectations/{html.escape(suite)}.json)</small></h2>")

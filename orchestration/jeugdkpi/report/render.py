@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from jeugdkpi.publish.writer import latest_dir
+from jeugdkpi.quality.report import count_checks
+from jeugdkpi.quality.runner import ExpectationResult
 from jeugdkpi.report.data import Published, ReportError, last_half_years, load_published, parse_half_year
 from jeugdkpi.report.svg import trend_svg
 
@@ -341,8 +343,7 @@ def _quality(pub: Published) -> str:
     files = m.get("input_files", {})
     parts = ["<h2>Datakwaliteit van deze publicatie</h2><ul>",
              f"<li>Kwaliteitspoort: {'geslaagd' if checks.get('passed') else 'niet geslaagd'} "
-             f"({checks.get('n_expectations', 0)} controles, {len(checks.get('critical_failures', []))} kritieke "
-             f"fouten, {len(checks.get('warnings', []))} waarschuwingen).</li>",
+             f"({html.escape(count_checks(ExpectationResult(**r) for r in checks.get('results', [])).text())}).</li>",
              f"<li>Invoerbestanden: {files.get('count', 0)}.</li>",
              f"<li>Rijen in kpi_values: {m.get('row_counts', {}).get('kpi_values', 0)}, waarvan "
              f"{m.get('suppressed_rows', 0)} onderdrukt (minder dan {m.get('min_cell')}).</li></ul>"]
