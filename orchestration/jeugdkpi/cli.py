@@ -119,6 +119,7 @@ def run_with_progress(settings, out: TextIO, instance=None):
 
     from jeugdkpi import runlock
     from jeugdkpi.pipeline import dagster_instance, repo_relative, run_pipeline
+    from jeugdkpi.publish.writer import half_year
     from jeugdkpi.warehouse import WarehouseDamagedError, WarehouseLockedError, connect
 
     problem = unwritable_output(settings)
@@ -128,7 +129,6 @@ def run_with_progress(settings, out: TextIO, instance=None):
     print(f"jeugdkpi run: peildatum {settings.peildatum} (halfjaar {half_year(settings.peildatum)}), landing "
           f"{repo_relative(settings.landing)}", file=out)
     run_id = make_new_run_id()
-    from jeugdkpi.publish.writer import half_year
     warehouse_lock, publish_lock = runlock.lock_paths(settings.warehouse, settings.publish)
     try:
         # The run lock first: another jeugdkpi run on this warehouse is refused at once and never disturbed.
