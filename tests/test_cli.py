@@ -114,3 +114,36 @@ def test_run_summary_names_the_published_half_year(tmp_path, capsys):
     _print_summary(result, settings)
     out = capsys.readouterr().out
     assert "Gepubliceerd: 2026-H1 (peildatum 2026-06-30): 30 KPI's in 1.234 rijen, waarvan 56 onderdrukt" in out
+
+
+def test_version_comes_from_the_package_metadata(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"jeugdkpi {version('jeugdkpi')}\n"
+    assert version("jeugdkpi") == "0.2.0"  # pyproject.toml; CHANGELOG.md names the same version
+
+
+def test_every_command_and_option_has_a_dutch_help_text():
+    import argparse
+    import re
+
+    from jeugdkpi.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {c.dest: c.help for c in commands._choices_actions}
+    assert set(helps) == set(commands.choices)
+    english = re.compile(r"\b(the|default|write|folder|file|list|refresh|output|when|of the|e\.g\.)\b")
+    for name, sub in [("jeugdkpi", parser), *commands.choices.items()]:
+        text = sub.format_help()
+        assert text.startswith("gebruik: ") and "\nopties:\n" in text and "toon deze hulp en stop" in text, name
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue
+            assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
+            assert not english.search(action.help), (name, action.dest, action.help)
+    for name, text in helps.items():
+        assert text and not english.search(text), (name, text)

@@ -33,3 +33,40 @@ def test_youth_key_is_stable_and_keyed():
 ])
 def test_elfproef(bsn, ok):
     assert elfproef(bsn) is ok
+
+
+def test_created_key_is_one_dutch_line_above_the_progress_bar(tmp_path):
+    import io
+    import warnings
+
+    from jeugdkpi import progress
+    from jeugdkpi.pseudonym import load_or_create_key
+
+    screen = io.StringIO()
+    reporter = progress.TerminalProgress(screen, tty=True)
+    with warnings.catch_warnings(record=True) as caught, progress.reporting(reporter):
+        warnings.simplefilter("always")
+        with progress.step("iJw-berichten inlezen", total=10, unit="bestanden"):
+            progress.advance(4)
+            key = load_or_create_key(None, tmp_path)
+    assert caught == []  # no Python warning (those print "/path/file.py:NN: UserWarning")
+    assert (tmp_path / ".pseudonym_key").read_text().strip().encode() == key
+    text = screen.getvalue()
+    assert ".py:" not in text and "Warning" not in text
+    # the bar line is cleared, the notice is a line of its own, then the bar comes back with its count
+    notice = f"\r\033[KLet op: JEUGDKPI_PSEUDONYM_KEY is niet gezet; een willekeurige pseudoniemsleutel is " \
+             f"aangemaakt in {tmp_path / '.pseudonym_key'}. Zet JEUGDKPI_PSEUDONYM_KEY in productie"
+    assert notice in text
+    after = text.split(notice, 1)[1].split("\n", 1)[1]
+    assert after.startswith("\r\033[K  iJw-berichten inlezen") and "4/10 bestanden" in after.split("\n")[0]
+    # the second run reads the key: no notice
+    screen.truncate(0)
+    assert load_or_create_key(None, tmp_path) == key and "Let op" not in screen.getvalue()
+
+
+def test_created_key_without_a_progress_reporter_goes_to_stderr(tmp_path, capsys):
+    from jeugdkpi.pseudonym import load_or_create_key
+
+    load_or_create_key(None, tmp_path)
+    err = capsys.readouterr().err
+    assert err.startswith("jeugdkpi: let op: JEUGDKPI_PSEUDONYM_KEY is niet gezet") and err.count("\n") == 1

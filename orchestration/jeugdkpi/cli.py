@@ -17,7 +17,34 @@ from jeugdkpi.settings import ConfigError, load_settings, parse_date, resolve_pa
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+def package_version() -> str:
+    """The installed package's version (pyproject.toml), as `jeugdkpi --version` shows it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jeugdkpi")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "onbekend"
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help with Dutch headings: 'gebruik:' instead of 'usage:'."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "gebruik: " if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """Every command and subcommand: Dutch headings ('argumenten', 'opties') and a Dutch -h/--help."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argumenten"
+        self._optionals.title = "opties"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="toon deze hulp en stop")
+
     def error(self, message: str):  # argparse exits 2 as well; keep the message short and clear
         self.print_usage(sys.stderr)
         print(f"jeugdkpi: error: {message}", file=sys.stderr)
@@ -29,75 +56,102 @@ def _years(value: str) -> tuple[int, int]:
         a, _, b = value.partition("-")
         first, last = int(a), int(b or a)
     except ValueError:
-        raise argparse.ArgumentTypeError("use YYYY-YYYY, e.g. 2022-2026")
+        raise argparse.ArgumentTypeError("gebruik JJJJ-JJJJ, bijv. 2022-2026")
     if not 2015 <= first <= last <= 2100:
-        raise argparse.ArgumentTypeError("years must be ascending and after 2015")
+        raise argparse.ArgumentTypeError("jaren oplopend en vanaf 2015")
     return first, last
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="jeugdkpi", description="KPI-warehouse voor jeugdhulpregio's.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(prog="jeugdkpi", description="KPI-warehouse voor jeugdhulpregio's: iJw-berichten, CBS- en "
+                                                  "aanbiedersgegevens naar gepubliceerde KPI's.")
+    parser.add_argument("--version", action="version", version=f"jeugdkpi {package_version()}",
+                        help="toon de versie en stop")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, title="opdrachten",
+                                metavar="OPDRACHT")
 
-    run = sub.add_parser("run", help="run the whole pipeline in-process (ingest, transform, checks, publish)")
-    run.add_argument("--landing", help="landing folder (default JEUGDKPI_LANDING or data/landing)")
-    run.add_argument("--warehouse", help="working DuckDB file (default JEUGDKPI_WAREHOUSE)")
-    run.add_argument("--publish", help="publication folder (default JEUGDKPI_PUBLISH)")
-    run.add_argument("--peildatum", help="reference date YYYY-MM-DD (default JEUGDKPI_PEILDATUM or today)")
+    run = sub.add_parser("run", help="draai de hele pijplijn (inlezen, transformeren, controleren, publiceren)",
+                         description="Draai de hele pijplijn in dit proces: inlezen, transformeren, controleren "
+                                     "en publiceren. Exitcode 0 gelukt, 1 mislukt, 2 verkeerd gebruik.")
+    run.add_argument("--landing", help="landing-map (standaard JEUGDKPI_LANDING of data/landing)")
+    run.add_argument("--warehouse", help="DuckDB-werkbestand (standaard JEUGDKPI_WAREHOUSE of data/warehouse.duckdb)")
+    run.add_argument("--publish", help="publicatiemap (standaard JEUGDKPI_PUBLISH of data/published)")
+    run.add_argument("--peildatum", help="peildatum JJJJ-MM-DD (standaard JEUGDKPI_PEILDATUM, anders de laatste dag "
+                                         "van het laatste afgesloten halfjaar)")
 
-    gen = sub.add_parser("generate", help="write a deterministic synthetic demo region into a landing folder")
-    gen.add_argument("--out", required=True, help="landing folder to write into")
-    gen.add_argument("--seed", type=int, default=42)
-    gen.add_argument("--youths", type=int, default=3000)
-    gen.add_argument("--years", type=_years, default=(2022, 2026), help="e.g. 2022-2026")
-    gen.add_argument("--municipalities", help="comma-separated municipality codes (default: Flevoland)")
-    gen.add_argument("--until", help="no message dated after this date (YYYY-MM-DD)")
-    gen.add_argument("--no-errors", action="store_true", help="do not add the deliberately broken demo files")
+    gen = sub.add_parser("generate", help="schrijf een synthetische demoregio (reproduceerbaar) in een landing-map",
+                         description="Schrijf een synthetische demoregio in een landing-map: iJw-berichten, "
+                                     "CBS-bestanden, aanbiedersaanleveringen en gemeentelijke exports. Dezelfde "
+                                     "seed geeft dezelfde bestanden.")
+    gen.add_argument("--out", required=True, help="landing-map om in te schrijven")
+    gen.add_argument("--seed", type=int, default=42, help="startwaarde van de toevalsgenerator (standaard 42)")
+    gen.add_argument("--youths", type=int, default=3000, help="aantal jeugdigen (standaard 3000)")
+    gen.add_argument("--years", type=_years, default=(2022, 2026), help="jaren, bijv. 2022-2026 (standaard)")
+    gen.add_argument("--municipalities", help="gemeentecodes gescheiden door komma's (standaard: Flevoland)")
+    gen.add_argument("--until", help="geen bericht gedateerd na deze datum (JJJJ-MM-DD)")
+    gen.add_argument("--no-errors", action="store_true", help="zonder de bewust foutieve demobestanden")
     gen.add_argument("--if-empty", action="store_true",
-                     help="do nothing when the landing folder already holds messages")
+                     help="doe niets als de landing-map al berichten bevat")
 
-    tpl = sub.add_parser("template", help="write the provider template workbook (XLSX) for one provider and half-year")
-    tpl.add_argument("--aanbieder", required=True, help="AGB code of the provider (seeds/providers.csv)")
-    tpl.add_argument("--periode", required=True, help="half-year, e.g. 2025-H2")
-    tpl.add_argument("--out", help="output file (default aanlevering_<AGB>_<periode>.xlsx)")
+    tpl = sub.add_parser("template", help="schrijf het aanleversjabloon (XLSX) voor een aanbieder en halfjaar",
+                         description="Schrijf het aanleversjabloon (Excel) dat een aanbieder invult en in "
+                                     "<landing>/aanbieders/ aanlevert.")
+    tpl.add_argument("--aanbieder", required=True, help="AGB-code van de aanbieder (seeds/providers.csv)")
+    tpl.add_argument("--periode", required=True, help="halfjaar, bijv. 2025-H2")
+    tpl.add_argument("--out", help="uitvoerbestand (standaard aanlevering_<AGB>_<periode>.xlsx)")
 
-    rep = sub.add_parser("report", help="write the provider factsheet (--aanbieder) or the regional half-year "
-                                        "report as one self-contained HTML file, from the publication")
-    rep.add_argument("--aanbieder", help="AGB code of the provider (omit for the regional report)")
-    rep.add_argument("--periode", required=True, help="half-year, e.g. 2025-H2")
-    rep.add_argument("--publish", help="publication folder (default JEUGDKPI_PUBLISH)")
-    rep.add_argument("--out", help="output file (default <publish>/reports/<periode>/...html)")
+    rep = sub.add_parser("report", help="schrijf de factsheet van een aanbieder (--aanbieder) of de regionale "
+                                        "halfjaarrapportage als één HTML-bestand, uit de publicatie",
+                         description="Schrijf de factsheet van een aanbieder (met --aanbieder) of de regionale "
+                                     "halfjaarrapportage als één zelfstandig HTML-bestand, uit de publicatie.")
+    rep.add_argument("--aanbieder", help="AGB-code van de aanbieder (weglaten voor de regionale rapportage)")
+    rep.add_argument("--periode", required=True, help="halfjaar, bijv. 2025-H2")
+    rep.add_argument("--publish", help="publicatiemap (standaard JEUGDKPI_PUBLISH of data/published)")
+    rep.add_argument("--out", help="uitvoerbestand (standaard <publicatiemap>/reports/<periode>/...html)")
 
-    exp = sub.add_parser("explain", help="list the units behind one kpi_values row (stay periods, segments, "
-                                         "messages, delivered rows) so an auditor can recompute it (docs/explain.md)")
-    exp.add_argument("kpi", help="KPI code, e.g. VB05")
-    exp.add_argument("periode", help="period as in kpi_values: YYYY, YYYY-H1 or YYYY-H2")
-    exp.add_argument("--gemeente", help="municipality code (default: the region row)")
-    exp.add_argument("--aanbieder", help="provider AGB code (default: the region row)")
-    exp.add_argument("--zorgvorm", help="care form of a per-care-form row (VB01), e.g. pleegzorg")
-    exp.add_argument("--warehouse", help="working DuckDB file (default JEUGDKPI_WAREHOUSE); opened read-only")
+    exp = sub.add_parser("explain", help="toon de eenheden achter één rij van kpi_values (verblijfsperioden, "
+                                         "segmenten, berichten, aangeleverde rijen), zodat een auditor die kan "
+                                         "narekenen (docs/explain.md)",
+                         description="Toon de eenheden achter één rij van kpi_values, zodat een auditor de waarde "
+                                     "kan narekenen. Exitcode 1 als de narekening afwijkt.")
+    exp.add_argument("kpi", help="KPI-code, bijv. VB05")
+    exp.add_argument("periode", help="periode zoals in kpi_values: JJJJ, JJJJ-H1 of JJJJ-H2")
+    exp.add_argument("--gemeente", help="gemeentecode (standaard: de regiorij)")
+    exp.add_argument("--aanbieder", help="AGB-code van de aanbieder (standaard: de regiorij)")
+    exp.add_argument("--zorgvorm", help="zorgvorm van een rij per zorgvorm (VB01), bijv. pleegzorg")
+    exp.add_argument("--warehouse", help="DuckDB-werkbestand (standaard JEUGDKPI_WAREHOUSE); alleen gelezen")
     exp.add_argument("--format", choices=["text", "csv"], default="text",
-                     help="csv: one line per unit on stdout (the checks go to stderr)")
-    exp.add_argument("--out", help="write the output to this file instead of stdout")
+                     help="text (standaard) of csv: één regel per eenheid op stdout (de narekening op stderr)")
+    exp.add_argument("--out", help="schrijf de uitvoer naar dit bestand in plaats van stdout")
 
-    dif = sub.add_parser("diff", help="what changed between two publications: KPI rows added, removed, changed "
-                                      "beyond a tolerance, and suppression changes (default: current against the "
-                                      "previous version)")
-    dif.add_argument("a", nargs="?", help="older publication: 2026-H1/v1, 2026-H1 (its latest), current or a folder")
-    dif.add_argument("b", nargs="?", help="newer publication (default current)")
-    dif.add_argument("--publish", help="publication folder (default JEUGDKPI_PUBLISH)")
-    dif.add_argument("--tolerance", type=float, default=None, help="relative tolerance for a changed value "
-                                                                     "(default 1e-9)")
-    dif.add_argument("--format", choices=["text", "csv"], default="text")
+    dif = sub.add_parser("diff", help="wat er veranderde tussen twee publicaties: KPI-rijen erbij, eraf, gewijzigd "
+                                      "boven een tolerantie, en wijzigingen in onderdrukking (standaard: current "
+                                      "tegen de vorige versie)",
+                         description="Vergelijk twee publicaties: KPI-rijen erbij, eraf, gewijzigd boven een "
+                                     "tolerantie, en wijzigingen in onderdrukking.")
+    dif.add_argument("a", nargs="?", help="oudere publicatie: 2026-H1/v1, 2026-H1 (de laatste versie), current of "
+                                          "een map (standaard: de versie vóór b)")
+    dif.add_argument("b", nargs="?", help="nieuwere publicatie (standaard current)")
+    dif.add_argument("--publish", help="publicatiemap (standaard JEUGDKPI_PUBLISH of data/published)")
+    dif.add_argument("--tolerance", type=float, default=None, help="relatieve tolerantie voor een gewijzigde "
+                                                                     "waarde (standaard 1e-9)")
+    dif.add_argument("--format", choices=["text", "csv"], default="text",
+                     help="text (standaard) of csv: alle verschillen op stdout")
 
-    pubs = sub.add_parser("publicaties", help="list the snapshots: half-year, peildatum, version, gate result, "
-                                              "which one is current")
-    pubs.add_argument("--publish", help="publication folder (default JEUGDKPI_PUBLISH)")
+    pubs = sub.add_parser("publicaties", help="toon de publicaties: halfjaar, peildatum, versie, uitslag van de "
+                                              "kwaliteitspoort, welke current is",
+                          description="Toon de publicaties (snapshots) in de publicatiemap.")
+    pubs.add_argument("--publish", help="publicatiemap (standaard JEUGDKPI_PUBLISH of data/published)")
 
-    pop = sub.add_parser("cbs-bevolking", help="refresh the CBS population extract (StatLine 03759ned; needs network)")
-    pop.add_argument("--out", required=True, help="CSV file to write (e.g. <landing>/cbs_bevolking/03759ned.csv)")
-    pop.add_argument("--jaren", type=_years, help="years of 1 January, e.g. 2023-2026 (default: the last 4)")
-    pop.add_argument("--gemeenten", help="comma-separated municipality codes (default: seeds/municipalities.csv)")
+    pop = sub.add_parser("cbs-bevolking", help="ververs het CBS-bevolkingsbestand (StatLine 03759ned; netwerk nodig)",
+                         description="Haal de bevolking per gemeente en leeftijd op bij CBS StatLine (tabel "
+                                     "03759ned) en schrijf het CSV-bestand dat de landing-map verwacht.")
+    pop.add_argument("--out", required=True, help="CSV-bestand om te schrijven "
+                                                  "(bijv. <landing>/cbs_bevolking/03759ned.csv)")
+    pop.add_argument("--jaren", type=_years, help="jaren (stand op 1 januari), bijv. 2023-2026 (standaard: de "
+                                                  "laatste 4)")
+    pop.add_argument("--gemeenten", help="gemeentecodes gescheiden door komma's (standaard: "
+                                         "seeds/municipalities.csv)")
     return parser
 
 

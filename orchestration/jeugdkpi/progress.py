@@ -75,6 +75,14 @@ class TerminalProgress:
             self.stream.write(("\r\033[K" if self.tty else "") + line + "\n")
             self.stream.flush()
 
+    def notice(self, text: str) -> None:
+        """One line for the operator above the bar (the bar is cleared first and redrawn below it)."""
+        with self._lock:
+            self.stream.write(("\r\033[K" if self.tty else "") + f"Let op: {text}\n")
+            self.stream.flush()
+            if self._label and self.tty:
+                self._draw(force=True)
+
     def _counts(self) -> str:
         if self._total is None and not self._unit:
             return ""
@@ -136,6 +144,16 @@ def step(label: str, total: int | None = None, unit: str = "") -> Iterator[StepO
         reporter.finish(outcome.detail, failed=True)
         raise
     reporter.finish(outcome.detail, outcome.failed)
+
+
+def notice(text: str) -> None:
+    """Tell the operator something during a run: one Dutch line, never a source path or a Python warning class.
+    Under `jeugdkpi run` it is written above the progress bar; without a reporter (a run from the Dagster UI, a
+    test) it goes to standard error, which Dagster keeps in the step's log."""
+    if _reporter is not None:
+        _reporter.notice(text)
+    else:
+        print(f"jeugdkpi: let op: {text}", file=sys.stderr, flush=True)
 
 
 def advance(n: int = 1) -> None:

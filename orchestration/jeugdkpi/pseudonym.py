@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import warnings
 from pathlib import Path
+
+from jeugdkpi import progress
 
 KEY_FILE_NAME = ".pseudonym_key"
 
@@ -36,11 +37,9 @@ def load_or_create_key(explicit: str | None, data_dir: Path) -> bytes:
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(key + "\n")
-    warnings.warn(
-        f"JEUGDKPI_PSEUDONYM_KEY is not set; created a random pseudonym key in {key_file}. "
-        "Set JEUGDKPI_PSEUDONYM_KEY in production so pseudonyms survive a reinstall.",
-        stacklevel=2,
-    )
+    progress.notice(f"JEUGDKPI_PSEUDONYM_KEY is niet gezet; een willekeurige pseudoniemsleutel is aangemaakt in "
+                    f"{key_file}. Zet JEUGDKPI_PSEUDONYM_KEY in productie, zodat de pseudoniemen een herinstallatie "
+                    "overleven.")
     return key.encode("utf-8")
 
 
