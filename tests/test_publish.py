@@ -105,34 +105,49 @@ def test_region_row_unchanged():
 
 # --- a small hand-made warehouse, published through build_publication -----------------------------------
 
-def make_warehouse(path):
+KPI_VALUES_TYPES = {"kpi_id": "VARCHAR", "period": "VARCHAR", "period_start": "DATE", "period_end": "DATE",
+                    "municipality_code": "VARCHAR", "provider_agb": "VARCHAR", "care_form": "VARCHAR",
+                    "numerator": "DOUBLE", "denominator": "DOUBLE", "value": "DOUBLE", "unit": "VARCHAR",
+                    "n_youths": "INTEGER", "target": "DOUBLE", "target_met": "BOOLEAN", "is_provisional": "BOOLEAN",
+                    "is_partial": "BOOLEAN", "is_suppressed": "BOOLEAN", "source": "VARCHAR"}
+
+
+def make_warehouse(path, frame: pd.DataFrame | None = None, real_seeds: bool = False):
+    """A warehouse holding `frame` (default small_cell_frame()) as marts.kpi_values, with hand-made seeds or the
+    repository's seeds/ CSVs (`real_seeds`, typed as dbt loads them), and a passed gate."""
     with connect(path) as con:
         con.execute("CREATE SCHEMA marts; CREATE SCHEMA seeds; CREATE SCHEMA intermediate; CREATE SCHEMA audit")
-        frame = small_cell_frame()
-        con.register("f", frame)
-        cols = {"kpi_id": "VARCHAR", "period": "VARCHAR", "period_start": "DATE", "period_end": "DATE",
-                "municipality_code": "VARCHAR", "provider_agb": "VARCHAR", "care_form": "VARCHAR",
-                "numerator": "DOUBLE", "denominator": "DOUBLE", "value": "DOUBLE", "unit": "VARCHAR",
-                "n_youths": "INTEGER", "target": "DOUBLE", "target_met": "BOOLEAN", "is_provisional": "BOOLEAN",
-                "is_partial": "BOOLEAN", "is_suppressed": "BOOLEAN", "source": "VARCHAR"}
-        select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in cols.items())
+        con.register("f", small_cell_frame() if frame is None else frame)
+        select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in KPI_VALUES_TYPES.items())
         con.execute(f"CREATE TABLE marts.kpi_values AS SELECT {select} FROM f")
         con.execute("CREATE TABLE marts.stay_periods (youth_key VARCHAR, period_number INTEGER)")
         con.execute("INSERT INTO marts.stay_periods VALUES ('a1b2c3d4e5f6', 1)")
-        con.execute("CREATE TABLE seeds.kpi_catalogue AS SELECT * FROM (VALUES ('VB07', 'percentage', true, true), "
-                    "('VB11', 'percentage', true, true), ('EG01', 'percentage', true, true), "
-                    "('AP01', 'percentage', true, true)) t(kpi_id, unit, small_cell_rule, active)")
-        con.execute("CREATE TABLE seeds.municipalities AS SELECT * FROM (VALUES ('0034', 'Almere'), "
-                    "('0995', 'Lelystad'), ('0303', 'Dronten')) t(municipality_code, name)")
-        con.execute("CREATE TABLE seeds.providers AS SELECT * FROM (VALUES ('75750001', 'A'), ('75750002', 'B'), "
-                    "('75750003', 'C')) t(provider_agb, name)")
+        if real_seeds:
+            for name in ("kpi_catalogue", "municipalities", "providers"):
+                con.execute(f"CREATE TABLE seeds.{name} AS SELECT * FROM read_csv(?, header = true, all_varchar = true)",
+                            [str(SEEDS_DIR / f"{name}.csv")])
+            con.execute("ALTER TABLE seeds.kpi_catalogue ALTER target_value TYPE DOUBLE; "
+                        "ALTER TABLE seeds.kpi_catalogue ALTER base_year TYPE INTEGER; "
+                        "ALTER TABLE seeds.kpi_catalogue ALTER small_cell_rule TYPE BOOLEAN")
+        else:
+            con.execute("CREATE TABLE seeds.kpi_catalogue AS SELECT * FROM (VALUES "
+                        "('VB07', 'percentage', true, true, 'VB07 naam', 'thema'), "
+                        "('VB11', 'percentage', true, true, 'VB11 naam', 'thema'), "
+                        "('EG01', 'percentage', true, true, 'EG01 naam', 'thema'), "
+                        "('AP01', 'percentage', true, true, 'AP01 naam', 'thema')) "
+                        "t(kpi_id, unit, small_cell_rule, active, name_nl, theme)")
+            con.execute("CREATE TABLE seeds.municipalities AS SELECT * FROM (VALUES ('0034', 'Almere'), "
+                        "('0995', 'Lelystad'), ('0303', 'Dronten')) t(municipality_code, name)")
+            con.execute("CREATE TABLE seeds.providers AS SELECT * FROM (VALUES ('75750001', 'A'), ('75750002', 'B'), "
+                        "('75750003', 'C')) t(provider_agb, name)")
         con.execute("CREATE TABLE intermediate.int_reporting_periods AS SELECT * FROM (VALUES "
                     "('2025', 'year', 2025, DATE '2025-01-01', DATE '2025-12-31'), "
                     "('2026', 'year', 2026, DATE '2026-01-01', DATE '2026-12-31')) "
                     "t(period, period_type, year, period_start, period_end)")
         ensure_audit_schema(con)
-        con.execute("INSERT INTO audit.ingest_files VALUES ('berichten/JW301_Jansen_Piet_999993392.xml', 'ab', "
-                    "'berichten', 10, now(), 'loaded', 1, 'run-0', 1, 0)")
+        con.execute("INSERT INTO audit.ingest_files (file_path, sha256, source, size_bytes, first_seen_at, status, "
+                    "n_records, run_id, n_loaded, n_quarantined) VALUES ('berichten/JW301_Jansen_Piet_999993392.xml', "
+                    "'ab', 'berichten', 10, now(), 'loaded', 1, 'run-0', 1, 0)")
     pass_gate(path)
 
 
@@ -162,7 +177,7 @@ def test_published_duckdb_and_parquet_hold_the_same_rows(settings):
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         assert tables == {"kpi_values", "kpi_catalogue", "municipalities", "providers", "periods", "publicatie",
-                          "revisies"}
+                          "revisies", "kolommen", "kpi_overzicht"}  # the last two: docs/bi.md
         for table in sorted(tables - {"revisies"}):  # the first publication revises nothing
             from_db = con.execute(f"SELECT * FROM {table}").df()
             from_parquet = pd.read_parquet(settings.publish / f"{table}.parquet")
@@ -300,7 +315,9 @@ def restate(settings, run_id: str, sql: str = "UPDATE marts.kpi_values SET n_you
     """A later run over one more input file that changed the marts; it passed the gate."""
     with connect(settings.warehouse) as con:
         con.execute(sql)
-        con.execute("INSERT INTO audit.ingest_files VALUES (?, ?, 'berichten', 10, now(), 'loaded', 1, ?, 1, 0)",
+        con.execute("INSERT INTO audit.ingest_files (file_path, sha256, source, size_bytes, first_seen_at, status, "
+                    "n_records, run_id, n_loaded, n_quarantined) VALUES (?, ?, 'berichten', 10, now(), 'loaded', 1, ?, "
+                    "1, 0)",
                     [f"berichten/{run_id}.xml", f"sha-{run_id}", run_id])
     pass_gate(settings.warehouse, run_id)
 
@@ -358,8 +375,9 @@ def test_a_rerun_with_nothing_new_publishes_nothing(settings):
     assert [p.name for p in (settings.publish / "snapshots" / "2026-H1").glob("v*")] == ["v1"]
     # a renamed or copied input file is the same input
     with connect(settings.warehouse) as con:
-        con.execute("INSERT INTO audit.ingest_files VALUES ('berichten/kopie.xml', 'ab', 'berichten', 10, now(), "
-                    "'duplicate', 1, 'run-3', 0, 0)")
+        con.execute("INSERT INTO audit.ingest_files (file_path, sha256, source, size_bytes, first_seen_at, status, "
+                    "n_records, run_id, n_loaded, n_quarantined) VALUES ('berichten/kopie.xml', 'ab', 'berichten', 10, "
+                    "now(), 'duplicate', 1, 'run-3', 0, 0)")
     assert build_publication(settings, "run-3", with_docs=False).status == UNCHANGED
     restate(settings, "run-4")  # one new input file
     assert build_publication(settings, "run-4", with_docs=False).snapshot.name == "v2"

@@ -1,8 +1,9 @@
 """Assemble one publication from the working warehouse, after proving that its state passed the gate
 (`publish.gate`): the published tables (kpi_values with the small-cell rule, kpi_catalogue, municipalities,
-providers, periods, delivery_status, revisies - no youth-level data), the manifest, the validation page and the dbt
-docs; then hand it to `writer.publish` for the atomic swaps. Nothing new (same fingerprint as the half-year's
-latest publication) publishes nothing."""
+providers, periods, delivery_status, revisies - no youth-level data), the Dutch BI view kpi_overzicht with every
+table and column described (publish/dictionary.py), the manifest, the validation page and the dbt docs; then
+hand it to `writer.publish` for the atomic swaps. Nothing new (same fingerprint as the half-year's latest
+publication) publishes nothing."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from jeugdkpi.fingerprint import code_version, inputs_fingerprint, publication_f
 from jeugdkpi.ingest import raw_tables_by_source
 from jeugdkpi.publish import writer
 from jeugdkpi.publish.diff import REVISION_COLUMNS, read_kpi_values, read_revisions, revisions
+from jeugdkpi.publish.dictionary import VIEW, VIEW_SQL, Describer
 from jeugdkpi.publish.gate import GateRefused, verify_state
 from jeugdkpi.publish.suppression import suppress
 from jeugdkpi.runlock import hold
@@ -40,7 +42,7 @@ PUBLISHED_TABLES = {
 OPTIONAL_TABLES = {
     "delivery_status": ("marts.delivery_status",
                         ["provider_agb", "period", "period_start", "period_end", "delivery", "deadline", "status",
-                         "received_at", "is_late", "n_deliveries", "n_rejected"]),
+                         "received_at", "is_late", "n_deliveries", "n_rejected", "cbs_suppressed_kpis"]),
 }
 
 
@@ -200,7 +202,11 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
                                 encoding="utf-8")
 
         extra["docs/index.html"] = docs
+    # the dbt model or seed each published table is copied from: its YAML column descriptions (publish/dictionary.py)
+    sources = {name: rel.split(".")[1] for name, rel in PUBLISHED_TABLES.items()}
+    sources.update({name: rel.split(".")[1] for name, (rel, _) in OPTIONAL_TABLES.items()})
     written = writer.publish(settings.publish, run_id=run_id, peildatum=settings.peildatum, version=version,
-                             tables=frames, types=types, manifest=manifest, info=info, extra_files=extra)
+                             tables=frames, types=types, manifest=manifest, info=info, extra_files=extra,
+                             views={VIEW: VIEW_SQL}, describer=Describer(sources))
     return Publication(snapshot=written.snapshot, manifest=writer.verify(written.snapshot), status=PUBLISHED,
                        is_current=written.is_current)

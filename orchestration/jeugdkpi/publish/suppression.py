@@ -22,7 +22,9 @@ rule; the rows of the others (quality scores KG01-KG04, AL01: their units are no
    without breakdown rows, next to a year row equal to the other half-year) cannot be hidden by suppressing
    more; it stays suppressed.
 
-Suppressed: value, numerator, denominator, n_youths and target_met become NULL, is_suppressed true.
+Suppressed: value, numerator, denominator, n_youths and target_met become NULL, is_suppressed true. A change
+target (base-year value x (1 + pct/100)) whose base-year row of the same grain is suppressed is not published
+either (target and target_met NULL): it would give the base-year value away.
 Deterministic: the same rows in any order give the same result.
 """
 
@@ -274,7 +276,28 @@ def suppress(kpi_values: pd.DataFrame, min_cell: int, catalogue: pd.DataFrame) -
     for col in SUPPRESSED_COLUMNS:
         df[col] = df[col].astype(object).where(~suppressed, None) if col == "target_met" else \
             df[col].where(~suppressed)
+    # a change target is base-year value x (1 + pct/100): it would give a suppressed base-year value away
+    hidden = _base_suppressed(df, suppressed, catalogue)
+    df["target"] = df["target"].where(~hidden)
+    df["target_met"] = df["target_met"].astype(object).where(~hidden, None)
     df["n_youths"] = df["n_youths"].astype("Int32")
     df["target_met"] = df["target_met"].astype("boolean")
     df["is_suppressed"] = suppressed.to_numpy()
     return df
+
+
+def _base_suppressed(df: pd.DataFrame, suppressed: pd.Series, catalogue: pd.DataFrame) -> pd.Series:
+    """Rows whose target is a change target (catalogue target_type change_pct_vs_base) computed from a base-year row
+    of the same grain that is suppressed: their target and target_met are not published."""
+    none = pd.Series(False, index=df.index)
+    if not {"target_type", "base_year"} <= set(catalogue.columns):
+        return none
+    change = catalogue[catalogue["target_type"] == "change_pct_vs_base"].dropna(subset=["base_year"])
+    base_year = {k: str(int(float(y))) for k, y in zip(change["kpi_id"], change["base_year"])}
+    if not base_year:
+        return none
+    grain = ["kpi_id", "municipality_code", "provider_agb", "care_form"]
+    keys = list(df[grain].astype(object).where(df[grain].notna(), None).itertuples(index=False, name=None))
+    hidden_bases = {k for k, period, s in zip(keys, df["period"], suppressed)
+                    if s and base_year.get(k[0]) == str(period)}
+    return pd.Series([k in hidden_bases for k in keys], index=df.index)

@@ -29,12 +29,16 @@ from typing import Callable
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jeugdkpi.publish.dictionary import COLUMNS_TABLE, DICTIONARY_FILE, Describer, render_markdown
 
 CURRENT = "current"
 LATEST = "latest"
 SNAPSHOTS = "snapshots"
 STAGING_PREFIX = ".staging-"
-ENTRY_POINTS = ("kpi.duckdb", "manifest.json", "validation.html", "docs")
+ENTRY_POINTS = ("kpi.duckdb", "manifest.json", "validation.html", "docs", DICTIONARY_FILE)
 
 
 def _crash_point(step: str) -> None:
@@ -90,10 +94,10 @@ def _sql_string(value: object) -> str:
 
 
 def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], types: dict[str, dict[str, str]],
-                  kv_metadata: dict[str, object]) -> None:
-    """kpi.duckdb with every table, and one Parquet file per table carrying `kv_metadata` (the publicatie fields)
-    as key-value metadata."""
-    kv = ", ".join(f"{_sql_string(k)}: {_sql_string(v)}" for k, v in kv_metadata.items())
+                  kv_metadata: dict[str, object], views: dict[str, str], describer: Describer | None) -> list[dict]:
+    """kpi.duckdb with every table and view, and one Parquet file per table and view carrying `kv_metadata` (the
+    publicatie fields) as key-value metadata. With a `describer`: `COMMENT ON` every table, view and column, the
+    same texts as Parquet field metadata (`description`) and a `kolommen` table; returns its rows."""
     con = duckdb.connect(str(folder / "kpi.duckdb"))
     try:
         for name, frame in tables.items():
@@ -102,11 +106,55 @@ def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], types: dict[str
             con.register("_frame", frame)
             con.execute(f'CREATE TABLE "{name}" AS SELECT {select} FROM _frame')
             con.unregister("_frame")
-            con.execute(f"""COPY "{name}" TO {_sql_string(folder / (name + ".parquet"))} """
-                        f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{kv}}})")
+        for name, sql in views.items():
+            con.execute(f'CREATE VIEW "{name}" AS {sql}')
+        rows = _describe(con, describer) if describer else []
+        for name in [*tables, *views, *([COLUMNS_TABLE] if describer else [])]:
+            _write_parquet(con, name, folder / f"{name}.parquet", kv_metadata)
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    return rows
+
+
+def _describe(con, describer: Describer) -> list[dict]:
+    """COMMENT ON every table, view and column, and the `kolommen` table (which describes itself too)."""
+    con.execute(f'CREATE TABLE "{COLUMNS_TABLE}" (tabel VARCHAR, soort VARCHAR, kolom VARCHAR, positie INTEGER, '
+                'type VARCHAR, omschrijving VARCHAR)')
+    objects = con.execute("SELECT table_name, 'tabel' FROM duckdb_tables() WHERE NOT internal UNION ALL "
+                          "SELECT view_name, 'view' FROM duckdb_views() WHERE NOT internal").fetchall()
+    kinds = dict(objects)
+    columns = con.execute("SELECT table_name, column_name, column_index, data_type FROM duckdb_columns() "
+                          "WHERE NOT internal ORDER BY table_name, column_index").fetchall()
+    rows = [{"tabel": t, "soort": kinds[t], "kolom": c, "positie": i, "type": ty,
+             "omschrijving": describer.column(t, c)} for t, c, i, ty in columns if t in kinds]
+    con.executemany(f'INSERT INTO "{COLUMNS_TABLE}" VALUES (?, ?, ?, ?, ?, ?)',
+                    [tuple(r.values()) for r in rows])
+    for table, kind in kinds.items():
+        text = describer.table(table)
+        if text:
+            con.execute(f'COMMENT ON {"VIEW" if kind == "view" else "TABLE"} "{table}" IS {_sql_string(text)}')
+    for r in rows:
+        if r["omschrijving"]:
+            con.execute(f'COMMENT ON COLUMN "{r["tabel"]}"."{r["kolom"]}" IS {_sql_string(r["omschrijving"])}')
+    return rows
+
+
+def _write_parquet(con, name: str, path: Path, kv_metadata: dict[str, object]) -> None:
+    """One table or view as Parquet (zstd): the file's key-value metadata holds `kv_metadata` and the table's
+    comment (`description`); every field's metadata its column comment (`description`), as in kpi.duckdb."""
+    data = con.execute(f'SELECT * FROM "{name}"').to_arrow_table()
+    comments = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = ?",
+                                [name]).fetchall())
+    table_comment = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ? UNION ALL "
+                                "SELECT comment FROM duckdb_views() WHERE view_name = ?", [name, name]).fetchone()
+    fields = [f.with_metadata({b"description": comments[f.name].encode()}) if comments.get(f.name) else f
+              for f in data.schema]
+    meta = {str(k).encode(): str(v).encode() for k, v in kv_metadata.items()}
+    if table_comment and table_comment[0]:
+        meta[b"description"] = table_comment[0].encode()
+    pq.write_table(pa.Table.from_arrays(data.columns, schema=pa.schema(fields, metadata=meta)), path,
+                   compression="zstd")
 
 
 def _fsync_tree(folder: Path) -> None:
@@ -186,13 +234,16 @@ class Written:
 
 def publish(root: Path, *, run_id: str, peildatum: dt.date, version: int, tables: dict[str, pd.DataFrame],
             types: dict[str, dict[str, str]], manifest: dict, info: dict[str, object],
-            extra_files: dict[str, Callable[[Path], object]] | None = None) -> Written:
+            extra_files: dict[str, Callable[[Path], object]] | None = None, views: dict[str, str] | None = None,
+            describer: Describer | None = None) -> Written:
     """Write publication `version` of the peildatum's half-year and make it live atomically. The caller holds the
     publish folder's lock and has called `clean_staging` (see build.build_publication).
 
     `info`: the fields of the `publicatie` table and the Parquet key-value metadata besides half-year, peildatum,
     version, run id and created_at (fingerprints, code version, gate result). `extra_files` maps a relative path in
-    the publication to a writer function (validation page, dbt docs)."""
+    the publication to a writer function (validation page, dbt docs). `views`: name -> SELECT over the published
+    tables (`dictionary.VIEW`); `describer`: the descriptions behind COMMENT ON, the Parquet field metadata, the
+    `kolommen` table and woordenboek.md (docs/bi.md)."""
     root = Path(root)
     period = half_year(peildatum)
     period_dir = root / SNAPSHOTS / period
@@ -209,7 +260,11 @@ def publish(root: Path, *, run_id: str, peildatum: dt.date, version: int, tables
 
     staging = root / f"{STAGING_PREFIX}{run_id}"
     staging.mkdir()
-    _write_tables(staging, tables, types, {f"jeugdkpi_{k}": v for k, v in publicatie.items()})
+    columns = _write_tables(staging, tables, types, {f"jeugdkpi_{k}": v for k, v in publicatie.items()}, views or {},
+                            describer)
+    if describer:
+        (staging / DICTIONARY_FILE).write_text(render_markdown(columns, describer, f"{period} v{version}"),
+                                               encoding="utf-8")
     for rel, writer in (extra_files or {}).items():
         (staging / rel).parent.mkdir(parents=True, exist_ok=True)
         writer(staging / rel)

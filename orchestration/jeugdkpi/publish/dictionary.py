@@ -1,0 +1,277 @@
+"""The Dutch BI layer of a publication (docs/bi.md): the view `kpi_overzicht`, and the one place the descriptions of
+every published table, view and column come from - `COMMENT ON` in kpi.duckdb, Parquet field metadata
+(`description`), the `kolommen` table and `woordenboek.md` are all made from `describe()`.
+
+Where a description comes from, first match wins:
+1. `PUBLISHED_COLUMNS`: what a column means in the publication when that differs from the working warehouse
+   (`is_suppressed`), and the columns that exist only in the publication (publicatie, revisies, kolommen, the
+   view);
+2. the dbt project's YAML (`dbt_project/models/**/*.yml`): the column descriptions of the model or seed the
+   published table is copied from - one text for the dbt docs, the Dagster UI and the publication;
+3. `FALLBACK`: Dutch descriptions of published columns the dbt YAML does not describe (yet); a YAML description
+   replaces them as soon as it is written.
+The measures the small-cell rule empties (`suppression.SUPPRESSED_COLUMNS`) get a sentence saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
+
+from jeugdkpi.publish.suppression import SUPPRESSED_COLUMNS
+from jeugdkpi.settings import DBT_PROJECT_DIR
+
+VIEW = "kpi_overzicht"
+COLUMNS_TABLE = "kolommen"
+DICTIONARY_FILE = "woordenboek.md"
+SUPPRESSED_NOTE = "Leeg (NULL) als de cel onderdrukt is (kleineaantallenregel)."
+
+# unit codes of the catalogue -> the Dutch word a BI user reads
+UNIT_NL = {"percentage": "procent", "count": "aantal", "months": "maanden", "days": "dagen", "score": "score"}
+
+
+def _case(column: str, mapping: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items())
+    return f"CASE {column} {whens} ELSE {column} END"
+
+
+# The view reads only published tables: kpi_values after the small-cell rule, so every suppressed measure is NULL
+# here too. doel / doel_gehaald are kpi_values.target / target_met, computed in one place
+# (dbt_project/models/marts/kpi_values.sql) - the same columns the reports show.
+VIEW_SQL = f"""
+SELECT
+    v.kpi_id AS kpi,
+    c.name_nl AS kpi_naam,
+    c.theme AS thema,
+    {_case('v.unit', UNIT_NL)} AS eenheid,
+    v.period AS periode,
+    CASE WHEN length(v.period) = 4 THEN 'jaar' ELSE 'halfjaar' END AS periodesoort,
+    v.period_start AS periode_begin,
+    v.period_end AS periode_einde,
+    CASE WHEN v.municipality_code IS NULL AND v.provider_agb IS NULL THEN 'regio'
+         WHEN v.provider_agb IS NULL THEN 'gemeente'
+         WHEN v.municipality_code IS NULL THEN 'aanbieder'
+         ELSE 'gemeente en aanbieder' END AS niveau,
+    v.municipality_code AS gemeentecode,
+    m.name AS gemeente,
+    v.provider_agb AS aanbieder_agb,
+    p.name AS aanbieder,
+    v.care_form AS zorgvorm,
+    v.value AS waarde,
+    v.numerator AS teller,
+    v.denominator AS noemer,
+    v.n_youths AS aantal_jeugdigen,
+    v.target AS doel,
+    v.target_met AS doel_gehaald,
+    v.is_provisional AS voorlopig,
+    v.is_partial AS lopende_periode,
+    v.is_suppressed AS onderdrukt
+FROM kpi_values AS v
+LEFT JOIN kpi_catalogue AS c ON c.kpi_id = v.kpi_id
+LEFT JOIN municipalities AS m ON m.municipality_code = v.municipality_code
+LEFT JOIN providers AS p ON p.provider_agb = v.provider_agb
+"""
+
+# what each published table or view is (the publication's own words: the dbt descriptions are of the working
+# warehouse, before the small-cell rule)
+TABLES = {
+    VIEW: "KPI-overzicht voor BI: één rij per KPI, periode en niveau (regio, gemeente, aanbieder), met KPI-naam, "
+          "thema, eenheid, gemeente- en aanbiedernaam, waarde, doel en of het doel gehaald is. Gemaakt uit de "
+          "gepubliceerde tabellen; onderdrukte cellen zijn leeg.",
+    "kpi_values": "Alle KPI-waarden van de publicatie, na de kleineaantallenregel: één rij per KPI, periode, "
+                  "gemeente, aanbieder en zorgvorm (leeg = alle). Codes; namen staan in kpi_overzicht.",
+    "kpi_catalogue": "KPI-catalogus van de regio: naam, thema, eenheid, richting, doel en of de "
+                     "kleineaantallenregel geldt.",
+    "municipalities": "Gemeenten van de regio (CBS-gemeentecode, vier cijfers).",
+    "providers": "Gecontracteerde aanbieders (AGB-code, acht cijfers).",
+    "periods": "De rapportageperioden (jaren en halfjaren) die in kpi_values voorkomen.",
+    "delivery_status": "Aanleverstatus per aanbieder, halfjaar en verwachte levering (aanbiedersjabloon, "
+                       "CBS-spiegelrapportage), zonder bestandsnamen en afwijzingsteksten.",
+    "publicatie": "Eén rij over deze publicatie: halfjaar, versie, peildatum, vingerafdrukken en uitslag van de "
+                  "kwaliteitspoort.",
+    "revisies": "Gepubliceerde cijfers van eerdere perioden die sinds een vorige publicatie zijn gewijzigd, "
+                "verwijderd, toegevoegd of (niet meer) onderdrukt.",
+    COLUMNS_TABLE: "Gegevenswoordenboek: elke gepubliceerde tabel, view en kolom met type en omschrijving.",
+}
+
+# (table, column) -> description: publication-only columns and publication meanings (rule 1 above)
+PUBLISHED_COLUMNS = {
+    ("kpi_values", "is_suppressed"): "Waar (true) als de kleineaantallenregel de cel onderdrukt: waarde, teller, "
+                                     "noemer, aantal jeugdigen en doel gehaald zijn dan leeg.",
+    # the view
+    (VIEW, "kpi"): "KPI-code uit de catalogus (bijv. VB01).",
+    (VIEW, "kpi_naam"): "Naam van de KPI.",
+    (VIEW, "thema"): "Thema van de KPI in de catalogus.",
+    (VIEW, "eenheid"): "Eenheid van de waarde: procent, aantal, maanden, dagen of score.",
+    (VIEW, "periode"): "Rapportageperiode: JJJJ (jaar), JJJJ-H1 of JJJJ-H2 (halfjaar).",
+    (VIEW, "periodesoort"): "jaar of halfjaar. Tel jaar- en halfjaarrijen nooit bij elkaar op.",
+    (VIEW, "periode_begin"): "Eerste dag van de periode.",
+    (VIEW, "periode_einde"): "Laatste dag van de periode.",
+    (VIEW, "niveau"): "regio, gemeente, aanbieder, of gemeente en aanbieder. Filter op één niveau: de regio is "
+                      "(voor optelbare KPI's) de som van de gemeenten.",
+    (VIEW, "gemeentecode"): "CBS-gemeentecode (vier cijfers); leeg = de hele regio.",
+    (VIEW, "gemeente"): "Naam van de gemeente; leeg = de hele regio.",
+    (VIEW, "aanbieder_agb"): "AGB-code van de aanbieder; leeg = alle aanbieders.",
+    (VIEW, "aanbieder"): "Naam van de aanbieder; leeg = alle aanbieders.",
+    (VIEW, "zorgvorm"): "Zorgvorm (alleen VB01 heeft rijen per zorgvorm); leeg = alle zorgvormen.",
+    (VIEW, "waarde"): "De KPI-waarde in de eenheid (percentages 0-100, niet afgerond).",
+    (VIEW, "teller"): "Teller van een percentage; leeg bij aantallen, gemiddelden en medianen.",
+    (VIEW, "noemer"): "Noemer van een percentage; leeg bij aantallen, gemiddelden en medianen.",
+    (VIEW, "aantal_jeugdigen"): "Aantal verschillende jeugdigen achter de waarde.",
+    (VIEW, "doel"): "Het doel als getal in de eenheid van de waarde, alleen op jaarrijen vanaf het doeljaar (alle "
+                    "zorgvormen samen). Een doel 'verandering t.o.v. basisjaar' is omgerekend met de waarde van het "
+                    "basisjaar op hetzelfde niveau; leeg als die waarde onderdrukt is.",
+    (VIEW, "doel_gehaald"): "Waar (true) als de waarde het doel haalt (richting 'lager': waarde <= doel; 'hoger': "
+                            "waarde >= doel); leeg zonder doel.",
+    (VIEW, "voorlopig"): "Waar (true) als de waarde nog kan veranderen: de periode loopt nog of een nazorgtermijn "
+                         "is nog niet verstreken.",
+    (VIEW, "lopende_periode"): "Waar (true) als de periode op de peildatum nog niet voorbij is: de waarde dekt "
+                               "alleen het begin tot de peildatum.",
+    (VIEW, "onderdrukt"): "Waar (true) als de kleineaantallenregel de cel onderdrukt (minder dan het minimum, of "
+                          "aanvullend onderdrukt zodat de cel niet terug te rekenen is).",
+    # publicatie
+    ("publicatie", "half_year"): "Het halfjaar van de peildatum (JJJJ-H1 of JJJJ-H2).",
+    ("publicatie", "peildatum"): "De peildatum van de run: gegevens tot en met deze dag.",
+    ("publicatie", "version"): "Versienummer binnen het halfjaar (1, 2, ...).",
+    ("publicatie", "run_id"): "Id van de run die publiceerde (Dagster-runhistorie).",
+    ("publicatie", "created_at"): "Tijdstip van de publicatie (ISO 8601).",
+    ("publicatie", "fingerprint"): "Vingerafdruk (SHA-256) van invoer, seeds, code, peildatum en minimum: gelijk "
+                                   "= ongewijzigd.",
+    ("publicatie", "input_fingerprint"): "Vingerafdruk (SHA-256) van alle ingelezen bestanden.",
+    ("publicatie", "seeds_fingerprint"): "Vingerafdruk (SHA-256) van de referentietabellen (seeds).",
+    ("publicatie", "code_version"): "Versie van de code (dbt-project, Python-pakket, verwachtingen).",
+    ("publicatie", "gate_result"): "Uitslag van de kwaliteitspoort: geslaagd, of geslaagd met N waarschuwing(en).",
+    ("publicatie", "gate_runs"): "De runs op wier controles de publicatie rust.",
+    ("publicatie", "build_run"): "De run van de dbt build die gepubliceerd is.",
+    ("publicatie", "min_cell"): "Minimum van de kleineaantallenregel (JEUGDKPI_MIN_CELL).",
+    # revisies
+    ("revisies", "kpi_id"): "KPI-code.",
+    ("revisies", "period"): "Periode van de gewijzigde cel.",
+    ("revisies", "municipality_code"): "CBS-gemeentecode; leeg = de hele regio.",
+    ("revisies", "provider_agb"): "AGB-code van de aanbieder; leeg = alle aanbieders.",
+    ("revisies", "care_form"): "Zorgvorm; leeg = alle zorgvormen.",
+    ("revisies", "change"): "Soort wijziging: gewijzigd, verwijderd, toegevoegd, onderdrukt of niet meer onderdrukt.",
+    ("revisies", "old_value"): "Gepubliceerde waarde in de vorige publicatie (leeg als onderdrukt of afwezig).",
+    ("revisies", "new_value"): "Gepubliceerde waarde in deze publicatie (leeg als onderdrukt of verwijderd).",
+    ("revisies", "previous_publication"): "De vorige publicatie (halfjaar/versie).",
+    ("revisies", "publication"): "De publicatie die de wijziging liet zien (halfjaar/versie).",
+    ("revisies", "published_at"): "Tijdstip van die publicatie.",
+    # kolommen
+    (COLUMNS_TABLE, "tabel"): "Naam van de gepubliceerde tabel of view.",
+    (COLUMNS_TABLE, "soort"): "tabel of view.",
+    (COLUMNS_TABLE, "kolom"): "Naam van de kolom.",
+    (COLUMNS_TABLE, "positie"): "Positie van de kolom in de tabel (1 = eerste).",
+    (COLUMNS_TABLE, "type"): "DuckDB-gegevenstype.",
+    (COLUMNS_TABLE, "omschrijving"): "Omschrijving van de kolom (dezelfde tekst als COMMENT ON en de "
+                                     "Parquet-veldmetadata).",
+}
+
+# (table, column) -> description of published columns the dbt YAML does not describe (rule 3 above)
+FALLBACK = {
+    ("kpi_values", "period_start"): "Eerste dag van de periode.",
+    ("kpi_values", "period_end"): "Laatste dag van de periode.",
+    ("kpi_values", "denominator"): "Noemer van een percentage; leeg bij aantallen, gemiddelden en medianen.",
+    ("kpi_values", "unit"): "Eenheid: percentage, count (aantal), months, days of score.",
+    ("kpi_values", "target_met"): "Waar (true) als de waarde het doel haalt, in de richting van de catalogus.",
+    ("kpi_values", "is_provisional"): "Waar (true) als de waarde nog kan veranderen (lopende periode of open "
+                                      "nazorgtermijn).",
+    ("kpi_values", "is_partial"): "Waar (true) als de periode op de peildatum nog niet voorbij is.",
+    ("kpi_values", "source"): "Bron: berichtenverkeer, cbs_spiegel, cbs_bevolking, aanbieder, gemeente of aanlevering.",
+    ("kpi_catalogue", "kpi_id"): "KPI-code.",
+    ("kpi_catalogue", "theme"): "Thema van de KPI.",
+    ("kpi_catalogue", "name_nl"): "Naam van de KPI.",
+    ("kpi_catalogue", "unit"): "Eenheid: percentage, count (aantal), months, days of score.",
+    ("kpi_catalogue", "source"): "Bron(nen) van de KPI.",
+    ("kpi_catalogue", "direction"): "Richting: higher (hoger is beter) of lower (lager is beter).",
+    ("kpi_catalogue", "target_value"): "Doelwaarde: een waarde (absolute) of een verandering in procenten "
+                                       "(change_pct_vs_base).",
+    ("kpi_catalogue", "target_type"): "Soort doel: absolute of change_pct_vs_base (verandering t.o.v. basisjaar).",
+    ("kpi_catalogue", "target_year"): "Eerste jaar waarop het doel geldt.",
+    ("kpi_catalogue", "base_year"): "Basisjaar van een veranderingsdoel.",
+    ("kpi_catalogue", "norm_value"): "Wettelijke of contractuele termijn (norm) van een tijdigheids-KPI.",
+    ("kpi_catalogue", "norm_unit"): "Eenheid van de norm: days, working_days of months.",
+    ("kpi_catalogue", "from_document"): "Document waaruit de KPI komt.",
+    ("municipalities", "municipality_code"): "CBS-gemeentecode (vier cijfers met voorloopnullen).",
+    ("municipalities", "name"): "Naam van de gemeente.",
+    ("municipalities", "region"): "Jeugdzorgregio van de gemeente.",
+    ("municipalities", "valid_from"): "Eerste dag waarop de gemeente bestaat.",
+    ("municipalities", "valid_to"): "Laatste dag waarop de gemeente bestaat; leeg = bestaat nog.",
+    ("providers", "provider_agb"): "AGB-code van de aanbieder (acht cijfers).",
+    ("providers", "name"): "Naam van de aanbieder.",
+    ("providers", "contract_from"): "Begin van het contract.",
+    ("providers", "contract_to"): "Einde van het contract; leeg = loopt nog.",
+    ("providers", "reports_to_cbs"): "Waar (true) als de aanbieder aan het CBS rapporteert (CBS-spiegelrapportage "
+                                     "verwacht).",
+    ("periods", "period"): "Rapportageperiode: JJJJ, JJJJ-H1 of JJJJ-H2.",
+    ("periods", "period_type"): "year (jaar) of half_year (halfjaar).",
+    ("periods", "year"): "Jaar van de periode.",
+    ("periods", "period_start"): "Eerste dag van de periode.",
+    ("periods", "period_end"): "Laatste dag van de periode.",
+    ("delivery_status", "provider_agb"): "AGB-code van de aanbieder.",
+    ("delivery_status", "period"): "Halfjaar van de levering (JJJJ-H1 of JJJJ-H2).",
+    ("delivery_status", "period_start"): "Eerste dag van het halfjaar.",
+    ("delivery_status", "period_end"): "Laatste dag van het halfjaar.",
+    ("delivery_status", "delivery"): "Soort levering: aanbieder_template of cbs_spiegel.",
+    ("delivery_status", "deadline"): "Uiterste aanleverdatum.",
+    ("delivery_status", "status"): "received (ontvangen), rejected (afgewezen), expected (verwacht) of missing "
+                                   "(ontbreekt).",
+    ("delivery_status", "received_at"): "Moment van ontvangst van de levering; leeg als niet ontvangen.",
+    ("delivery_status", "is_late"): "Waar (true) als de levering na de deadline is ontvangen.",
+    ("delivery_status", "n_deliveries"): "Aantal ontvangen bestanden voor deze levering.",
+    ("delivery_status", "n_rejected"): "Aantal afgewezen bestanden voor deze levering.",
+}
+
+
+@lru_cache(maxsize=1)
+def dbt_descriptions() -> dict[str, dict[str, str]]:
+    """model or seed name -> {column: description} from the dbt project's YAML (empty descriptions left out)."""
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.yml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for kind in ("models", "seeds"):
+            for node in doc.get(kind) or []:
+                cols = out.setdefault(node["name"], {})
+                for col in node.get("columns") or []:
+                    text = " ".join(str(col.get("description") or "").split())
+                    if text:
+                        cols[col["name"]] = text
+    return out
+
+
+@dataclass(frozen=True)
+class Describer:
+    """Descriptions of one publication: `sources` maps each published table to the dbt model or seed it is copied
+    from (None: the publication's own table or view)."""
+    sources: dict[str, str | None]
+
+    def table(self, table: str) -> str:
+        return TABLES.get(table, "")
+
+    def column(self, table: str, column: str) -> str:
+        source = self.sources.get(table)
+        text = PUBLISHED_COLUMNS.get((table, column)) \
+            or (dbt_descriptions().get(source, {}).get(column) if source else None) \
+            or FALLBACK.get((table, column), "")
+        if table == "kpi_values" and column in SUPPRESSED_COLUMNS and text and SUPPRESSED_NOTE not in text:
+            text = f"{text.rstrip('.')}. {SUPPRESSED_NOTE}"
+        return text
+
+
+def render_markdown(rows: list[dict], describer: Describer, title: str) -> str:
+    """woordenboek.md: every published table and view with its description, then its columns (the rows of the
+    `kolommen` table)."""
+    lines = [f"# Gegevenswoordenboek - {title}", "",
+             "Alle tabellen en views van deze publicatie (kpi.duckdb, één Parquet-bestand per tabel of view). "
+             "Dezelfde omschrijvingen staan als COMMENT ON in kpi.duckdb, als veldmetadata (description) in de "
+             f"Parquet-bestanden en in de tabel `{COLUMNS_TABLE}`. Begin voor BI bij de view `{VIEW}`.", ""]
+    tables = list(dict.fromkeys((r["tabel"], r["soort"]) for r in rows))
+    tables.sort(key=lambda t: (t[0] != VIEW, t[0]))
+    for table, kind in tables:
+        lines += [f"## {table} ({kind})", "", describer.table(table), "", "| kolom | type | omschrijving |",
+                  "|---|---|---|"]
+        lines += [f"| {r['kolom']} | {r['type']} | {r['omschrijving'].replace('|', '/')} |"
+                  for r in rows if r["tabel"] == table]
+        lines.append("")
+    return "\n".join(lines)
