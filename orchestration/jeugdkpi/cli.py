@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--youths", type=int, default=3000, help="aantal jeugdigen (standaard 3000)")
     gen.add_argument("--years", type=_years, default=(2022, 2026), help="jaren, bijv. 2022-2026 (standaard)")
     gen.add_argument("--municipalities", help="gemeentecodes gescheiden door komma's (standaard: Flevoland)")
+    gen.add_argument("--regio", help="de gemeenten van deze jeugdzorgregio uit seeds/municipalities.csv (naam, "
+                                     "bijv. Noord-Veluwe; docs/regions.md); --municipalities gaat voor")
     gen.add_argument("--until", help="geen bericht gedateerd na deze datum (JJJJ-MM-DD)")
     gen.add_argument("--no-errors", action="store_true", help="zonder de bewust foutieve demobestanden")
     gen.add_argument("--if-empty", action="store_true",
@@ -152,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "laatste 4)")
     pop.add_argument("--gemeenten", help="gemeentecodes gescheiden door komma's (standaard: "
                                          "seeds/municipalities.csv)")
+
+    geb = sub.add_parser("cbs-gebieden", help="werk seeds/municipalities.csv bij uit CBS 'Gebieden in Nederland' "
+                                              "(gemeenten met hun jeugdzorgregio; netwerk nodig; docs/regions.md)")
+    geb.add_argument("--tabel", default="85755NED", help="StatLine-tabel van het jaar (standaard 85755NED = "
+                                                         "Gebieden in Nederland 2024; 2022: 85067NED)")
+    geb.add_argument("--seed", help="het gemeentebestand dat wordt bijgewerkt (standaard seeds/municipalities.csv)")
     return parser
 
 
@@ -275,6 +283,9 @@ def _print_summary(result, settings) -> None:
     if "kpi_rows" in result.summary:
         print(f"KPI's:        {result.summary['kpis']} KPI's in {nl(result.summary['kpi_rows'])} rijen berekend "
               "(marts.kpi_values)")
+    if result.summary.get("outside_region"):
+        print(f"Regio:        {nl(result.summary['outside_region'])} berichten van gemeenten buiten regio "
+              f"{settings.regio} niet meegeteld (wel bewaard in raw.berichten; docs/regions.md)")
     if result.published:
         pub = result.published
         print(f"Gepubliceerd: {pub['period']} (peildatum {pub['peildatum']}): {pub['kpis']} KPI's in "
@@ -317,6 +328,10 @@ def cmd_generate(args) -> int:
         print(f"jeugdkpi generate: {out} already holds messages; nothing generated")
         return EXIT_OK
     munis = [m.strip() for m in args.municipalities.split(",")] if args.municipalities else None
+    if munis is None and args.regio:  # a demo region for another seed region's municipalities
+        from jeugdkpi.regions import region_codes, resolve_region
+
+        munis = region_codes(resolve_region(args.regio))
     until = parse_date(args.until, "--until") if args.until else None
     try:
         summary = generate_region(out, seed=args.seed, youths=args.youths, years=args.years,
@@ -488,6 +503,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_report(args)
         if args.command == "cbs-bevolking":
             return cmd_cbs_bevolking(args)
+        if args.command == "cbs-gebieden":
+            from jeugdkpi.ingest.cbs_gebieden.refresh import command as cmd_cbs_gebieden
+
+            return cmd_cbs_gebieden(args)
         if args.command == "explain":
             return cmd_explain(args)
         if args.command == "diff":

@@ -153,6 +153,9 @@ def summarise(settings: Settings, run_id: str) -> dict[str, object]:
             for row in summary["ingest"]:
                 row["records_deferred"] = deferred.get(row["source"], 0)
             summary["quarantine_total"] = con.execute("SELECT count(*) FROM audit.quarantine").fetchone()[0]
+        if "raw.berichten" in tables:  # kept in the warehouse, left out of the KPIs (docs/regions.md)
+            from jeugdkpi.regions import outside_region_messages
+            summary["outside_region"] = outside_region_messages(con, settings.regio)
         if "marts.kpi_values" in tables:
             summary["kpi_rows"] = con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0]
             summary["kpis"] = con.execute("SELECT count(DISTINCT kpi_id) FROM marts.kpi_values").fetchone()[0]

@@ -83,6 +83,14 @@ def parse_uitval_codes(value: str) -> tuple[str, ...]:
     return codes
 
 
+def parse_regio(value: str | None) -> str:
+    """JEUGDKPI_REGIO: the jeugdzorgregio (by name) of seeds/municipalities.csv whose municipalities
+    the run covers; unset = the demo region (docs/regions.md)."""
+    from jeugdkpi.regions import resolve_region  # regions reads the seeds and raises ConfigError
+
+    return resolve_region(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     landing: Path
@@ -99,6 +107,8 @@ class Settings:
     # quality gate: a row count or region KPI value that moves by more than this factor since the last
     # publication warns (docs/quality-gate.md)
     volume_factor: float = 2.0
+    # the jeugdzorgregio whose municipalities the KPIs cover (JEUGDKPI_REGIO, docs/regions.md)
+    regio: str = "Flevoland"
 
     @property
     def data_dir(self) -> Path:
@@ -112,6 +122,7 @@ class Settings:
                "JEUGDKPI_MAX_FILE_MB": str(self.max_file_bytes / 1024 / 1024),
                "JEUGDKPI_UITVAL_CODES": ",".join(self.uitval_codes),
                "JEUGDKPI_VOLUME_FACTOR": str(self.volume_factor)}
+        env["JEUGDKPI_REGIO"] = self.regio
         if self.pseudonym_key:
             env["JEUGDKPI_PSEUDONYM_KEY"] = self.pseudonym_key
         if self.xsd_dir:
@@ -158,6 +169,7 @@ def load_settings(env: dict[str, str] | None = None, today: dt.date | None = Non
         max_file_bytes=max_bytes,
         uitval_codes=uitval,
         volume_factor=volume_factor,
+        regio=parse_regio(env.get("JEUGDKPI_REGIO")),
     )
     if workers:
         settings = replace(settings, workers=parse_int(workers, "JEUGDKPI_WORKERS"))

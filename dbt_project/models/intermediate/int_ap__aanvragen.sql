@@ -47,7 +47,7 @@ select
     md5(concat_ws('|', provider_agb, referentie_aanbieder)) as item_id,
     youth_key,
     provider_agb,
-    gemeente_code as municipality_code,
+    {{ current_municipality('gemeente_code') }} as municipality_code,
     cast(null as bigint) as toewijzingnummer,
     referentie_aanbieder as referentie,
     dagtekening as reference_date,

@@ -15,7 +15,7 @@ select
     declaratie_id as item_id,
     cast(null as varchar) as youth_key,
     provider_agb,
-    gemeente_code as municipality_code,
+    {{ current_municipality('gemeente_code') }} as municipality_code,
     cast(null as bigint) as toewijzingnummer,
     declaratienummer as referentie,
     dagtekening as reference_date,

@@ -12,7 +12,7 @@ select
     stop_key as item_id,
     youth_key,
     provider_agb,
-    gemeente_code as municipality_code,
+    {{ current_municipality('gemeente_code') }} as municipality_code,
     toewijzingnummer,
     cast(null as varchar) as referentie,
     einddatum as reference_date,

@@ -13,7 +13,7 @@ select
     assignment_id as item_id,
     youth_key,
     provider_agb,
-    gemeente_code as municipality_code,
+    {{ current_municipality('gemeente_code') }} as municipality_code,
     toewijzingnummer,
     cast(null as varchar) as referentie,
     ingangsdatum as reference_date,

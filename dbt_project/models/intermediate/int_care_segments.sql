@@ -79,7 +79,7 @@ select
     birth_year,
     born_jan_1,
     provider_agb,
-    gemeente_code as municipality_code,
+    {{ current_municipality('gemeente_code') }} as municipality_code,
     toewijzingnummer,
     product_category,
     product_code_resolved as product_code,

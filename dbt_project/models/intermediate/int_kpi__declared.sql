@@ -9,7 +9,7 @@ with prestaties as (
 facts as (
     select
         'VB10' as kpi_id, 'sum' as kind, p.period, p.period_start, p.period_end,
-        x.prestatie_id as unit_id, x.youth_key, x.gemeente_code as municipality_code,
+        x.prestatie_id as unit_id, x.youth_key, {{ current_municipality('x.gemeente_code') }} as municipality_code,
         case when x.provider_agb is null then [] else [x.provider_agb] end as providers,
         cast(null as varchar) as care_form,
         true as in_numerator, true as in_denominator, cast(x.signed_volume as double) as measure,

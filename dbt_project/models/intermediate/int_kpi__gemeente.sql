@@ -72,14 +72,14 @@ facts as (
     select 'AP02' as kpi_id, 'ratio' as kind, p.period, p.period_start, p.period_end,
            a.municipality_code || '|' || a.request_id as unit_id,
            a.municipality_code || '|' || a.request_id as youth_key,
-           a.municipality_code, cast([] as varchar[]) as providers, cast(null as varchar) as care_form,
+           {{ current_municipality('a.municipality_code') }} as municipality_code, cast([] as varchar[]) as providers, cast(null as varchar) as care_form,
            datediff('day', a.aanvraagdatum, a.besluitdatum) <= 56 as in_numerator, true as in_denominator,
            cast(null as double) as measure, false as item_provisional
     from {{ ref('stg_gemeente__aanvragen') }} as a
     join periods as p on a.besluitdatum between p.period_start and p.period_end
     union all
     select 'AP06', 'ratio', p.period, p.period_start, p.period_end,
-           t.assignment_id, t.youth_key, t.gemeente_code, [t.provider_agb], null,
+           t.assignment_id, t.youth_key, {{ current_municipality('t.gemeente_code') }}, [t.provider_agb], null,
            r.toewijzingnummer is null, true, null, false
     from {{ ref('stg_ijw__toewijzing_versies') }} as t
     join periods as p on t.first_dagtekening between p.period_start and p.period_end
@@ -91,12 +91,12 @@ facts as (
     select 'AP07', 'ratio', p.period, p.period_start, p.period_end,
            r.municipality_code || '|' || cast(r.toewijzingnummer as varchar),
            r.municipality_code || '|' || cast(r.toewijzingnummer as varchar),
-           r.municipality_code, [r.provider_agb], null, r.on_time, true, null, r.still_open
+           {{ current_municipality('r.municipality_code') }}, [r.provider_agb], null, r.on_time, true, null, r.still_open
     from rejections_judged as r
     join periods as p on r.afwijzingsdatum between p.period_start and p.period_end
     union all
     select 'AP10', 'ratio', p.period, p.period_start, p.period_end,
-           a.unit_id, a.unit_id, a.gemeente_code, [a.provider_agb], null, a.on_time, true, null, a.still_open
+           a.unit_id, a.unit_id, {{ current_municipality('a.gemeente_code') }}, [a.provider_agb], null, a.on_time, true, null, a.still_open
     from approved_judged as a
     join periods as p on a.dagtekening between p.period_start and p.period_end
 ),

@@ -227,7 +227,7 @@ tom_units as (
 -- ---------------------------------------------------------------- declared etmalen (int_kpi__declared)
 declared_units as (
     select
-        'VB10' as kpi_id, 'sum' as kind, p.period, x.gemeente_code as municipality_code,
+        'VB10' as kpi_id, 'sum' as kind, p.period, {{ current_municipality('x.gemeente_code') }} as municipality_code,
         case when x.provider_agb is null then [] else [x.provider_agb] end as providers,
         cast(null as varchar) as care_form,
         'prestatie' as unit_type, x.prestatie_id as unit_key, x.youth_key,
@@ -323,7 +323,7 @@ approved_judged as (
 ),
 
 gemeente_units as (
-    select 'AP02' as kpi_id, 'ratio' as kind, p.period, a.municipality_code,
+    select 'AP02' as kpi_id, 'ratio' as kind, p.period, {{ current_municipality('a.municipality_code') }} as municipality_code,
            cast([] as varchar[]) as providers, cast(null as varchar) as care_form,
            'aanvraag' as unit_type, a.municipality_code || '|' || a.request_id as unit_key,
            cast(null as varchar) as youth_key,
@@ -336,7 +336,7 @@ gemeente_units as (
     from {{ ref('stg_gemeente__aanvragen') }} as a
     join input_periods as p on a.besluitdatum between p.period_start and p.period_end
     union all
-    select 'AP06', 'ratio', p.period, t.gemeente_code, [t.provider_agb], null,
+    select 'AP06', 'ratio', p.period, {{ current_municipality('t.gemeente_code') }}, [t.provider_agb], null,
            'toewijzing', t.assignment_id, t.youth_key, r.toewijzingnummer is null, true, null,
            'toewijzing ' || cast(t.toewijzingnummer as varchar) || ', verstuurd '
                || cast(t.first_dagtekening as varchar)
@@ -350,7 +350,7 @@ gemeente_units as (
       on r.municipality_code = t.gemeente_code and r.toewijzingnummer = t.toewijzingnummer
     where t.version_number = 1 and h.present
     union all
-    select 'AP07', 'ratio', p.period, r.municipality_code, [r.provider_agb], null,
+    select 'AP07', 'ratio', p.period, {{ current_municipality('r.municipality_code') }}, [r.provider_agb], null,
            'afwijzing', r.municipality_code || '|' || cast(r.toewijzingnummer as varchar), null,
            r.on_time, true, null,
            'afwijzing ' || cast(r.afwijzingsdatum as varchar) || ', beeindigd/verwijderd verstuurd '
@@ -359,7 +359,7 @@ gemeente_units as (
     from rejections_judged as r
     join input_periods as p on r.afwijzingsdatum between p.period_start and p.period_end
     union all
-    select 'AP10', 'ratio', p.period, a.gemeente_code, [a.provider_agb], null,
+    select 'AP10', 'ratio', p.period, {{ current_municipality('a.gemeente_code') }}, [a.provider_agb], null,
            'declaratie', a.unit_id, null, a.on_time, true, null,
            'declaratie ' || coalesce(a.declaratienummer, '') || ', antwoord ' || cast(a.dagtekening as varchar)
                || ', betaald ' || coalesce(cast(a.betaaldatum as varchar), 'nog niet'),

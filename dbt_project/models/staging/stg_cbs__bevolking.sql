@@ -4,7 +4,7 @@ with latest as (
 )
 
 select
-    b.gemeentecode as municipality_code,
+    {{ current_municipality('b.gemeentecode') }} as municipality_code,
     b.peildatum,
     year(b.peildatum) as year,
     b.leeftijd,
@@ -13,7 +13,7 @@ select
     b.bron_tabel,
     b.bron_periode,
     b.file_path
-from {{ source('raw', 'cbs_bevolking') }} as b
+from {{ region_source('cbs_bevolking', 'gemeentecode') }} as b
 join latest as l
   on l.file_sha256 = b.file_sha256 and l.gemeentecode = b.gemeentecode
  and l.periode = cast(b.peildatum as varchar)

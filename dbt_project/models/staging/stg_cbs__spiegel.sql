@@ -12,7 +12,7 @@ select
     {{ periode_end('s.periode') }} as period_end,
     s.versie,
     s.cbs_status,
-    s.gemeentecode as municipality_code,
+    {{ current_municipality('s.gemeentecode') }} as municipality_code,
     s.hulpvorm,
     s.indicator,
     s.informant,
@@ -22,6 +22,6 @@ select
     s.file_path,
     s.file_sha256,
     s.record_locator
-from {{ source('raw', 'cbs_spiegel') }} as s
+from {{ region_source('cbs_spiegel', 'gemeentecode') }} as s
 join latest as l using (file_sha256, aanbieder_agb, periode)
 where {{ periode_end('s.periode') }} <= {{ peildatum() }}

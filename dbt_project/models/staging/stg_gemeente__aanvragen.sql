@@ -7,7 +7,7 @@ select
     case when besluitdatum <= {{ peildatum() }} then besluitdatum end as besluitdatum,
     file_path,
     record_locator
-from {{ source('raw', 'gemeente_aanvragen') }}
+from {{ region_source('gemeente_aanvragen', 'gemeentecode') }}
 where aanvraagdatum <= {{ peildatum() }}
 qualify row_number() over (
     partition by gemeentecode, request_id order by loaded_at desc, file_path desc, record_locator desc

@@ -6,7 +6,7 @@ select
     afwijzingsdatum,
     file_path,
     record_locator
-from {{ source('raw', 'gemeente_afwijzingen') }}
+from {{ region_source('gemeente_afwijzingen', 'gemeentecode') }}
 where afwijzingsdatum <= {{ peildatum() }}
 qualify row_number() over (
     partition by gemeentecode, toewijzingnummer order by loaded_at desc, file_path desc, record_locator desc

@@ -2,7 +2,7 @@
 -- (provider, ReferentieAanbieder): the first sent request (ReferentieAanbieder is unique per provider, TR347).
 with src as (
     select *
-    from {{ source('raw', 'jw315_aangevraagd_product') }}
+    from {{ region_source('jw315_aangevraagd_product') }}
     where dagtekening <= {{ peildatum() }}
 ),
 

@@ -10,7 +10,7 @@ select
     message_id,
     dagtekening,
     record_locator
-from {{ source('raw', 'jw319_antwoord') }}
+from {{ region_source('jw319_antwoord') }}
 where dagtekening <= {{ peildatum() }}
 qualify row_number() over (
     partition by provider_agb, gemeente_code, message_id, dagtekening, record_locator order by file_path

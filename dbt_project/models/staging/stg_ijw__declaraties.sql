@@ -2,7 +2,7 @@
 -- For AP09 (timely 325) and for auditing totals.
 with prestaties as (
     select *
-    from {{ source('raw', 'jw323_prestatie') }}
+    from {{ region_source('jw323_prestatie') }}
     where dagtekening <= {{ peildatum() }}
 ),
 

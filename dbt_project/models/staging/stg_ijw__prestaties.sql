@@ -7,7 +7,7 @@
 --   is_credited      a counting credit (VorigReferentieNummer) cancels this debit
 with src as (
     select *
-    from {{ source('raw', 'jw323_prestatie') }}
+    from {{ region_source('jw323_prestatie') }}
     where dagtekening <= {{ peildatum() }}
     qualify row_number() over (
         partition by provider_agb, message_id, dagtekening, referentienummer
@@ -25,7 +25,7 @@ rejected as (
         p.declaratie_message_id,
         p.referentienummer,
         string_agg(distinct p.retourcodes, ' ') as retourcodes
-    from {{ source('raw', 'jw325_prestatie') }} as p
+    from {{ region_source('jw325_prestatie') }} as p
     where p.dagtekening <= {{ peildatum() }}
     group by p.provider_agb, p.declaratie_message_id, p.referentienummer
 ),

@@ -4,7 +4,7 @@
 -- receiver did not process the heenbericht (ijw-reference §1.3 [advies]). Downstream models only flag it.
 with retour as (
     select *
-    from {{ source('raw', 'retour') }}
+    from {{ region_source('retour') }}
     where dagtekening <= {{ peildatum() }}
       and dagtekening_retour <= {{ peildatum() }}
 ),

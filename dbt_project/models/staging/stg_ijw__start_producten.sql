@@ -15,7 +15,7 @@ with src as (
             coalesce(cast(toewijzingnummer as varchar), ''), coalesce(product_categorie, ''),
             coalesce(product_code, ''), cast(begindatum as varchar)
         )) as start_key
-    from {{ source('raw', 'jw305_start_product') }}
+    from {{ region_source('jw305_start_product') }}
     where dagtekening <= {{ peildatum() }}
 ),
 

@@ -11,7 +11,7 @@ with src as (
             coalesce(cast(toewijzingnummer as varchar), ''), coalesce(product_categorie, ''),
             coalesce(product_code, ''), cast(begindatum as varchar)
         )) as start_key
-    from {{ source('raw', 'jw307_stop_product') }}
+    from {{ region_source('jw307_stop_product') }}
     where dagtekening <= {{ peildatum() }}
 ),
 

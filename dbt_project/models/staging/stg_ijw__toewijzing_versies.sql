@@ -5,7 +5,7 @@
 -- Messages with a Dagtekening after peildatum are ignored (G10).
 with src as (
     select *
-    from {{ source('raw', 'jw301_toegewezen_product') }}
+    from {{ region_source('jw301_toegewezen_product') }}
     where dagtekening <= {{ peildatum() }}
 ),
 

@@ -18,7 +18,7 @@ select
     message_id,
     dagtekening,
     record_locator
-from {{ source('raw', 'jw317_verzoek') }}
+from {{ region_source('jw317_verzoek') }}
 where dagtekening <= {{ peildatum() }}
 qualify row_number() over (
     partition by provider_agb, gemeente_code, message_id, dagtekening, record_locator order by file_path

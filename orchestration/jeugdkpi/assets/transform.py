@@ -19,6 +19,7 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from jeugdkpi import progress
 from jeugdkpi.dbt_child import PARENT_PID_ENV, dbt_executable
 from jeugdkpi.fingerprint import build_fingerprint
+from jeugdkpi.regions import dbt_vars as region_dbt_vars
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, load_settings
 from jeugdkpi.warehouse import connect, ensure_audit_schema
@@ -135,6 +136,7 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, jeugdk
     settings = jeugdkpi.settings()
     os.environ["JEUGDKPI_WAREHOUSE"] = str(settings.warehouse)
     os.environ["JEUGDKPI_PEILDATUM"] = settings.peildatum.isoformat()
+    os.environ.update(region_dbt_vars(settings.regio))  # the region's municipalities and mergers (docs/regions.md)
     built_from = build_fingerprint()  # the seeds and SQL this build reads, taken before it starts
     with connect(settings.warehouse) as con:
         ensure_audit_schema(con)  # the ledger dbt's hooks write to

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from jeugdkpi.regions import DEMO_REGION
+
 VERBLIJF_FORMS = frozenset(
     {"behandeld_wonen", "verblijf_overig", "gesloten", "gezinshuis", "pleegzorg", "tom_instroom", "tom_uitstroom"}
 )
 TOM_FORMS = frozenset({"tom_instroom", "tom_uitstroom"})
-DEFAULT_REGION = "Flevoland"
+DEFAULT_REGION = DEMO_REGION  # the default of JEUGDKPI_REGIO (jeugdkpi/regions.py)
 
 # Provider-name keyword -> [(care_form, product-name keyword or None, product-name exclusion or None)].
 # All matching rules apply; a provider matching none gets GENERAL_ROLE (a broad youth-care foundation).

@@ -307,12 +307,14 @@ class Reference:
 
     @classmethod
     def load(cls, seeds: Path = SEEDS_DIR) -> "Reference":
+        from jeugdkpi.regions import successors  # merged municipalities' codes count for their successor
+
         def rows(name):
             with open(seeds / name, newline="", encoding="utf-8") as fh:
                 return list(csv.DictReader(fh))
         cat = rows("kpi_catalogue.csv")
         return cls(frozenset(r["provider_agb"] for r in rows("providers.csv")),
-                   frozenset(r["municipality_code"] for r in rows("municipalities.csv")),
+                   frozenset(r["municipality_code"] for r in rows("municipalities.csv")) | set(successors(seeds)),
                    {r["kpi_id"]: r["source"] for r in cat}, {r["kpi_id"]: r["unit"] for r in cat})
 
 

@@ -129,8 +129,12 @@ def _seed_column(file: str, column: str, seeds_dir: Path) -> list[str]:
 
 def suite_parameters(seeds_dir: Path = SEEDS_DIR) -> dict[str, list]:
     """The `$PARAMETER` values of the suites: code sets of the region's reference tables and of iJw."""
+    from jeugdkpi.regions import successors
+
     return {
-        "seed_municipality_codes": _seed_column("municipalities.csv", "municipality_code", seeds_dir),
+        # with the codes of merged municipalities: their messages count for the successor (docs/regions.md)
+        "seed_municipality_codes": sorted({*_seed_column("municipalities.csv", "municipality_code", seeds_dir),
+                                           *successors(seeds_dir)}),
         "seed_provider_agbs": _seed_column("providers.csv", "provider_agb", seeds_dir),
         "seed_product_categories": _seed_column("products.csv", "product_category", seeds_dir),
         "seed_kpi_ids": _seed_column("kpi_catalogue.csv", "kpi_id", seeds_dir),
