@@ -141,7 +141,7 @@ def test_a_warehouse_with_the_old_audit_key_is_migrated_keeping_its_rows(tmp_pat
         ensure_audit_schema(con)
         ensure_audit_schema(con)  # idempotent
         con.execute("INSERT INTO audit.ingest_files VALUES ('leeg.csv', 'ab', 'gemeente', 8, now(), 'loaded', 1, "
-                    "'run-1', 1, 0)")  # the same file in a second folder: allowed now
+                    "'run-1', 1, 0, NULL)")  # the same file in a second folder: allowed now
         assert con.execute("SELECT source, run_id FROM audit.ingest_files ORDER BY source").fetchall() == \
             [("aanbieders", "run-0"), ("gemeente", "run-1")]
     finally:

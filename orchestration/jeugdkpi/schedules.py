@@ -4,7 +4,8 @@
   the half-year that just ended (15 April 2026 -> 2025-12-31, 15 October 2026 -> 2026-06-30), so the
   deliveries due on 1 April / 1 October are in.
 - `nieuwe_bestanden`: off by default; when switched on in the UI it requests a run whenever the set of files
-  under the landing folder changes (count, total size or newest modification time).
+  under the landing folder changes (count, total size or newest modification time), and notes its first sight
+  of the tabular sources' files beside the warehouse (`assets.landing.note_first_sights`, docs/ingest.md).
 """
 
 import datetime as dt
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from jeugdkpi.assets.landing import regular_files, run_tags
+from jeugdkpi.assets.landing import note_first_sights, regular_files, run_tags
 from jeugdkpi.settings import load_settings, peildatum_for
 
 
@@ -51,6 +52,11 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
             return dg.SkipReason("de landing-map is leeg")
         if signature == context.cursor:
             return dg.SkipReason("geen nieuwe of gewijzigde bestanden")
+        try:  # the landing moment of a file touched or copied after it landed (docs/ingest.md)
+            note_first_sights(settings)
+        except OSError as exc:
+            context.log.warning(f"eerste waarneming van de bestanden niet vastgelegd ({exc}); de ontvangstdatum "
+                                "wordt dan de wijzigingstijd van het bestand")
         context.update_cursor(signature)
         return dg.RunRequest(run_key=f"landing-{signature}", tags={**run_tags(settings), "jeugdkpi/trigger": "sensor"})
 

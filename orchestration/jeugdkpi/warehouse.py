@@ -26,6 +26,9 @@ AUDIT_DDL = [
         run_id VARCHAR NOT NULL,
         n_loaded INTEGER NOT NULL,
         n_quarantined INTEGER NOT NULL,
+        landed_at TIMESTAMP,                -- when the file arrived in the landing folder: its modification time,
+                                            -- or the sensor's first sight when earlier (tabular sources; NULL for
+                                            -- messages and rows written before it was recorded). docs/ingest.md
         PRIMARY KEY (source, file_path, sha256)   -- the same file may land in two sources' folders
     )""",
     """CREATE TABLE IF NOT EXISTS audit.quarantine (
@@ -133,6 +136,7 @@ def ensure_audit_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in AUDIT_DDL:
         con.execute(stmt)
     _migrate_ingest_files_key(con)
+    _migrate_ingest_files_landed_at(con)
 
 
 def _migrate_ingest_files_key(con: duckdb.DuckDBPyConnection) -> None:
@@ -144,9 +148,15 @@ def _migrate_ingest_files_key(con: duckdb.DuckDBPyConnection) -> None:
         return
     ddl = next(s for s in AUDIT_DDL if "audit.ingest_files (" in s)
     con.execute(ddl.replace("IF NOT EXISTS audit.ingest_files (", "audit.ingest_files_rekeyed ("))
-    con.execute("INSERT INTO audit.ingest_files_rekeyed SELECT * FROM audit.ingest_files")
+    con.execute("INSERT INTO audit.ingest_files_rekeyed BY NAME SELECT * FROM audit.ingest_files")
     con.execute("DROP TABLE audit.ingest_files")
     con.execute("ALTER TABLE audit.ingest_files_rekeyed RENAME TO ingest_files")
+
+
+def _migrate_ingest_files_landed_at(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses made before the landing moment was recorded: add the column `landed_at` in place. Earlier rows keep
+    NULL, and the delivery status then falls back to the moment the pipeline first loaded the file."""
+    con.execute("ALTER TABLE audit.ingest_files ADD COLUMN IF NOT EXISTS landed_at TIMESTAMP")
 
 
 def log_state(con: duckdb.DuckDBPyConnection, run_id: str | None, event: str, name: str, *, peildatum=None,

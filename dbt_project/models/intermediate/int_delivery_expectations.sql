@@ -3,6 +3,11 @@
 -- (seeds/providers.csv), and the CBS spiegelrapportage (cbs_spiegel) from those with reports_to_cbs.
 -- Half-years: per kind of delivery from the earliest period delivered by any provider through the last
 -- half-year that has ended by peildatum (a kind never delivered by anyone -> no rows: the region does not use it). Deadline: 1 October for H1, 1 April for H2.
+-- Received: when the first accepted delivery for the half-year arrived in the landing folder (received_at of
+-- stg_inputs__leveringen: the file's landing moment, not the run that read it), so a correction sent after the
+-- deadline does not make an on-time delivery late; late = received after the deadline day.
+-- cbs_suppressed_kpis: the outcome KPIs (OI01-OI05, OI08) for which the CBS report in force has a cell blanked
+-- by CBS (small numbers), which leaves the provider without a value of its own for them: not missing data.
 with deliveries as (
     select *, case when kind = 'cbs_spiegel' then 'cbs_spiegel' else 'aanbieder_template' end as delivery
     from {{ ref('stg_inputs__leveringen') }}
@@ -35,13 +40,29 @@ received as (
         provider_agb, periode as period, delivery,
         count(*) filter (where status = 'loaded') as n_loaded,
         count(*) filter (where status = 'quarantined') as n_rejected,
-        max(loaded_at) filter (where is_in_force) as received_at,
+        min(received_at) filter (where status = 'loaded') as received_at,
         max(file_path) filter (where is_in_force) as file_path,
         max(loaded_at) filter (where status = 'quarantined') as last_rejected_at,
         arg_max(file_path, loaded_at) filter (where status = 'quarantined') as last_rejected_file,
         arg_max(first_error, loaded_at) filter (where status = 'quarantined') as last_rejected_reason
     from deliveries
     group by provider_agb, periode, delivery
+),
+
+cbs_cells as (
+    select * from {{ ref('stg_cbs__spiegel') }}
+),
+
+cbs_parts as (
+    {{ cbs_spiegel_parts('cbs_cells') }}
+),
+
+cbs_blanked as (
+    select provider_agb, periode as period, 'cbs_spiegel' as delivery,
+           string_agg(distinct kpi_id, ',' order by kpi_id) as cbs_suppressed_kpis
+    from cbs_parts
+    where is_suppressed
+    group by provider_agb, periode
 )
 
 select
@@ -65,6 +86,8 @@ select
     cast(coalesce(r.n_loaded, 0) as integer) as n_deliveries,
     cast(coalesce(r.n_rejected, 0) as integer) as n_rejected,
     r.last_rejected_file,
-    r.last_rejected_reason
+    r.last_rejected_reason,
+    b.cbs_suppressed_kpis
 from expected as e
 left join received as r using (provider_agb, period, delivery)
+left join cbs_blanked as b using (provider_agb, period, delivery)

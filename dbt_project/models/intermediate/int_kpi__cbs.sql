@@ -1,33 +1,16 @@
 -- CBS spiegelrapportage KPIs (kpi-definitions §4): OI01-OI05 and OI08, per provider, per municipality (when the
 -- report has municipality cells) and for the region as Σ/Σ. A suppressed cell (NULL) leaves its provider's
 -- contribution out of every total it belongs to, and those totals are is_partial. cbs_status other than
--- 'definitief' makes a row provisional.
---   OI01 uitval            = uitval cells with reden in the uitval code set (var uitval_codes, default 03)
---                            ÷ uitval cells with reden 01-05
---   OI02 / OI03            = tevredenheid measurements with score >= 8 / <= 4 ÷ all tevredenheid measurements
---   OI04 zonder hulp verder = zonder_hulp_verder codes 03, 04 ÷ codes 01-04
---   OI05 geen nieuwe start  = geen_nieuwe_start ÷ beeindigd
---   OI08 meetpercentage     = tevredenheid measurements of the youth (informant jeugdige or none) ÷ beeindigd
+-- 'definitief' makes a row provisional. Such a provider has no row of its own for that KPI:
+-- int_delivery_expectations names the KPIs (cbs_suppressed_kpis), so a report says "onderdrukt door CBS"
+-- instead of "geen gegevens".
+-- The cells behind each KPI: macro cbs_spiegel_parts (macros/cbs_spiegel.sql).
 with cells as (
     select * from {{ ref('stg_cbs__spiegel') }}
 ),
 
 parts as (
-    select 'OI01' as kpi_id, *, categorie in {{ uitval_codes() }} as in_num, true as in_den
-    from cells where indicator = 'uitval'
-    union all
-    select 'OI02', *, cast(categorie as integer) >= 8, true from cells where indicator = 'tevredenheid'
-    union all
-    select 'OI03', *, cast(categorie as integer) <= 4, true from cells where indicator = 'tevredenheid'
-    union all
-    select 'OI04', *, categorie in ('03', '04'), true from cells where indicator = 'zonder_hulp_verder'
-    union all
-    select 'OI05', *, indicator = 'geen_nieuwe_start', indicator = 'beeindigd'
-    from cells where indicator in ('geen_nieuwe_start', 'beeindigd')
-    union all
-    select 'OI08', *, indicator = 'tevredenheid', indicator = 'beeindigd'
-    from cells
-    where indicator = 'beeindigd' or (indicator = 'tevredenheid' and coalesce(informant, 'jeugdige') = 'jeugdige')
+    {{ cbs_spiegel_parts('cells') }}
 ),
 
 contrib as (

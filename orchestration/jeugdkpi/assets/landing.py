@@ -5,8 +5,12 @@ pipeline observes them at the start of every run: the data version is a fingerpr
 folder (SHA-256 over the sorted relative path, size and mtime_ns of each regular file), so the UI shows which
 state of the inputs a run read. Symlinks are neither followed nor counted and nothing is opened: the walk only
 lists folders and stats entries below the landing folder.
+
+`note_first_sights` is the landing sensor's part of the landing moment (docs/ingest.md): when it sees a tabular
+source's file for the first time it notes that moment, with the file's hash, beside the warehouse.
 """
 
+import datetime as dt
 import hashlib
 import os
 import stat
@@ -17,8 +21,9 @@ from typing import Iterator
 
 import dagster as dg
 
+from jeugdkpi.ingest.files import first_sight_path, is_skipped_name, record_first_sights
 from jeugdkpi.resources import JeugdkpiConfig
-from jeugdkpi.settings import LANDING_SOURCES
+from jeugdkpi.settings import LANDING_SOURCES, Settings
 
 LANDING_GROUP = "landing"
 LANDING_KEYS = [dg.AssetKey(["landing", source]) for source in LANDING_SOURCES]
@@ -73,6 +78,19 @@ def fingerprint(folder: Path) -> Fingerprint:
         digest.update(f"{rel}\0{size}\0{mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return Fingerprint(digest.hexdigest(), len(files), sum(f[1] for f in files),
                        max((f[2] for f in files), default=0))
+
+
+def note_first_sights(settings: Settings, now: dt.datetime | None = None) -> int:
+    """Note the first sight of every file of the tabular sources (all but berichten, whose messages carry their own
+    Dagtekening) in the first-sight log beside the warehouse (files.record_first_sights); editor, partial and
+    hidden files and symlinked folders are left out, as discovery leaves them out. Returns the files noted
+    for the first time."""
+    entries = ((source, rel, size, mtime_ns)
+               for source in LANDING_SOURCES if source != "berichten" and not (settings.landing / source).is_symlink()
+               for rel, size, mtime_ns in regular_files(settings.landing / source)
+               if not any(is_skipped_name(part) for part in rel.split("/")))
+    return record_first_sights(first_sight_path(settings.warehouse), settings.landing, entries,
+                               now or dt.datetime.now(), settings.max_file_bytes)
 
 
 def landing_fingerprint(landing: Path) -> str:

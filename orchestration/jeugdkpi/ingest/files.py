@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import stat
@@ -78,6 +79,7 @@ class LandingItem:
     display_path: str  # relative to the landing folder; archive members as "a.zip!dir/m.xml"
     path: Path | str  # the file on disk (the archive for a member)
     member: str | None = None
+    mtime: float | None = None  # st_mtime at discovery (discover(with_mtime=True)): when it landed
 
     def read(self, max_bytes: int) -> bytes:
         if self.member is None:
@@ -166,7 +168,7 @@ class ArchiveProblem:
 def discover(root: Path, patterns: tuple[str, ...], with_zip: bool = False,
              max_bytes: int = 20 * 1024 * 1024,
              problems: list[ArchiveProblem] | None = None,
-             skipped: list[str] | None = None) -> Iterator[LandingItem]:
+             skipped: list[str] | None = None, with_mtime: bool = False) -> Iterator[LandingItem]:
     """Every matching file under `root` (any depth, sorted), archive members expanded.
 
     Streaming: folders are listed one at a time, entries sorted by name, depth first, which gives the order
@@ -178,7 +180,8 @@ def discover(root: Path, patterns: tuple[str, ...], with_zip: bool = False,
     wherever it points) and a FIFO, device or socket become a problem (`symlink`, `not_a_regular_file`) and
     are never opened; editor and partial files (`~$*`, `*.part`, `*.tmp`, dot-files and dot-folders) are
     not deliveries: they go to `skipped` and the log. Without a `problems` list a refused entry is only
-    logged, never yielded."""
+    logged, never yielded. `with_mtime` adds each plain file's modification time (one lstat per file: the
+    tabular sources' landing moment, docs/ingest.md; the message ingest does without it)."""
     if not root.exists():
         return
     suffixes = tuple(p.lower() for p in patterns)
@@ -210,7 +213,14 @@ def discover(root: Path, patterns: tuple[str, ...], with_zip: bool = False,
         if with_zip and lower.endswith(".zip"):
             yield from _archive_members(full, rel, suffixes, max_bytes, problems)
         elif lower.endswith(suffixes):
-            yield LandingItem(rel, full)
+            yield LandingItem(rel, full, None, _mtime(full) if with_mtime else None)
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.lstat(path).st_mtime
+    except OSError:  # gone since it was listed: reading it reports the problem
+        return None
 
 
 SKIPPED_SUFFIXES = (".part", ".tmp")
@@ -421,7 +431,8 @@ class RunStats:
 _FILES_SCHEMA = pa.schema([("file_path", pa.string()), ("sha256", pa.string()), ("source", pa.string()),
                            ("size_bytes", pa.int64()), ("first_seen_at", pa.timestamp("us")),
                            ("status", pa.string()), ("n_records", pa.int32()), ("run_id", pa.string()),
-                           ("n_loaded", pa.int32()), ("n_quarantined", pa.int32())])
+                           ("n_loaded", pa.int32()), ("n_quarantined", pa.int32()),
+                           ("landed_at", pa.timestamp("us"))])
 _QUARANTINE_SCHEMA = pa.schema([("file_path", pa.string()), ("sha256", pa.string()),
                                 ("record_locator", pa.string()), ("reason_code", pa.string()),
                                 ("message", pa.string()), ("run_id", pa.string()), ("source", pa.string())])
@@ -438,9 +449,9 @@ class AuditWriter:
         self.replace: list[tuple[str, str]] = []  # (path, sha) rows to delete first (retried files)
 
     def file(self, path: str, sha: str, size: int, status: str, n_records: int, n_loaded: int,
-             n_quarantined: int) -> None:
+             n_quarantined: int, landed_at: dt.datetime | None = None) -> None:
         self.files.append((path, sha, self.source, size, dt.datetime.now(), status, n_records,
-                           self.run_id, n_loaded, n_quarantined))
+                           self.run_id, n_loaded, n_quarantined, landed_at))
 
     def quarantined(self, path: str, sha: str, locator: str | None, reason: str, message: str) -> None:
         self.quarantine.append((path, sha, locator, reason, message, self.run_id, self.source))
@@ -465,3 +476,89 @@ class AuditWriter:
         self.files.clear()
         self.quarantine.clear()
         self.replace.clear()
+
+
+# ------------------------------------------------------------------------------------------- landing moment
+# When a delivery arrived (docs/ingest.md, "Landing moment"): the file's modification time, or the landing
+# sensor's first sight of the same content when that is earlier, never later than the moment the pipeline
+# reads it. The sensor keeps its first sights in a small JSON file beside the warehouse (never in the landing
+# folder, never under the warehouse lock): {"version": 1, "files": {"<source>/<path>": {"size", "mtime_ns",
+# "sha256", "first_seen"}}}. Only the ingest reads it; a missing or damaged file means modification times only.
+
+FIRST_SIGHT_SUFFIX = ".first-seen.json"
+
+
+def first_sight_path(warehouse: Path) -> Path:
+    """The sensor's first-sight log of the warehouse at `warehouse` (beside it: data/warehouse.duckdb.first-seen.json)."""
+    return Path(warehouse).with_name(Path(warehouse).name + FIRST_SIGHT_SUFFIX)
+
+
+def _read_first_sights(path: Path) -> dict[str, dict]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        files = doc["files"] if doc.get("version") == 1 else {}
+        return {k: v for k, v in files.items()
+                if isinstance(v, dict) and {"size", "mtime_ns", "sha256", "first_seen"} <= v.keys()}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("first-sight log %s cannot be read (%s): modification times only", path, exc)
+        return {}
+
+
+def first_sights(path: Path, source: str) -> dict[tuple[str, str], dt.datetime]:
+    """(path below landing/<source>, sha256) -> when the sensor first saw that content there."""
+    out = {}
+    for key, entry in _read_first_sights(path).items():
+        src, _, rel = key.partition("/")
+        if src == source:
+            with contextlib.suppress(ValueError, TypeError):
+                out[(rel, entry["sha256"])] = dt.datetime.fromisoformat(entry["first_seen"])
+    return out
+
+
+def record_first_sights(path: Path, landing: Path, entries: Iterator[tuple[str, str, int, int]],
+                        now: dt.datetime, max_bytes: int) -> int:
+    """The sensor's part: note the first sight of every (source, relative path, size, mtime_ns) in `entries`.
+    A file whose size and mtime are unchanged keeps its entry unread; a new or changed one is hashed (through
+    read_file: never a link or FIFO) and keeps its earlier first sight only when its content is the same (a
+    copy or `touch` that moved the mtime on). Entries of files no longer there are dropped. Written atomically
+    (temporary file + rename). Returns the number of files noted for the first time."""
+    old = _read_first_sights(path)
+    new: dict[str, dict] = {}
+    noted = 0
+    for source, rel, size, mtime_ns in entries:
+        key = f"{source}/{rel}"
+        prev = old.get(key)
+        if prev is not None and (prev["size"], prev["mtime_ns"]) == (size, mtime_ns):
+            new[key] = prev
+            continue
+        try:
+            sha = sha256_bytes(read_file(Path(landing) / source / rel, max_bytes))
+        except (OSError, FileTooLargeError):
+            continue  # too large, gone or refused: the ingest reports it
+        same = prev is not None and prev["sha256"] == sha
+        noted += not same
+        new[key] = {"size": size, "mtime_ns": mtime_ns, "sha256": sha,
+                    "first_seen": prev["first_seen"] if same else now.isoformat(timespec="seconds")}
+    if new != old:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps({"version": 1, "files": new}, indent=1, sort_keys=True), encoding="utf-8")
+        tmp.replace(path)
+    return noted
+
+
+def landing_moment(item: LandingItem, sha: str, sights: dict[tuple[str, str], dt.datetime],
+                   read_at: dt.datetime) -> dt.datetime:
+    """When `item` (content `sha`) arrived: the earliest of its modification time, the sensor's first sight of
+    the same content under the same path, and `read_at` (a modification time in the future - clock skew, or a
+    copy that kept a future time - is not believed)."""
+    moments = [read_at]
+    if item.mtime is not None:
+        moments.append(dt.datetime.fromtimestamp(item.mtime))
+    seen = sights.get((item.display_path, sha))
+    if seen is not None:
+        moments.append(seen)
+    return min(moments)

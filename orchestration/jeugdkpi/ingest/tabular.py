@@ -37,6 +37,9 @@ from jeugdkpi.ingest.files import (
     NotRegularFileError,
     RunStats,
     discover,
+    first_sight_path,
+    first_sights,
+    landing_moment,
     sha256_bytes,
 )
 from jeugdkpi.settings import SEEDS_DIR, Settings
@@ -63,6 +66,7 @@ DELIVERY_COLUMNS: list[tuple[str, str]] = [
     ("file_path", "VARCHAR NOT NULL"),
     ("loaded_at", "TIMESTAMP NOT NULL"),
     ("run_id", "VARCHAR NOT NULL"),
+    ("landed_at", "TIMESTAMP"),  # when the file arrived in the landing folder (files.landing_moment); NULL before
 ]
 
 SUPPRESSION_SYMBOLS = {"", ".", "x", "X", "*", "-", "geheim"}
@@ -510,6 +514,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
     for table, columns in spec.all_tables().items():
         cols = ",\n    ".join(f"{name} {typ}" for name, typ in columns)
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} (\n    {cols}\n)")
+    # delivery logs made before the landing moment was recorded: add it in place (earlier rows keep NULL)
+    con.execute(f"ALTER TABLE raw.{spec.deliveries_table} ADD COLUMN IF NOT EXISTS landed_at TIMESTAMP")
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]], rows: list[dict]) -> None:
@@ -571,7 +577,8 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
     stats = RunStats(run_id=run_id, source=spec.source, started_at=dt.datetime.now(), peildatum=settings.peildatum)
     known = KnownFiles.load(con, spec.source)
     problems: list[ArchiveProblem] = []  # links and special files: quarantined, never opened
-    items = list(discover(settings.landing / spec.source, spec.patterns, problems=problems))
+    items = list(discover(settings.landing / spec.source, spec.patterns, problems=problems, with_mtime=True))
+    sights = first_sights(first_sight_path(settings.warehouse), spec.source)  # the landing sensor's, if any
     stats.files_seen = len(items) + len(problems)
     audit = AuditWriter(spec.source, run_id)
     rows: dict[str, list[dict]] = {t: [] for t in spec.all_tables()}
@@ -601,7 +608,8 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
             if not retried and (sha in known.shas or sha in seen):
                 stats.files_new += 1
                 stats.files_duplicate += 1
-                audit.file(path, sha, len(data), "duplicate", 0, 0, 0)
+                audit.file(path, sha, len(data), "duplicate", 0, 0, 0,
+                           landing_moment(item, sha, sights, dt.datetime.now()))
                 continue
             parsed = parse_file(spec, item, data, ctx)
             if retried:
@@ -613,7 +621,8 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
             seen.add(sha)
             stats.files_new += 1
             loaded_at = dt.datetime.now()
-            lineage = {"file_sha256": sha, "file_path": path, "loaded_at": loaded_at, "run_id": run_id}
+            lineage = {"file_sha256": sha, "file_path": path, "loaded_at": loaded_at, "run_id": run_id,
+                       "landed_at": landing_moment(item, sha, sights, loaded_at)}
             errors = parsed.errors
             if errors and (spec.reject_whole or errors.file_level or len(errors.bad_rows) >= parsed.n_in):
                 n_loaded, n_quar = 0, parsed.n_in
@@ -631,7 +640,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
             _count(stats, parsed.n_in, n_loaded, n_quar, [r for _, r, _ in errors.items])
             for locator, reason, message in errors.items:
                 audit.quarantined(path, sha, locator, reason, message)
-            audit.file(path, sha, len(data), status, parsed.n_in, n_loaded, n_quar)
+            audit.file(path, sha, len(data), status, parsed.n_in, n_loaded, n_quar, lineage["landed_at"])
             for d in parsed.deliveries or [{}]:
                 if not d and status == "loaded":
                     continue
