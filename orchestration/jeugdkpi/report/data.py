@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -42,6 +43,20 @@ class Published:
     municipalities: pd.DataFrame
     providers: pd.DataFrame
     delivery_status: pd.DataFrame | None = None  # absent in publications made before it was published
+
+    @cached_property
+    def _cbs_suppressed(self) -> dict[tuple[str, str], frozenset[str]]:
+        ds = self.delivery_status
+        if ds is None or "cbs_suppressed_kpis" not in ds.columns:  # published before it was recorded
+            return {}
+        ds = ds[ds["cbs_suppressed_kpis"].notna()]
+        return {(agb, period): frozenset(k for k in str(kpis).split(",") if k)
+                for agb, period, kpis in zip(ds["provider_agb"], ds["period"], ds["cbs_suppressed_kpis"])}
+
+    def cbs_suppressed(self, agb: str, period: str) -> frozenset[str]:
+        """The KPIs (OI01-OI05, OI08) for which the provider's CBS report in force for `period` holds cells that CBS
+        blanked (small numbers): the report arrived, the provider just has no value of its own for them."""
+        return self._cbs_suppressed.get((agb, period), frozenset())
 
 
 def load_published(publish_root: Path, folder: Path | None = None) -> Published:

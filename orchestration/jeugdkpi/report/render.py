@@ -20,6 +20,7 @@ __all__ = ["ReportError", "render_factsheet", "render_regional", "write_report",
 
 SUPPRESSED = "onderdrukt"
 NO_DATA = "geen gegevens"
+CBS_SUPPRESSED = "onderdrukt door CBS (kleine aantallen)"  # a cell blanked in the CBS report itself (docs/reports.md)
 UNITS = {"percentage": "%", "months": "mnd", "days": "dagen", "count": "", "score": ""}
 NORM_UNITS = {"days": "dagen", "working_days": "werkdagen", "months": "maand(en)"}
 THEMES = [  # (title, kpi id prefixes) in report order
@@ -73,12 +74,15 @@ def format_value(value, unit: str) -> str:
     return _nl(v, 1) + (f" {suffix}" if suffix else "")
 
 
-def _cell(row, unit: str, scope: str, kpi: str, period: str | None = None) -> str:
-    """A value cell. Suppressed rows say so (never 0); a missing row says 'geen gegevens'. The data-* attributes
+def _cell(row, unit: str, scope: str, kpi: str, period: str | None = None, cbs_blank: bool = False) -> str:
+    """A value cell. Suppressed rows say so (never 0); a missing row says 'geen gegevens', or, when the CBS report
+    arrived with cells CBS blanked for this KPI (`cbs_blank`), that CBS suppressed it. The data-* attributes
     (KPI, scope, period, unrounded value) make the report machine-checkable against kpi_values."""
     attrs = f'data-kpi="{kpi}" data-scope="{html.escape(scope)}"'
     if period:
         attrs += f' data-period="{html.escape(period)}"'
+    if row is None and cbs_blank:
+        return f'<td class="num onderdrukt" {attrs} data-cbs-suppressed="true">{CBS_SUPPRESSED}</td>'
     if row is None:
         return f'<td class="num" {attrs}>{NO_DATA}</td>'
     if bool(row["is_suppressed"]):
@@ -188,13 +192,14 @@ DELIVERY_STATUS = {"received": "ontvangen", "rejected": "afgekeurd (alleen afgek
 CBS_OUTCOMES = ("OI01", "OI02", "OI03", "OI04", "OI05")  # measured in the CBS spiegelrapportage; OI08 = its rate
 
 
-def _measurement_cell(kpi: str, cat: dict, idx: _Index, period: str, agb: str) -> str:
+def _measurement_cell(kpi: str, cat: dict, idx: _Index, period: str, agb: str,
+                      blanked: frozenset[str] = frozenset()) -> str:
     """Meetpercentage beside an outcome indicator: OI08 (measured / ended trajectories, CBS spiegelrapportage)
     of the same provider and half-year for the CBS-based OI01-OI05; the provider template (OI06, OI07) and the
     satisfaction survey (CT01, CT02 = the response itself) carry no meetpercentage."""
     scope = f"meetpercentage:{kpi}"
     if kpi in CBS_OUTCOMES:
-        return _cell(idx.get("OI08", period, None, agb), "percentage", scope, "OI08", period)
+        return _cell(idx.get("OI08", period, None, agb), "percentage", scope, "OI08", period, "OI08" in blanked)
     if cat.get("source") == "aanbieder" and kpi.startswith("OI"):
         return f'<td class="note" data-scope="{scope}">meetpercentage niet aangeleverd</td>'
     return f'<td class="note" data-scope="{scope}">—</td>'
@@ -223,7 +228,10 @@ def _delivery_status(pub: Published, agb: str, period: str) -> tuple[str, list[t
         name = DELIVERIES.get(rec["delivery"], rec["delivery"])
         deadline = pd.Timestamp(rec["deadline"]).strftime("%d-%m-%Y")
         received = "" if _isnull(rec["received_at"]) else pd.Timestamp(rec["received_at"]).strftime("%d-%m-%Y")
-        note = " (te laat)" if bool(rec["is_late"]) else ""
+        note = " (te laat)" if bool(rec["is_late"]) else " (op tijd)" if rec["status"] == "received" else ""
+        blanked = sorted(pub.cbs_suppressed(agb, period)) if rec["delivery"] == "cbs_spiegel" else []
+        if blanked:
+            note += f"; {CBS_SUPPRESSED}: {', '.join(blanked)}"
         lines.append(f'<tr><td>{html.escape(name)}</td><td data-delivery="{html.escape(rec["delivery"])}" '
                      f'data-status="{html.escape(rec["status"])}">{html.escape(DELIVERY_STATUS.get(rec["status"], rec["status"]))}'
                      f'{note}</td><td>{deadline}</td><td>{received or "—"}</td>'
@@ -244,7 +252,9 @@ def render_factsheet(pub: Published, agb: str, period: str) -> str:
     name = _provider_name(pub, agb)
     trend = last_half_years(period)
     idx = _Index(pub.kpi_values)
-    cats = [c for c in _catalogue(pub) if any(idx.get(c["kpi_id"], p, None, agb) for p in trend)]
+    blanked = {p: pub.cbs_suppressed(agb, p) for p in trend}  # CBS-blanked KPIs: received, not missing
+    cats = [c for c in _catalogue(pub)
+            if any(idx.get(c["kpi_id"], p, None, agb) or c["kpi_id"] in blanked[p] for p in trend)]
     body = [f"<h1>Factsheet {html.escape(name)}</h1>",
             f"<p>AGB-code {html.escape(agb)} · Gesprek contractmanagement: het verhaal achter de cijfers</p>",
             _meta(pub, period)]
@@ -269,7 +279,8 @@ def render_factsheet(pub: Published, agb: str, period: str) -> str:
         trow = _target_row(idx, kpi, period, None, agb)
         n = "—" if row is None or bool(row["is_suppressed"]) or _isnull(row["n_youths"]) else _nl(float(row["n_youths"]), 0)
         cells = [f"<td>{html.escape(kpi)} {html.escape(cat['name_nl'])}</td>",
-                 _cell(row, unit, "aanbieder", kpi, period), _cell(region, unit, "regio", kpi, period),
+                 _cell(row, unit, "aanbieder", kpi, period, kpi in blanked[period]),
+                 _cell(region, unit, "regio", kpi, period),
                  f"<td>{html.escape(_target_text(cat, trow))}</td>", _met(trow, kpi, "aanbieder"),
                  f'<td class="num n" data-kpi="{kpi}" data-scope="n">{n}</td>']
         if kpi.startswith("AP"):
@@ -280,13 +291,13 @@ def render_factsheet(pub: Published, agb: str, period: str) -> str:
             else:
                 cells.append(f'<td class="num">{SUPPRESSED if row is not None and bool(row["is_suppressed"]) else "—"}</td>')
         if kpi.startswith(("OI", "CT")):
-            cells.append(_measurement_cell(kpi, cat, idx, period, agb))
+            cells.append(_measurement_cell(kpi, cat, idx, period, agb, blanked[period]))
         svg = trend_svg(trend, [("aanbieder", idx.values(kpi, trend, None, agb), "main"),
                                 ("regio", idx.values(kpi, trend, None, None), "ref")])
         cells.append(f"<td>{svg}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
         label = f"{kpi} {cat['name_nl']}"
-        if row is None:  # delivered in one of the last four half-years, but not for this one
+        if row is None and kpi not in blanked[period]:  # delivered in one of the last four half-years, not this one
             discuss.append(("ontbreekt", kpi, f"Gegevens ontbreken voor {period}: {label}."))
         if trow is not None and not bool(trow["is_suppressed"]) and not _isnull(trow["target_met"]) \
                 and not bool(trow["target_met"]):
@@ -326,10 +337,12 @@ def _matrix(pub: Published, idx: _Index, period: str, cats: list[dict], members:
     for cat in cats:
         kpi = cat["kpi_id"]
         got = [idx.get(kpi, period, *((code, None) if by == "gemeente" else (None, code))) for code, _ in members]
-        if not any(got):
+        blank = [by == "aanbieder" and kpi in pub.cbs_suppressed(code, period) for code, _ in members]
+        if not any(got) and not any(blank):
             continue
         rows.append(f"<tr><td>{html.escape(kpi)} {html.escape(cat['name_nl'])}</td>"
-                    + "".join(_cell(r, cat["unit"], f"{by}:{code}", kpi, period) for r, (code, _) in zip(got, members))
+                    + "".join(_cell(r, cat["unit"], f"{by}:{code}", kpi, period, b)
+                              for r, b, (code, _) in zip(got, blank, members))
                     + "</tr>")
     if not rows:
         return f"<p>Geen KPI's per {by} in {period}.</p>"
