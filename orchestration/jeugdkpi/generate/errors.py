@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import os
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from jeugdkpi.generate import people, render
@@ -56,6 +57,8 @@ def write_error_files(berichten: Path, catalog: Catalog, cal: WorkCalendar, star
         h, _youth(people.RESERVED_BSN, gem.code, gem.name), [StartLine(nr, prod.category, prod.code, begin, begin)],
         release="3_1",
     )
+    stamp = datetime.combine(d, time(12, 0)).timestamp()  # landed on their Dagtekening, like the other messages
     for name in ERROR_FILES:
         (folder / name).write_bytes(texts[name].encode("utf-8"))
+        os.utime(folder / name, (stamp, stamp))
     return len(ERROR_FILES)

@@ -6,12 +6,18 @@ quarantine show up: some providers never deliver for a period, some have not del
 yet (deadline still ahead), one provider corrects a CBS report (replacement), one CBS report is the shareable
 version with suppressed cells, and one workbook has errors (rejected whole, cell by cell).
 Nothing here is real: the population figures are invented and labelled so in the file.
+
+Every file gets the modification time of its simulated arrival in the landing folder (`_landed`), which is what
+the delivery status counts as received (docs/ingest.md): CBS reports and provider templates mostly in the weeks
+before their deadline, with a share per provider that arrives up to two months late (`_arrival`, a random
+stream of its own, so the contents are the same as without it).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import random
 from collections import Counter
 from pathlib import Path
@@ -63,6 +69,27 @@ def _delivers(r: random.Random, periode: str, until: dt.date, p_missing: float =
     return r.random() >= p_missing
 
 
+def _arrival(a: random.Random, periode: str, until: dt.date, p_late: float) -> dt.datetime:
+    """When a half-year delivery lands: late (1-60 days after the deadline) with probability `p_late`, else in the
+    45 days before the deadline; a half-year whose deadline is after `until` lands between its end and `until`.
+    Never after `until` (the generation's "today"); otherwise never before the half-year has ended; office hours."""
+    end, deadline = _bounds(periode)[1], _deadline(periode)
+    if deadline > until:
+        day = end + dt.timedelta(days=a.randint(1, max(1, (until - end).days)))
+    elif a.random() < p_late:
+        day = deadline + dt.timedelta(days=a.randint(1, 60))
+    else:
+        day = deadline - dt.timedelta(days=a.randint(1, 45))
+    day = min(max(end + dt.timedelta(days=1), day), until)
+    return dt.datetime.combine(day, dt.time(a.randint(8, 17), a.randint(0, 59)))
+
+
+def _landed(path: Path, when: dt.datetime) -> None:
+    """Give a written file the modification time of its simulated arrival (local time)."""
+    stamp = when.timestamp()
+    os.utime(path, (stamp, stamp))
+
+
 def _write_csv(path: Path, header: list[str], rows: list[list], comment: str | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -77,10 +104,13 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
                  seeds: Path, sim=None, with_errors: bool = True) -> dict[str, int]:
     """Write every non-message input of the demo region under `out`; returns files per landing folder."""
     r = random.Random(f"jeugdkpi:{seed}:inputs")
+    a = random.Random(f"jeugdkpi:{seed}:arrivals")  # landing moments: a stream of their own (contents unchanged)
     munis = [m.code for m in catalog.municipalities]
     providers = [p for p in _providers(seeds) if p["provider_agb"] in {x.agb for x in catalog.providers}]
     periods = _half_years(years[0], until)
     files: Counter[str] = Counter()
+    # how often a provider is late with its half-year deliveries: most rarely, a few habitually
+    p_late = {p["provider_agb"]: a.choice([0.05, 0.1, 0.1, 0.2, 0.4]) for p in providers}
 
     # --- CBS population: synthetic, labelled
     rows = []
@@ -94,6 +124,8 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
                ["gemeentecode", "peildatum", "leeftijd", "geslacht", "aantal", "bron_tabel", "bron_periode"], rows,
                comment="SYNTHETISCH: verzonnen aantallen voor de demoregio, GEEN CBS-cijfers "
                        "(vernieuw met `jeugdkpi cbs-bevolking`).")
+    _landed(out / "cbs_bevolking" / "bevolking_SYNTHETISCH_demo.csv",
+            dt.datetime.combine(until - dt.timedelta(days=30), dt.time(10, 0)))
     files["cbs_bevolking"] += 1
 
     # --- CBS spiegelrapportages
@@ -110,11 +142,16 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
             report = _spiegel_rows(r, agb, periode, status, munis if deelbaar else [None], deelbaar)
             name = f"spiegel_{agb}_{periode}{'_deelbaar' if deelbaar else ''}.csv"
             _write_csv(out / "cbs_spiegel" / periode / name, _SPIEGEL_HEADER, report)
+            arrived = _arrival(a, periode, until, p_late[agb])
+            _landed(out / "cbs_spiegel" / periode / name, arrived)
             files["cbs_spiegel"] += 1
             if (agb, periode) == corrected:  # a CBS correction: the later report replaces this one
                 report = _spiegel_rows(r, agb, periode, "nader_voorlopig", [None], False)
                 _write_csv(out / "cbs_spiegel" / periode / f"spiegel_{agb}_{periode}_correctie.csv",
                            _SPIEGEL_HEADER, report)
+                _landed(out / "cbs_spiegel" / periode / f"spiegel_{agb}_{periode}_correctie.csv",
+                        min(arrived + dt.timedelta(days=a.randint(20, 50)),
+                            dt.datetime.combine(until, dt.time(17, 0))))
                 files["cbs_spiegel"] += 1
 
     # --- provider templates (the last completed half-years): workbooks for the latest two, CSV before that
@@ -140,15 +177,19 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
                 values[pct[1]] = (3, "veel")
             folder = out / "aanbieders" / periode
             if periode in recent[-2:] or bad == (agb, periode):
-                write_template(folder / f"aanlevering_{agb}_{periode}.xlsx", agb, periode, seeds,
-                               kpi_values=values, klachten=klachten)
+                written = [folder / f"aanlevering_{agb}_{periode}.xlsx"]
+                write_template(written[0], agb, periode, seeds, kpi_values=values, klachten=klachten)
             else:
-                _write_csv(folder / f"aanlevering_{agb}_{periode}_kpi.csv",
-                           ["aanbieder_agb", "periode", "kpi_id", "teller", "noemer"],
+                written = [folder / f"aanlevering_{agb}_{periode}_kpi.csv",
+                           folder / f"aanlevering_{agb}_{periode}_klachten.csv"]
+                _write_csv(written[0], ["aanbieder_agb", "periode", "kpi_id", "teller", "noemer"],
                            [[agb, periode, k, t, n_] for k, (t, n_) in values.items()])
-                _write_csv(folder / f"aanlevering_{agb}_{periode}_klachten.csv",
-                           ["aanbieder_agb", "periode", "aantal", "aantal_clienten_met_klacht", "aantal_afgehandeld",
-                            "aantal_gegrond", "aantal_clienten"], [[agb, periode, *klachten]])
+                _write_csv(written[1], ["aanbieder_agb", "periode", "aantal", "aantal_clienten_met_klacht",
+                                        "aantal_afgehandeld", "aantal_gegrond", "aantal_clienten"],
+                           [[agb, periode, *klachten]])
+            arrived = _arrival(a, periode, until, p_late[agb])
+            for path in written:  # the two CSV parts of one delivery land together
+                _landed(path, arrived)
             files["aanbieders"] += 1
 
     # --- municipal exports
@@ -182,6 +223,8 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
                                                        "afwijzingsdatum"], sorted(afw, key=str))
     _write_csv(out / "gemeente" / "betalingen.csv", ["aanbieder_agb", "declaratienummer", "betaaldatum"],
                sorted(set(map(tuple, bet))))
+    for name in ("aanvragen.csv", "afwijzingen.csv", "betalingen.csv"):  # exported a few days before `until`
+        _landed(out / "gemeente" / name, dt.datetime.combine(until - dt.timedelta(days=3), dt.time(9, 0)))
     files["gemeente"] += 2
 
     # --- contract-manager scores: one conversation per provider per year
@@ -196,6 +239,9 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
         if krows:
             _write_csv(out / "kwaliteitsgesprekken" / f"kwaliteitsgesprekken_{y}.csv",
                        ["aanbieder_agb", "gespreksdatum", "onderdeel", "score", "toelichting"], krows)
+            last = max(dt.date.fromisoformat(k[1]) for k in krows)  # saved a week after the year's last conversation
+            _landed(out / "kwaliteitsgesprekken" / f"kwaliteitsgesprekken_{y}.csv",
+                    dt.datetime.combine(min(last + dt.timedelta(days=7), until), dt.time(16, 0)))
             files["kwaliteitsgesprekken"] += 1
     return dict(files)
 

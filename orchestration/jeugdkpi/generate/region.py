@@ -22,7 +22,7 @@ import os
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from jeugdkpi.generate import people, render
@@ -164,8 +164,11 @@ class Writer:
         if folder not in self._dirs:
             os.makedirs(folder, exist_ok=True)
             self._dirs.add(folder)
-        with open(os.path.join(folder, f"{mtype}_{sender}_{ident}.xml"), "wb") as fh:
+        path = os.path.join(folder, f"{mtype}_{sender}_{ident}.xml")
+        with open(path, "wb") as fh:
             fh.write(text.encode("utf-8"))
+        stamp = datetime.combine(d, time(12, 0)).timestamp()  # landed on its Dagtekening (docs/demo-region.md)
+        os.utime(path, (stamp, stamp))
         self.files[mtype] += 1
         self.records[mtype] += n_records
 
