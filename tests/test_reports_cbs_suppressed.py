@@ -21,6 +21,7 @@ from jeugdkpi.report.data import load_published
 from jeugdkpi.report.render import render_factsheet, render_regional
 from jeugdkpi.settings import SEEDS_DIR
 
+from test_dbt_project import KPI_VALUES_COLUMNS
 from test_reports import r
 
 P1, P2 = "75750001", "75750002"
@@ -55,12 +56,7 @@ def pub(tmp_path_factory):
     tables = {"kpi_values": kv, "kpi_catalogue": pd.read_csv(SEEDS_DIR / "kpi_catalogue.csv", dtype=str),
               "municipalities": pd.read_csv(SEEDS_DIR / "municipalities.csv", dtype=str),
               "providers": pd.read_csv(SEEDS_DIR / "providers.csv", dtype=str), "delivery_status": status}
-    types = {"kpi_values": {"kpi_id": "VARCHAR", "period": "VARCHAR", "period_start": "DATE", "period_end": "DATE",
-                            "municipality_code": "VARCHAR", "provider_agb": "VARCHAR", "care_form": "VARCHAR",
-                            "numerator": "DOUBLE", "denominator": "DOUBLE", "value": "DOUBLE", "unit": "VARCHAR",
-                            "n_youths": "INTEGER", "target": "DOUBLE", "target_met": "BOOLEAN",
-                            "is_provisional": "BOOLEAN", "is_partial": "BOOLEAN", "is_suppressed": "BOOLEAN",
-                            "source": "VARCHAR"},
+    types = {"kpi_values": dict(KPI_VALUES_COLUMNS),
              "delivery_status": {"provider_agb": "VARCHAR", "period": "VARCHAR", "period_start": "DATE",
                                  "period_end": "DATE", "delivery": "VARCHAR", "deadline": "DATE", "status": "VARCHAR",
                                  "received_at": "TIMESTAMP", "is_late": "BOOLEAN", "n_deliveries": "INTEGER",

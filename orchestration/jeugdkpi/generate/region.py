@@ -167,7 +167,7 @@ class Writer:
         path = os.path.join(folder, f"{mtype}_{sender}_{ident}.xml")
         with open(path, "wb") as fh:
             fh.write(text.encode("utf-8"))
-        stamp = datetime.combine(d, time(12, 0)).timestamp()  # landed on its Dagtekening (docs/demo-region.md)
+        stamp = datetime.combine(d, time(12, 0)).timestamp()  # landed on its Dagtekening (docs/ingest.md)
         os.utime(path, (stamp, stamp))
         self.files[mtype] += 1
         self.records[mtype] += n_records
