@@ -18,6 +18,9 @@ Scenario "Polderland 2026" (hand-made marts.kpi_values with the repository's see
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+from pathlib import Path
 
 import pandas as pd
 import duckdb_engine  # noqa: F401 - the dev extra; what Superset uses for DuckDB
@@ -27,6 +30,7 @@ import sqlalchemy as sa
 
 from jeugdkpi.publish.build import build_publication
 from jeugdkpi.publish.dictionary import SUPPRESSED_NOTE
+from jeugdkpi.publish.docs import label_working_layer
 from jeugdkpi.settings import load_settings
 
 from test_publish import make_warehouse
@@ -197,3 +201,70 @@ def test_data_dictionary_of_the_published_tables(publication, engine):
     assert "| doel_gehaald | BOOLEAN | Waar (true) als de waarde het doel haalt" in text
     n_columns = len(comments(engine))
     assert text.count("\n| ") - text.count("\n| kolom | type |") == n_columns
+
+
+def test_dbt_docs_are_labelled_as_the_working_layer_and_point_to_the_dictionary(publication):
+    """The published dbt docs describe the unsuppressed warehouse: the bar says so and links to woordenboek.md, which
+    exists relative to docs/index.html in the publication. dbt inlines its scripts in <head>; a '<body' there must
+    not receive the bar."""
+    _, snapshot = publication
+    page = ("<html><head><script>var t = '<body>';</script></head>\n<body class=\"app\"><div id=\"main\"></div>"
+            "</body></html>")
+    labelled = label_working_layer(page)
+    assert labelled.startswith("<html><head><script>var t = '<body>';</script></head>\n<body class=\"app\"><div")
+    assert labelled.endswith('<div id="main"></div></body></html>')
+    bar = labelled[labelled.index('<body class="app">') + len('<body class="app">'):labelled.index('<div id="main">')]
+    assert "werklaag" in bar and "kpi_overzicht" in bar
+    href = re.search(r'href="([^"]+)"', bar).group(1)
+    target = Path(os.path.normpath(snapshot / "docs" / href))  # docs/index.html -> the publication's dictionary
+    assert target == snapshot / "woordenboek.md" and target.is_file()
+
+
+SHOWN = ["kpi", "kpi_naam", "periode", "niveau", "gemeente", "aanbieder", "eenheid", "waarde", "teller", "noemer",
+         "doel", "doel_gehaald", "onderdrukt"]
+
+
+def render_view_page(engine) -> str:
+    """The view as a BI tool shows it - rows, then each column's comment - for docs/img/bi-kpi-overzicht.png."""
+    import html
+
+    df = view(engine).sort_values(["kpi", "periode", "niveau", "gemeente"], na_position="first")
+    notes = comments(engine)
+
+    def cell(v) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            return '<td class="null">NULL</td>'
+        if isinstance(v, float):
+            return f'<td class="num">{v:.1f}</td>'
+        return f"<td>{html.escape(str(v))}</td>"
+
+    rows = "".join("<tr>" + "".join(cell(r[c]) for c in SHOWN) + "</tr>" for r in df.to_dict(orient="records"))
+    described = "".join(f"<tr><td><code>{c}</code></td><td>{html.escape(notes[('kpi_overzicht', c)])}</td></tr>"
+                        for c in SHOWN)
+    return ("<!DOCTYPE html><html lang='nl'><meta charset='utf-8'><title>kpi_overzicht</title><style>"
+            "body{font:10px 'DejaVu Sans',Arial,sans-serif;margin:8px;color:#222}h1{font-size:13px;margin:2px 0 6px}"
+            "table{border-collapse:collapse;width:100%;margin-bottom:10px}th,td{border:1px solid #ccc;padding:2px 3px;"
+            "text-align:left;vertical-align:top}th{background:#eef3f8}td.num{text-align:right}"
+            "td.null{color:#999;font-style:italic}</style>"
+            "<h1>SELECT * FROM kpi_overzicht (duckdb-engine, read-only) - scenario Polderland, synthetisch</h1>"
+            f"<table><tr>{''.join(f'<th>{c}</th>' for c in SHOWN)}</tr>{rows}</table>"
+            f"<h1>Kolomcommentaar (COMMENT ON, ook Parquet-veldmetadata)</h1><table>{described}</table></html>")
+
+
+if __name__ == "__main__":  # python tests/test_bi.py docs/img/bi-kpi-overzicht.png
+    import sys
+    import tempfile
+
+    from chromium import open_page
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"JEUGDKPI_LANDING": f"{tmp}/landing", "JEUGDKPI_WAREHOUSE": f"{tmp}/w.duckdb",
+                                  "JEUGDKPI_PUBLISH": f"{tmp}/published", "JEUGDKPI_PEILDATUM": "2026-06-30",
+                                  "JEUGDKPI_MIN_CELL": "10"})
+        make_warehouse(settings.warehouse, scenario(), real_seeds=True)
+        build_publication(settings, "run-bi", with_docs=False)
+        eng = sa.create_engine(f"duckdb:///{settings.publish / 'kpi.duckdb'}?access_mode=read_only")
+        page = Path(tmp) / "kpi_overzicht.html"
+        page.write_text(render_view_page(eng), encoding="utf-8")
+        eng.dispose()
+        print(open_page(page, Path(sys.argv[1])))
