@@ -4,15 +4,28 @@ sheets Instructie, KPI and Klachten (interfaces §3.4; read back by ingest/aanbi
 The KPI rows come from `seeds/kpi_catalogue.csv` (every row with source `aanbieder`, except the KL complaint
 KPIs, which have their own sheet), so a KPI added to the catalogue appears in the next template without code
 changes; its definition text falls back to a generic one when `DEFINITIONS` has none.
+
+Headers and labels are Dutch (`KPI_HEADERS`, `KLACHTEN_HEADERS`, `INSTRUCTIE_LABELS` in the ingest, which reads
+them back, as it still reads the column names of earlier templates). Every sheet is protected without a
+password and only the input cells (yellow) are unlocked; the sheets print on A4 landscape, one page wide,
+with the header row repeated on every page.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import textwrap
 from pathlib import Path
 
-from jeugdkpi.ingest.aanbieders.load import KLACHTEN_COLUMNS, MEAN_KPIS, SCORE_KPIS
+from jeugdkpi.ingest.aanbieders.load import (
+    INSTRUCTIE_LABELS,
+    KLACHTEN_COLUMNS,
+    KLACHTEN_HEADERS,
+    KPI_HEADERS,
+    MEAN_KPIS,
+    SCORE_KPIS,
+)
 from jeugdkpi.ingest.tabular import PERIODE_RE, periode_end
 from jeugdkpi.settings import SEEDS_DIR
 
@@ -37,21 +50,33 @@ DEFINITIONS = {
     "CT01": "Teller: het gemiddelde rapportcijfer (1-10, decimalen toegestaan). Noemer: aantal respondenten.",
     "CT02": "Teller: aantal respondenten van de tevredenheidsmeting. Noemer: aantal uitgenodigde cliënten.",
 }
-INSTRUCTIONS = [
-    "Vul op het tabblad KPI per KPI de teller en de noemer in voor het genoemde halfjaar: hele getallen van 0 "
-    "of meer (alleen bij CT01 is de teller een gemiddeld rapportcijfer van 1 tot 10).",
-    "De teller mag bij een percentage niet groter zijn dan de noemer.",
-    "Laat teller én noemer leeg als u een KPI niet kunt aanleveren; een lege regel telt als 'niet "
-    "aangeleverd', niet als 0.",
-    "Vul op het tabblad Klachten één regel in: het aantal klachten, het aantal cliënten met een klacht, het "
-    "aantal afgehandelde en gegronde klachten en het aantal cliënten uit de regio dat in het halfjaar zorg "
-    "kreeg. Noem bij onderwerpen alleen onderwerpen, nooit namen of andere persoonsgegevens.",
-    "Wijzig de kolommen, de tabbladnamen en de AGB-code en periode hieronder niet.",
-    "Lever het bestand aan vóór de uiterste datum (1 april voor het tweede halfjaar, 1 oktober voor het "
-    "eerste). Een nieuwe aanlevering voor hetzelfde halfjaar vervangt de vorige.",
-    "Bevat het bestand een fout, dan wordt het in zijn geheel afgewezen met een lijst van de cellen die niet "
-    "kloppen (bijvoorbeeld KPI!D7); uw vorige aanlevering blijft dan gelden.",
-]
+# Layout (the instructions name these cells and columns; tests/test_template.py checks them against the sheets)
+HEAD_ROWS = {"aanbieder_agb": 3, "periode": 4, "aanbieder_naam": 5, "uiterste_datum": 6}  # Instructie, value in B
+KPI_INPUT_COLUMNS = "DEF"  # Teller, Noemer, Toelichting on sheet KPI
+KLACHTEN_ROW = 2  # the one row of figures on sheet Klachten
+
+
+def instructions() -> list[str]:
+    agb, periode = (f"B{HEAD_ROWS[k]}" for k in ("aanbieder_agb", "periode"))
+    return [
+        "Vul op het tabblad KPI per KPI de teller (kolom D) en de noemer (kolom E) in voor het genoemde "
+        "halfjaar: hele getallen van 0 of meer (alleen bij CT01 is de teller een gemiddeld rapportcijfer van 1 "
+        "tot 10). Alleen de gele cellen zijn in te vullen; de andere cellen zijn beveiligd.",
+        "De teller mag bij een percentage niet groter zijn dan de noemer.",
+        "Laat teller én noemer leeg als u een KPI niet kunt aanleveren; een lege regel telt als 'niet "
+        "aangeleverd', niet als 0.",
+        "De toelichting (kolom F) is voor een korte opmerking bij een KPI; zij wordt niet opgeslagen. Noem daar "
+        "geen namen of andere persoonsgegevens.",
+        f"Vul op het tabblad Klachten regel {KLACHTEN_ROW} in: het aantal klachten, het aantal cliënten met een "
+        "klacht, het aantal afgehandelde en gegronde klachten en het aantal cliënten uit de regio dat in het "
+        "halfjaar zorg kreeg. Noem bij onderwerpen alleen onderwerpen, nooit namen of andere persoonsgegevens.",
+        f"Wijzig de kolomkoppen, de tabbladnamen en de AGB-code en periode bovenaan dit tabblad (cel {agb} en "
+        f"{periode}) niet.",
+        "Lever het bestand aan vóór de uiterste datum (1 april voor het tweede halfjaar, 1 oktober voor het "
+        "eerste). Een nieuwe aanlevering voor hetzelfde halfjaar vervangt de vorige.",
+        "Bevat het bestand een fout, dan wordt het in zijn geheel afgewezen met een lijst van de cellen die niet "
+        "kloppen (bijvoorbeeld KPI!D7); uw vorige aanlevering blijft dan gelden.",
+    ]
 
 
 def deadline(periode: str) -> dt.date:
@@ -73,14 +98,49 @@ class TemplateError(ValueError):
     pass
 
 
+def _row_height(*texts: tuple[object, float]) -> float:
+    """The height (points) of a row whose cells hold (text, column width) wrapped: 15 pt per line of the
+    longest. Lines are counted at one character per width unit (Calibri 11 fits some 1.1), so the estimate
+    errs on the tall side and no wrapped text is cut off when printed."""
+    return 15 * max(max(1, len(textwrap.wrap(str(t), max(1, int(w))))) for t, w in texts) + 2
+
+
+def _print_setup(ws, last_column: str, last_row: int, title_rows: str | None) -> None:
+    """A4 landscape, one page wide (as many pages tall as needed), header rows repeated on every page."""
+    from openpyxl.worksheet.page import PageMargins
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # 0 = automatic: the pages the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    ws.print_area = f"A1:{last_column}{last_row}"
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.print_options.gridLines = True
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "pagina &P van &N"
+
+
+def _protect(ws) -> None:
+    """Sheet protection without a password (against changing by accident, not a security measure: the intake
+    validates every cell anyway). Widening columns and rows stays allowed, so a provider can read long text."""
+    from openpyxl.worksheet.protection import SheetProtection
+
+    ws.protection = SheetProtection(sheet=True, formatColumns=False, formatRows=False)
+
+
 def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *,
                    kpi_values: dict[str, tuple] | None = None, klachten: tuple | None = None) -> Path:
     """Write the workbook for provider `agb` and half-year `periode` (YYYY-H1|H2) to `out`.
 
     `kpi_values` ({kpi_id: (teller, noemer)}) and `klachten` (values in column order) pre-fill the input cells
-    (the demo generator uses this; a provider gets the empty template)."""
+    (the demo generator uses this; a provider gets the empty template). Only the input cells are unlocked;
+    every sheet is protected (no password) and the sheet structure is locked."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
 
     periode = periode.upper()
@@ -90,33 +150,53 @@ def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *
     if agb not in providers:
         raise TemplateError(f"AGB code {agb} is not a provider in seeds/providers.csv")
     kpis = _catalogue(seeds)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")  # input cells: light yellow
+    bold = Font(name="Calibri", size=11, bold=True)  # a Font without a name prints in a serif in LibreOffice
+    fill = PatternFill("solid", fgColor="FFF2CC")  # input cells: light yellow
+    head_fill = PatternFill("solid", fgColor="DDEBF7")
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def header(ws, labels: list[str]) -> None:
+        ws.append(labels)
+        for cell in ws[1]:
+            cell.font, cell.fill, cell.alignment = bold, head_fill, wrap
+
+    def input_cell(cell) -> None:
+        cell.fill, cell.protection = fill, Protection(locked=False)
+        cell.alignment = wrap
 
     wb = Workbook()
     ins = wb.active
     ins.title = "Instructie"
     ins["A1"] = f"Aanlevering KPI's jeugdhulp, {providers[agb]}, {periode}"
-    ins["A1"].font = Font(bold=True, size=14)
-    for r, (key, value, label) in enumerate([
+    ins["A1"].font = Font(name="Calibri", bold=True, size=14)
+    widths = {"A": 20, "B": 30, "C": 86}
+    for key, value, label in [
         ("aanbieder_agb", agb, "AGB-code van uw organisatie (niet wijzigen)"),
         ("periode", periode, f"Halfjaar waarover u aanlevert, t/m {periode_end(periode).isoformat()} (niet wijzigen)"),
         ("aanbieder_naam", providers[agb], "Naam van uw organisatie"),
         ("uiterste_datum", deadline(periode).isoformat(), "Uiterste datum van aanlevering"),
-    ], start=3):
-        ins.cell(r, 1, key).font = bold
-        ins.cell(r, 2, value)
-        ins.cell(r, 3, label)
-    ins.cell(8, 1, "Zo vult u dit bestand in").font = bold
-    for i, text in enumerate(INSTRUCTIONS, start=9):
-        ins.cell(i, 1, f"{i - 8}. {text}")
-    ins.column_dimensions["A"].width = 18
-    ins.column_dimensions["B"].width = 16
-    ins.column_dimensions["C"].width = 70
+    ]:
+        r = HEAD_ROWS[key]
+        ins.cell(r, 1, INSTRUCTIE_LABELS[key]).font = bold
+        ins.cell(r, 1).alignment = Alignment(vertical="top")
+        ins.cell(r, 2, value).alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+        ins.cell(r, 3, label).alignment = wrap
+        ins.row_dimensions[r].height = _row_height((value, widths["B"]), (label, widths["C"]))
+    first = max(HEAD_ROWS.values()) + 2
+    ins.cell(first, 1, "Zo vult u dit bestand in").font = bold
+    for i, text in enumerate(instructions(), start=1):
+        r = first + i
+        ins.cell(r, 1, f"{i}.").alignment = Alignment(horizontal="right", vertical="top")
+        ins.cell(r, 2, text).alignment = wrap
+        ins.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
+        # a merged cell never grows with its text (Excel, LibreOffice): the row gets the height it needs
+        ins.row_dimensions[r].height = _row_height((text, widths["B"] + widths["C"]))
+    for col, width in widths.items():
+        ins.column_dimensions[col].width = width
+    _print_setup(ins, "C", first + len(instructions()), None)
 
     ws = wb.create_sheet("KPI")
-    ws.append(["kpi_id", "name", "definition", "teller", "noemer", "toelichting"])
-    for cell in ws[1]:
-        cell.font = bold
+    header(ws, [KPI_HEADERS[c] for c in ("kpi_id", "name", "definition", "teller", "noemer", "toelichting")])
     for k in kpis:
         teller, noemer = (kpi_values or {}).get(k["kpi_id"], (None, None))
         ws.append([k["kpi_id"], k["name_nl"],
@@ -131,13 +211,16 @@ def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *
                            error="Vul het gemiddelde rapportcijfer in: een getal van 1 tot 10.")
     ws.add_data_validation(whole)
     ws.add_data_validation(score)
+    kpi_widths = {"A": 10, "B": 36, "C": 62, "D": 10, "E": 10, "F": 32}
     for r in range(2, n + 1):
         kpi_id = ws.cell(r, 1).value
         (score if kpi_id in SCORE_KPIS else whole).add(f"D{r}")
         whole.add(f"E{r}")
-        for c in (4, 5, 6):
-            ws.cell(r, c).fill = fill
-        ws.cell(r, 3).alignment = Alignment(wrap_text=True, vertical="top")
+        for col in KPI_INPUT_COLUMNS:
+            input_cell(ws[f"{col}{r}"])
+        for c in (1, 2, 3):
+            ws.cell(r, c).alignment = wrap
+        ws.row_dimensions[r].height = _row_height(*((ws[f"{col}{r}"].value, kpi_widths[col]) for col in "BC"))
         if kpi_id not in MEAN_KPIS | SCORE_KPIS:
             # a percentage: teller <= noemer (checked again at intake)
             le = DataValidation(type="custom", formula1=f"OR(D{r}=\"\",E{r}=\"\",D{r}<=E{r})", allow_blank=True,
@@ -145,32 +228,39 @@ def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *
                                 error="De teller mag niet groter zijn dan de noemer.")
             ws.add_data_validation(le)
             le.add(f"D{r}")
-    ws.column_dimensions["B"].width = 45
-    ws.column_dimensions["C"].width = 80
-    ws.column_dimensions["F"].width = 40
+    for col, width in kpi_widths.items():
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    _print_setup(ws, "F", n, "1:1")
 
     kl = wb.create_sheet("Klachten")
-    kl.append([*KLACHTEN_COLUMNS, "onderwerpen"])
-    for cell in kl[1]:
-        cell.font = bold
+    labels = [KLACHTEN_HEADERS[c] for c in [*KLACHTEN_COLUMNS, "onderwerpen"]]
+    header(kl, labels)
     kl.append(list(klachten or [None] * len(KLACHTEN_COLUMNS)) + [None])
     kl_whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                               showErrorMessage=True, errorTitle="Ongeldige waarde",
                               error="Vul een heel getal van 0 of meer in.")
     kl.add_data_validation(kl_whole)
-    for c in range(1, len(KLACHTEN_COLUMNS) + 1):
-        kl_whole.add(kl.cell(2, c).coordinate)
-        kl.cell(2, c).fill = fill
-        kl.column_dimensions[kl.cell(1, c).column_letter].width = 28
-    kl.cell(2, len(KLACHTEN_COLUMNS) + 1).fill = fill
+    for c in range(1, len(labels) + 1):
+        cell = kl.cell(KLACHTEN_ROW, c)
+        input_cell(cell)
+        if c <= len(KLACHTEN_COLUMNS):
+            kl_whole.add(cell.coordinate)
+        kl.column_dimensions[cell.column_letter].width = 18 if c <= len(KLACHTEN_COLUMNS) else 60
+    kl.row_dimensions[1].height = _row_height(*((t, 18) for t in labels))
+    kl.row_dimensions[KLACHTEN_ROW].height = 60  # room for a few lines of onderwerpen
+    kl.freeze_panes = "A2"
+    _print_setup(kl, kl.cell(1, len(labels)).column_letter, KLACHTEN_ROW, "1:1")
 
     # openpyxl stores text beginning with '=' as a formula: a provider or KPI name from the seeds such as
     # '=HYPERLINK(..)' stays text in the workbook (issue 15); the template holds no formulas of its own
     for sheet in wb.worksheets:
+        _protect(sheet)
         for row in sheet.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
                     cell.data_type = "s"
+    wb.security = WorkbookProtection(lockStructure=True)  # no sheets added, removed or renamed (no password)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb.save(out)

@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -346,6 +347,22 @@ class Errors:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+def fold_header(name: object) -> str:
+    """A header or label as compared with an alias table: lower case, accents dropped, single spaces
+    ("Cliënten  met een klacht" -> "clienten met een klacht")."""
+    text = unicodedata.normalize("NFKD", str(name or "")).encode("ascii", "ignore").decode()
+    return " ".join(text.lower().split())
+
+
+def with_aliases(table: Table, aliases: dict[str, str]) -> Table:
+    """`table` with every header found in `aliases` (keys folded by `fold_header`) renamed to its column name,
+    so a source can accept display headers (the template's Dutch headers) beside its column names."""
+    rename = {h: aliases.get(fold_header(h), h) for h in table.header if h}
+    header = [rename.get(h, h) for h in table.header]
+    rows = [(loc, {rename.get(k, k): c for k, c in cells.items()}) for loc, cells in table.rows]
+    return Table(table.name, header, table.header_locator, rows, table.raw)
 
 
 def check_columns(table: Table, required: Iterable[str], optional: Iterable[str], errors: Errors) -> bool:

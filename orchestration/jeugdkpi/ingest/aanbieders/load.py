@@ -6,6 +6,10 @@ toelichting); `Klachten` one row (aantal, aantal_clienten_met_klacht, aantal_afg
 onderwerpen, aantal_clienten — the last one added by this project as KL02's denominator). CSV: the same columns plus `aanbieder_agb, periode`; a KPI CSV and a Klachten CSV are told
 apart by their header.
 
+Headers and labels: the template shows Dutch headers (`KPI-code`, `Naam`, ..., `Aantal klachten`, ...) and
+labels (`AGB-code`, `Periode` in column A of `Instructie`); `HEADER_ALIASES` maps them to the column names
+above, which stay accepted too, so a workbook or CSV made before the Dutch headers (issue 16) reads the same.
+
 A workbook with any bad cell is rejected whole with one quarantine row per cell (`KPI!D7`), and the
 provider's earlier delivery stays in force. Free text (toelichting, onderwerpen) is not stored (privacy).
 A KPI row with both teller and noemer empty is "not delivered" (no row, not zero).
@@ -25,11 +29,13 @@ from jeugdkpi.ingest.tabular import (
     SourceSpec,
     Table,
     check_columns,
+    fold_header,
     ingest_source,
     parse_agb,
     parse_int,
     parse_number,
     parse_periode,
+    with_aliases,
 )
 from jeugdkpi.settings import Settings
 
@@ -39,6 +45,17 @@ KPI_OPTIONAL = ["name", "definition", "toelichting"]
 KLACHTEN_COLUMNS = ["aantal", "aantal_clienten_met_klacht", "aantal_afgehandeld", "aantal_gegrond", "aantal_clienten"]
 KLACHTEN_OPTIONAL = ["onderwerpen"]
 HEAD = ["aanbieder_agb", "periode"]
+# Column name -> the Dutch header (label) the template shows for it (template.py writes these; the ingest
+# accepts either spelling, compared by fold_header: case, accents and spacing do not matter).
+KPI_HEADERS = {"kpi_id": "KPI-code", "name": "Naam", "definition": "Definitie", "teller": "Teller",
+               "noemer": "Noemer", "toelichting": "Toelichting"}
+KLACHTEN_HEADERS = {"aantal": "Aantal klachten", "aantal_clienten_met_klacht": "Cliënten met een klacht",
+                    "aantal_afgehandeld": "Afgehandelde klachten", "aantal_gegrond": "Gegronde klachten",
+                    "aantal_clienten": "Cliënten uit de regio in zorg", "onderwerpen": "Onderwerpen"}
+INSTRUCTIE_LABELS = {"aanbieder_agb": "AGB-code", "periode": "Periode", "aanbieder_naam": "Naam aanbieder",
+                     "uiterste_datum": "Uiterste datum"}
+HEADER_ALIASES = {fold_header(label): column
+                  for names in (KPI_HEADERS, KLACHTEN_HEADERS, INSTRUCTIE_LABELS) for column, label in names.items()}
 # KPIs whose teller is not a part of the noemer: EG03 (placements / stay periods, a mean) and CT01 (the mean
 # rapportcijfer 1-10, noemer = respondents). Every other provider KPI is a percentage: teller <= noemer.
 MEAN_KPIS = {"EG03"}
@@ -76,8 +93,10 @@ def _head_from_instructions(tables: dict[str, Table]) -> dict[str, Cell]:
     if sheet is None:
         return found
     for cells in sheet.raw:
-        if len(cells) >= 2 and str(cells[0].value or "").strip().lower() in HEAD:
-            found[str(cells[0].value).strip().lower()] = cells[1]
+        key = fold_header(cells[0].value) if cells else ""
+        key = HEADER_ALIASES.get(key, key)
+        if len(cells) >= 2 and key in HEAD:
+            found[key] = cells[1]
     return found
 
 
@@ -85,7 +104,7 @@ def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
     out = Parsed()
     e = out.errors
     if "csv" in tables:
-        table = tables["csv"]
+        table = with_aliases(tables["csv"], HEADER_ALIASES)
         kind = "klachten" if "aantal" in table.header else "kpi"
         required = HEAD + (KLACHTEN_COLUMNS if kind == "klachten" else KPI_COLUMNS)
         optional = KLACHTEN_OPTIONAL if kind == "klachten" else KPI_OPTIONAL
@@ -109,7 +128,8 @@ def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
                 "sheet Instructie lacks aanbieder_agb or periode in column A"
             e.add(None, "wrong_columns", f"not a provider template: {what}")
             return out
-        parts = {"kpi": tables["KPI"], "klachten": tables["Klachten"]}
+        parts = {"kpi": with_aliases(tables["KPI"], HEADER_ALIASES),
+                 "klachten": with_aliases(tables["Klachten"], HEADER_ALIASES)}
         ok = check_columns(parts["kpi"], KPI_COLUMNS, KPI_OPTIONAL, e)
         ok = check_columns(parts["klachten"], KLACHTEN_COLUMNS, KLACHTEN_OPTIONAL, e) and ok
         if not ok:
