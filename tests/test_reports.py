@@ -21,11 +21,13 @@ from jeugdkpi.quality.runner import ExpectationResult
 from jeugdkpi.publish.suppression import suppress
 from jeugdkpi.report.data import last_half_years, load_published
 from jeugdkpi.report.render import format_value, render_factsheet, render_regional, report_path, write_report
+from jeugdkpi.report.svg import target_level, trend_svg
 from jeugdkpi.settings import SEEDS_DIR
 
 P1, P2 = "75750001", "75750002"
 HALF = {"2024-H1": (dt.date(2024, 1, 1), dt.date(2024, 6, 30)), "2024-H2": (dt.date(2024, 7, 1), dt.date(2024, 12, 31)),
-        "2025-H1": (dt.date(2025, 1, 1), dt.date(2025, 6, 30)), "2025-H2": (dt.date(2025, 7, 1), dt.date(2025, 12, 31))}
+        "2025-H1": (dt.date(2025, 1, 1), dt.date(2025, 6, 30)), "2025-H2": (dt.date(2025, 7, 1), dt.date(2025, 12, 31)),
+        "2023": (dt.date(2023, 1, 1), dt.date(2023, 12, 31))}
 
 
 def r(kpi, period, num=None, den=None, value=None, n=None, municipality=None, provider=None, unit="percentage",
@@ -70,6 +72,11 @@ def kpi_frame() -> pd.DataFrame:
         r("OI08", "2025-H1", 8, 20, n=20, provider=P2, source="aanbieder"),
         # KL01 complaints (a count delivered by the provider): 3 complaints about 12 clients
         r("KL01", "2025-H2", value=3.0, n=12, provider=P2, unit="count", source="aanbieder"),
+        # VB01 youths in residential care (target: -15 % against 2023, from 2026): region 2023 = 200, so the
+        # target is 200 x 0.85 = 170; the half-years 190, 180, 175, 160 carry no target of their own
+        r("VB01", "2023", value=200.0, n=200, unit="count"),
+        r("VB01", "2024-H1", value=190.0, n=190, unit="count"), r("VB01", "2024-H2", value=180.0, n=180, unit="count"),
+        r("VB01", "2025-H1", value=175.0, n=175, unit="count"), r("VB01", "2025-H2", value=160.0, n=160, unit="count"),
     ]
     return pd.DataFrame(rows)
 
@@ -184,6 +191,72 @@ def test_factsheet_dutch_labels_and_discussion_points(reports):
     assert "KPI's van de aanbieder: aangeleverd" in factsheet  # KL01 came from the provider itself
     # one trend chart per KPI row (VB07, VB09, EG01, AP08, OI08, KL01), drawn inline
     assert factsheet.count("<svg") == 6
+
+
+def chart(report: str, kpi: str) -> str:
+    """The trend chart in the first table row of `kpi` (the factsheet's theme table, the regional overview)."""
+    row = re.search(rf"<tr><td>{kpi} .*?</tr>", report).group(0)
+    return re.search(r"<svg.*?</svg>", row).group(0)
+
+
+def test_trend_chart_has_a_value_axis_and_the_target_line(reports):
+    _, factsheet, regional = reports
+    # VB09 on the factsheet of 75750002: provider 8,0 and 10,0 % (2025-H1, H2), region 8, 10, 12, 15 %; target
+    # >= 10 % (the 2025-H2 row carries it). Axis 8..15; plot 6..44 px (56 high, 6 top, 12 bottom): a value v is
+    # at y = 6 + (15 - v) / 7 * 38, the target 10 at 6 + 5/7 * 38 = 33.1; x runs from 38 to 170
+    svg = chart(factsheet, "VB09")
+    assert '<text class="as-max" x="34" y="8.5" font-size="7" fill="#666" text-anchor="end">15,0 %</text>' in svg
+    assert '<text class="as-min" x="34" y="46.5" font-size="7" fill="#666" text-anchor="end">8,0 %</text>' in svg
+    assert '<line class="basislijn" x1="36" y1="44.0" x2="170" y2="44.0"' in svg
+    assert '<line class="doel" x1="36" y1="33.1" x2="170" y2="33.1"' in svg
+    assert '<text class="doel" x="172" y="35.6" font-size="7" fill="#c55a11">doel</text>' in svg
+    assert '<circle cx="170.0" cy="33.1" r="2.2"' in svg  # the provider's 2025-H2 value meets the target: on it
+    # accessible: the chart says what it is and what it shows
+    assert "<title>Trend VB09 Percentage deeltijdpleegzorg, 2024-H1 tot 2025-H2</title>" in svg
+    assert ("<desc>aanbieder: 2024-H1 geen waarde, 2024-H2 geen waarde, 2025-H1 8,0 %, 2025-H2 10,0 %; regio: "
+            "2024-H1 8,0 %, 2024-H2 10,0 %, 2025-H1 12,0 %, 2025-H2 15,0 %; doel: 10,0 %; as van 8,0 % tot "
+            "15,0 %</desc>") in svg
+    assert 'role="img"' in svg and "oranje streepjes = doel" in factsheet
+
+
+def test_a_change_target_is_drawn_at_base_times_one_plus_pct(reports):
+    _, _, regional = reports
+    # VB01 (-15 % against 2023): 200 x (1 - 15/100) = 170. Axis 160..190: y = 6 + (190 - 170) / 30 * 38 = 31.3
+    svg = chart(regional, "VB01")
+    assert ">190</text>" in svg and ">160</text>" in svg and "as van 160 tot 190" in svg
+    assert '<line class="doel" x1="36" y1="31.3" x2="170" y2="31.3"' in svg and "doel: 170;" in svg
+    # no target in the catalogue (EG01 has one, AP08 too; KL01 none): no line
+    _, factsheet, _ = reports
+    assert 'class="doel"' not in chart(factsheet, "KL01") and 'class="doel"' in chart(factsheet, "AP08")
+
+
+def test_target_level_follows_the_warehouse():
+    change = {"target_type": "change_pct_vs_base", "target_value": -15.0, "base_year": 2023}
+    assert target_level(change, None, {"value": 200.0, "is_suppressed": False}) == pytest.approx(170.0)
+    assert target_level({**change, "target_value": 25.0}, None, {"value": 8.0, "is_suppressed": False}) == 10.0
+    assert target_level(change, None, {"value": None, "is_suppressed": True}) is None  # base suppressed: none
+    assert target_level(change, None, None) is None  # no base-year row at this grain
+    assert target_level(change, {"target": 150.0}, {"value": 200.0}) == 150.0  # the published target first
+    assert target_level({"target_type": "absolute", "target_value": 80.0}, {"target": None}, None) == 80.0
+    assert target_level({"target_type": None, "target_value": float("nan")}, None, None) is None
+
+
+def test_no_target_line_beside_a_main_series_without_values():
+    # a provider's target (VB01 on a factsheet: the provider's own base) is not drawn beside the region alone
+    svg = trend_svg(["2025-H1", "2025-H2"], [("aanbieder", [None, None], "main"), ("regio", [190.0, 160.0], "ref")],
+                    target=11.9, fmt=lambda v: f"{v:.0f}")
+    assert 'class="doel"' not in svg and "as van 160 tot 190" in svg
+    with_value = trend_svg(["2025-H1", "2025-H2"], [("aanbieder", [None, 14.0], "main"), ("regio", [190.0, 160.0], "ref")],
+                           target=11.9, fmt=lambda v: f"{v:.1f}")
+    assert 'class="doel"' in with_value and "as van 11.9 tot 190.0" in with_value
+
+
+def test_trend_chart_without_values_or_with_one_value():
+    empty = trend_svg(["2025-H1", "2025-H2"], [("regio", [None, None], "main")], title="VB09")
+    assert "<title>Trend VB09, 2025-H1 tot 2025-H2</title>" in empty and "geen gegevens" in empty
+    flat = trend_svg(["2025-H1", "2025-H2"], [("regio", [5.0, 5.0], "main")], fmt=lambda v: f"{v:.0f}")
+    # one value: the axis spans 4..6 so the line sits in the middle (y = 6 + 1/2 * 38 = 25), labelled once
+    assert 'class="as-max" x="34" y="27.5"' in flat and ">5</text>" in flat and "as-min" not in flat
 
 
 def test_regional_report_all_scopes_with_suppression(reports):

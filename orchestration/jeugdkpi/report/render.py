@@ -14,7 +14,7 @@ from jeugdkpi.publish.writer import latest_dir
 from jeugdkpi.quality.report import count_checks
 from jeugdkpi.quality.runner import ExpectationResult
 from jeugdkpi.report.data import Published, ReportError, last_half_years, load_published, parse_half_year
-from jeugdkpi.report.svg import trend_svg
+from jeugdkpi.report.svg import target_level, trend_svg
 
 __all__ = ["ReportError", "render_factsheet", "render_regional", "write_report", "report_path", "format_value"]
 
@@ -138,6 +138,14 @@ def _target_row(idx: "_Index", kpi: str, period: str, municipality=None, provide
     if row is not None and not (_isnull(row["target"]) and _isnull(row["target_met"])):
         return row
     return idx.get(kpi, period[:4], municipality, provider)
+
+
+def _chart(idx: "_Index", cat: dict, period: str, municipality=None, provider=None) -> dict:
+    """trend_svg's target line, axis format and title for a KPI at one grain (report/svg.py, docs/reports.md)."""
+    kpi, base = cat["kpi_id"], cat.get("base_year")
+    base_row = None if _isnull(base) else idx.get(kpi, str(int(float(base))), municipality, provider)
+    return {"target": target_level(cat, _target_row(idx, kpi, period, municipality, provider), base_row),
+            "fmt": lambda v: format_value(v, cat["unit"]), "title": f"{kpi} {cat['name_nl']}"}
 
 
 def _met(row, kpi: str = "", scope: str = "") -> str:
@@ -293,7 +301,8 @@ def render_factsheet(pub: Published, agb: str, period: str) -> str:
         if kpi.startswith(("OI", "CT")):
             cells.append(_measurement_cell(kpi, cat, idx, period, agb, blanked[period]))
         svg = trend_svg(trend, [("aanbieder", idx.values(kpi, trend, None, agb), "main"),
-                                ("regio", idx.values(kpi, trend, None, None), "ref")])
+                                ("regio", idx.values(kpi, trend, None, None), "ref")],
+                        **_chart(idx, cat, period, None, agb))
         cells.append(f"<td>{svg}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
         label = f"{kpi} {cat['name_nl']}"
@@ -309,7 +318,8 @@ def render_factsheet(pub: Published, agb: str, period: str) -> str:
         body.append("</tbody></table>")
     else:
         body.append(f"<p>Geen gepubliceerde KPI's voor deze aanbieder in {', '.join(trend)}.</p>")
-    body.append('<p class="legend">Trend: doorgetrokken lijn = aanbieder, gestippeld = regio; een gat = '
+    body.append('<p class="legend">Trend: doorgetrokken lijn = aanbieder, gestippeld = regio, oranje streepjes = '
+                'doel (van de aanbieder); de as loopt van de laagste tot de hoogste getoonde waarde; een gat = '
                 'onderdrukt of geen gegevens. Te laat = noemer − teller. Doelen gelden voor jaren: "Doel gehaald" '
                 'gebruikt het jaar van het halfjaar (lopend jaar: tot nu toe, voorlopig). Meetpercentage = OI08 '
                 '(gemeten ÷ beëindigde trajecten, CBS-spiegelrapportage) van deze aanbieder en dit halfjaar.</p>')
@@ -387,7 +397,7 @@ def render_regional(pub: Published, period: str) -> str:
         n = "—" if row is None or bool(row["is_suppressed"]) or _isnull(row["n_youths"]) else _nl(float(row["n_youths"]), 0)
         body.append(f"<tr><td>{html.escape(kpi)} {html.escape(cat['name_nl'])}</td>{_cell(row, cat['unit'], 'regio', kpi, period)}"
                     f"<td>{html.escape(_target_text(cat, trow))}</td>{_met(trow, kpi, 'regio')}<td class=\"num\">{n}</td>"
-                    f"<td>{trend_svg(trend, [('regio', idx.values(kpi, trend), 'main')])}</td></tr>")
+                    f"<td>{trend_svg(trend, [('regio', idx.values(kpi, trend), 'main')], **_chart(idx, cat, period))}</td></tr>")
     body.append("</tbody></table>")
     kv = pub.kpi_values[(pub.kpi_values["period"] == period) & pub.kpi_values["care_form"].isna()]
     munis = sorted(set(kv["municipality_code"].dropna()))
