@@ -119,6 +119,7 @@ def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], types: dict[str
 
 def _describe(con, describer: Describer) -> list[dict]:
     """COMMENT ON every table, view and column, and the `kolommen` table (which describes itself too)."""
+    con.execute("BEGIN TRANSACTION")  # one commit for the table and every comment (about 2x faster)
     con.execute(f'CREATE TABLE "{COLUMNS_TABLE}" (tabel VARCHAR, soort VARCHAR, kolom VARCHAR, positie INTEGER, '
                 'type VARCHAR, omschrijving VARCHAR)')
     objects = con.execute("SELECT table_name, 'tabel' FROM duckdb_tables() WHERE NOT internal UNION ALL "
@@ -137,6 +138,7 @@ def _describe(con, describer: Describer) -> list[dict]:
     for r in rows:
         if r["omschrijving"]:
             con.execute(f'COMMENT ON COLUMN "{r["tabel"]}"."{r["kolom"]}" IS {_sql_string(r["omschrijving"])}')
+    con.execute("COMMIT")
     return rows
 
 
