@@ -27,11 +27,12 @@ import duckdb_engine  # noqa: F401 - the dev extra; what Superset uses for DuckD
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from jeugdkpi.publish.build import build_publication
 from jeugdkpi.publish.dictionary import SUPPRESSED_NOTE
 from jeugdkpi.publish.docs import label_working_layer
-from jeugdkpi.settings import load_settings
+from jeugdkpi.settings import DBT_PROJECT_DIR, load_settings
 
 from test_publish import make_warehouse
 
@@ -166,8 +167,13 @@ def test_every_published_table_view_and_column_has_a_dutch_comment(engine):
     assert [k for k, text in cols.items() if not text] == []
     assert cols[("kpi_overzicht", "onderdrukt")].startswith("Waar (true) als de kleineaantallenregel de cel onderdrukt")
     assert cols[("kpi_overzicht", "doel_gehaald")].startswith("Waar (true) als de waarde het doel haalt")
+    # one source: a mart column's comment is its description in the dbt project's YAML
+    marts = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_marts.yml").read_text(encoding="utf-8"))
+    kpi_values = next(m for m in marts["models"] if m["name"] == "kpi_values")
+    described = {c["name"]: " ".join(c["description"].split()) for c in kpi_values["columns"] if c.get("description")}
+    assert cols[("kpi_values", "kpi_id")] == described["kpi_id"]
     # a measure the rule empties says so, on top of its dbt description
-    assert cols[("kpi_values", "value")].endswith(SUPPRESSED_NOTE)
+    assert cols[("kpi_values", "value")] == f"{described['value'].rstrip('.')}. {SUPPRESSED_NOTE}"
     assert cols[("kpi_values", "is_suppressed")].startswith("Waar (true)")  # not the working warehouse's "always false"
     with engine.connect() as con:
         inspector = sa.inspect(con)
