@@ -6,7 +6,7 @@ import dagster as dg
 from jeugdkpi import progress
 from jeugdkpi.assets import code_version
 from jeugdkpi.ingest.berichten.load import SOURCE as BERICHTEN, ingest_berichten
-from jeugdkpi.ingest.berichten.schema import MESSAGES_TABLE, RECORD_TABLES, table_columns
+from jeugdkpi.ingest.berichten.schema import COLUMN_DESCRIPTIONS, MESSAGES_TABLE, RECORD_TABLES, table_columns
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.warehouse import connect
 
@@ -30,16 +30,21 @@ _DESCRIPTIONS = {
 CODE_VERSION = code_version("ingest/berichten", "ingest/files.py", "pseudonym.py")
 
 
-def _schema(columns) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name, typ.replace(" NOT NULL", "").lower())
-                                   for name, typ in columns])
+def column_schema(table: str, columns, descriptions: dict[str, str]) -> dg.TableSchema:
+    """The `dagster/column_schema` of raw.`table`: each column's DuckDB type and its Dutch description from
+    `descriptions` (key "table.column" first, then the plain column name)."""
+    return dg.TableSchema(columns=[
+        dg.TableColumn(name, typ.replace(" NOT NULL", "").lower(),
+                       descriptions.get(f"{table}.{name}") or descriptions.get(name))
+        for name, typ in columns])
 
 
 def _spec(table: str, columns) -> dg.AssetSpec:
     return dg.AssetSpec(
         key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "xml"}, deps=[["landing", BERICHTEN]],
         description=_DESCRIPTIONS[table] + " Bron: landing/berichten (iJw 3.2). BSN gepseudonimiseerd.",
-        metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": f"raw.{table}"},
+        metadata={"dagster/column_schema": column_schema(table, columns, COLUMN_DESCRIPTIONS),
+                  "dagster/table_name": f"raw.{table}"},
         code_version=CODE_VERSION,
     )
 

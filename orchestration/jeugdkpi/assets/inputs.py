@@ -11,7 +11,8 @@ from jeugdkpi.ingest.cbs_bevolking.load import SPEC as CBS_BEVOLKING
 from jeugdkpi.ingest.cbs_spiegel.load import SPEC as CBS_SPIEGEL
 from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE
 from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEITSGESPREKKEN
-from jeugdkpi.ingest.tabular import SourceSpec, ingest_source
+from jeugdkpi.assets.ingest import column_schema
+from jeugdkpi.ingest.tabular import COLUMN_DESCRIPTIONS, SourceSpec, ingest_source
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.warehouse import connect
 
@@ -30,10 +31,6 @@ _DESCRIPTIONS = {
 }
 
 
-def _schema(columns) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(n, t.replace(" NOT NULL", "").lower()) for n, t in columns])
-
-
 def _specs(spec: SourceSpec) -> list[dg.AssetSpec]:
     out = []
     for table, columns in spec.all_tables().items():
@@ -42,7 +39,8 @@ def _specs(spec: SourceSpec) -> list[dg.AssetSpec]:
         out.append(dg.AssetSpec(
             key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "csv"}, deps=[["landing", spec.source]],
             description=f"{desc} Bron: landing/{spec.source}.",
-            metadata={"dagster/column_schema": _schema(columns), "dagster/table_name": f"raw.{table}"},
+            metadata={"dagster/column_schema": column_schema(table, columns, COLUMN_DESCRIPTIONS),
+                      "dagster/table_name": f"raw.{table}"},
             code_version=code_version("ingest/tabular.py", "ingest/files.py", f"ingest/{spec.source}")))
     return out
 

@@ -28,9 +28,21 @@ def _markdown(results) -> str:
     return "\n".join(lines)
 
 
+def check_description(suite: Suite) -> str:
+    """What the UI says about a suite's check, in Dutch: the tables, how many expectations and what a failure does
+    (each expectation's own Dutch description is on the validation page and in audit.validation_results)."""
+    specs = [*suite.expectations, *suite.custom_checks]
+    critical = sum(s.severity == "critical" for s in specs)
+    tables = ", ".join(dict.fromkeys(s.table for s in specs)) or suite.table
+    return (f"Kwaliteitspoort (Great Expectations, expectations/{suite.name}.json) op {tables}: {len(specs)} "
+            f"verwachtingen, waarvan {critical} kritiek (een kritieke fout houdt de publicatie tegen) en "
+            f"{len(specs) - critical} als waarschuwing. De uitslag staat per run in audit.validation_results en op "
+            f"de validatiepagina.")
+
+
 def _make_check(suite: Suite):
     @dg.asset_check(asset=dg.AssetKey(list(suite.asset)), name=f"gx_{suite.name}", blocking=True, pool="duckdb",
-                    description=f"GX-suite expectations/{suite.name}.json: {suite.description}")
+                    description=check_description(suite))
     def _check(context: dg.AssetCheckExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.AssetCheckResult:
         settings = jeugdkpi.settings()
         run_id = context.run.run_id

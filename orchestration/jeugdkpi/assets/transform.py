@@ -85,8 +85,11 @@ def kpi_table(kpi_ids: list[str]) -> str:
 
 
 class JeugdkpiTranslator(DagsterDbtTranslator):
-    """Groups = layers (seeds, staging, intermediate, marts); raw sources map to the ingest assets. KPI models
-    carry the Dutch names and definitions of the KPIs they compute in their description."""
+    """Groups = layers (seeds, staging, intermediate, marts); raw sources map to the ingest assets. The UI shows
+    the Dutch YAML description of every model, seed and column (not dagster-dbt's "dbt model X" stand-in nor the
+    appended raw SQL: the SQL file is one click away through the asset's code reference). KPI models carry the
+    Dutch names and definitions of the KPIs they compute. A dbt data test becomes an asset check under its
+    YAML `name:` with its Dutch `description:` (dagster-dbt itself reads only `meta.description`)."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -95,7 +98,7 @@ class JeugdkpiTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
-        description = super().get_description(dbt_resource_props)
+        description = (dbt_resource_props.get("description") or "").strip()
         name = dbt_resource_props.get("name", "")
         if dbt_resource_props["resource_type"] != "model":
             return description
@@ -107,6 +110,15 @@ class JeugdkpiTranslator(DagsterDbtTranslator):
             if kpis:
                 return f"{description}\n\n**KPI's van dit model:**\n\n{kpi_table(kpis)}"
         return description
+
+    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project: DbtProject | None) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        test = manifest["nodes"][unique_id]
+        description = (test.get("description") or "").strip() or spec.description
+        return spec._replace(description=description)
 
 
 translator = JeugdkpiTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
@@ -187,14 +199,18 @@ def _report_progress(raw_event: Mapping[str, Any]) -> None:
 
 
 def with_table_metadata(events: list, manifest: Mapping[str, Any], warehouse: Path):
-    """The events with `dagster/row_count` and `dagster/column_schema` (actual DuckDB types) on every Output."""
+    """The events with `dagster/row_count` and `dagster/column_schema` (actual DuckDB types, with the Dutch column
+    descriptions of the model's YAML) on every Output."""
     outputs = [e for e in events if isinstance(e, dg.Output)]
     tables: dict[str, tuple[str, str]] = {}
+    described: dict[tuple[str, str], dict[str, str]] = {}
     for output in outputs:
         unique_id = output.metadata.get("unique_id")
         node = manifest["nodes"].get(str(unique_id.value)) if unique_id is not None else None
         if node and node.get("config", {}).get("materialized") in ("table", "incremental", "seed", None):
             tables[output.output_name] = (node["schema"], node.get("alias") or node["name"])
+            described[tables[output.output_name]] = {c: (info.get("description") or None)
+                                                      for c, info in node.get("columns", {}).items()}
     extra: dict[str, dict[str, Any]] = {}
     if tables and warehouse.exists():
         with connect(warehouse, read_only=True) as con:
@@ -202,7 +218,8 @@ def with_table_metadata(events: list, manifest: Mapping[str, Any], warehouse: Pa
             for schema, table, column, typ in con.execute(
                     "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns "
                     "ORDER BY table_schema, table_name, ordinal_position").fetchall():
-                columns.setdefault((schema, table), []).append(dg.TableColumn(column, typ.lower()))
+                description = described.get((schema, table), {}).get(column)
+                columns.setdefault((schema, table), []).append(dg.TableColumn(column, typ.lower(), description))
             for name, (schema, table) in tables.items():
                 if (schema, table) not in columns:
                     continue

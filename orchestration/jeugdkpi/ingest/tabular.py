@@ -70,6 +70,73 @@ DELIVERY_COLUMNS: list[tuple[str, str]] = [
     ("landed_at", "TIMESTAMP"),  # when the file arrived in the landing folder (files.landing_moment); NULL before
 ]
 
+# What every column of the tabular raw tables means, in Dutch, for the auditor reading them in the Dagster UI
+# (their `dagster/column_schema`; the sources' columns are defined in ingest/<source>/load.py). A key
+# "table.column" holds for that one table, a plain column name for every table that has it.
+# tests/test_descriptions.py requires one for every column.
+COLUMN_DESCRIPTIONS: dict[str, str] = {
+    # lineage (every data table) and the delivery logs raw.leveringen_<source>
+    "file_sha256": "SHA-256 van het bronbestand: de identiteit van het bestand in de audit-tabellen.",
+    "file_path": "Bronbestand, relatief ten opzichte van de landing-map van de bron (zip-leden als a.zip!b.csv).",
+    "record_locator": "Plaats van de rij in het bestand: regelnummer (CSV) of blad en cel (Excel).",
+    "loaded_at": "Moment waarop het bestand werd ingelezen; een latere levering heeft een later moment.",
+    "landed_at": "Moment waarop het bestand in de landing-map aankwam (wijzigingstijd, of eerder gezien door de "
+                 "sensor); NULL bij leveringen die werden ingelezen voordat dit werd vastgelegd.",
+    "run_id": "Dagster-run die het bestand inlas.",
+    "kind": "Soort levering: cbs_spiegel, cbs_bevolking, aanbieder_kpi, aanbieder_klachten, gemeente_aanvragen, "
+            "gemeente_afwijzingen, gemeente_betalingen of kwaliteitsgesprekken.",
+    "status": "loaded = geladen, quarantined = afgewezen (de reden staat in first_error en audit.quarantine).",
+    "n_records": "Aantal rijen in de levering.",
+    "n_errors": "Aantal gevonden fouten; groter dan 0 bij een afgewezen levering.",
+    "first_error": "Redencode van de eerste fout van een afgewezen levering; NULL bij een geladen levering.",
+    # the sources' own columns
+    "aanbieder_agb": "AGB-code (8 cijfers) van de aanbieder; NULL in een leveringslog als de levering niet per "
+                     "aanbieder is.",
+    "gemeentecode": "CBS-code (4 cijfers) van de gemeente; NULL = niet per gemeente (bij CBS: alle gemeenten).",
+    "periode": "Halfjaar: YYYY-H1 of YYYY-H2; in het leveringslog van de bevolking de peildatum YYYY-01-01.",
+    "versie": "Versie van de CBS-rapportage: volledig (elke cel een getal) of deelbaar (CBS heeft kleine aantallen "
+              "onderdrukt).",
+    "cbs_status": "Status van de CBS-rapportage: voorlopig, nader_voorlopig of definitief; alles behalve definitief "
+                  "maakt de KPI-rijen voorlopig.",
+    "hulpvorm": "Hulpvorm volgens de indeling van CBS (01-04 zonder verblijf, 11 pleegzorg, 12 gezinsgericht, "
+                "13 gesloten, 14 overig verblijf); NULL = alle hulpvormen.",
+    "indicator": "Indicator van de CBS-spiegelrapportage (intake-indeling).",
+    "informant": "Wie de vraag beantwoordde: jeugdige of ouder (ouder/opvoeder); NULL = niet uitgesplitst naar "
+                 "informant.",
+    "categorie": "Categorie binnen de indicator: bij uitval de reden beëindiging (01-05), bij tevredenheid het "
+                 "rapportcijfer (1-10); NULL als de indicator geen categorie heeft.",
+    "aantal": "Aantal zoals aangeleverd.",
+    "cbs_spiegel.aantal": "Aantal in de cel; NULL = door CBS onderdrukt (kleine aantallen), nooit als 0 gelezen.",
+    "cbs_bevolking.aantal": "Aantal inwoners op 1 januari.",
+    "aanbieder_klachten.aantal": "Aantal ontvangen klachten in het halfjaar (KL01).",
+    "onderdrukt": "true als CBS de cel onderdrukte (aantal NULL).",
+    "onderdrukt_symbool": "Het teken waarmee CBS de onderdrukte cel aangaf (., x, *, -, geheim of leeg); NULL als "
+                          "de cel niet is onderdrukt.",
+    "peildatum": "Peildatum van de bevolkingscijfers (1 januari).",
+    "leeftijd": "Leeftijd in jaren op 1 januari.",
+    "geslacht": "Geslacht zoals CBS het aanlevert (man, vrouw of totaal).",
+    "bron_tabel": "CBS-tabel waaruit de cijfers komen (bijvoorbeeld 03759ned).",
+    "bron_periode": "Periode van de CBS-tabel zoals aangeleverd; NULL als niet opgegeven.",
+    "kpi_id": "KPI-code uit de KPI-catalogus waarvoor teller en noemer gelden.",
+    "teller": "Teller zoals de aanbieder die aanleverde (bij CT01 de gemiddelde score, anders een geheel getal).",
+    "noemer": "Noemer zoals de aanbieder die aanleverde.",
+    "aantal_clienten_met_klacht": "Aantal cliënten met ten minste één klacht in het halfjaar (KL02).",
+    "aantal_afgehandeld": "Aantal in het halfjaar afgehandelde klachten (KL03).",
+    "aantal_gegrond": "Aantal gegrond verklaarde klachten (KL04).",
+    "aantal_clienten": "Aantal cliënten uit de regio dat in het halfjaar zorg kreeg bij de aanbieder (noemer van "
+                       "KL02).",
+    "request_id": "Kenmerk van de aanvraag in de gemeentelijke export.",
+    "aanvraagdatum": "Datum waarop de aanvraag bij de gemeente binnenkwam.",
+    "besluitdatum": "Datum van het besluit op de aanvraag; NULL = nog niet besloten.",
+    "toewijzingnummer": "Toewijzingnummer van de gemeente dat de aanbieder afwees.",
+    "afwijzingsdatum": "Datum waarop de aanbieder de toewijzing afwees.",
+    "declaratienummer": "Declaratienummer van de aanbieder.",
+    "betaaldatum": "Datum waarop de gemeente de declaratie betaalde.",
+    "gespreksdatum": "Datum van het kwaliteitsgesprek.",
+    "onderdeel": "Onderdeel van het kwaliteitsgesprek waarvoor de score geldt.",
+    "score": "Score van de contractmanager: 0, 4, 7 of 10.",
+}
+
 SUPPRESSION_SYMBOLS = {"", ".", "x", "X", "*", "-", "geheim"}
 PERIODE_RE = re.compile(r"^(\d{4})-H([12])$")
 

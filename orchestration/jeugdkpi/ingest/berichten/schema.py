@@ -189,6 +189,102 @@ MESSAGES_TABLE: list[tuple[str, str]] = [
     ("run_id", "VARCHAR NOT NULL"),
 ]
 
+# What every column means, in Dutch, for the auditor reading the raw tables in the Dagster UI (their
+# `dagster/column_schema`). A key "table.column" says what the column means in that one table; a plain column
+# name holds for every table that has the column. tests/test_descriptions.py requires one for every column.
+COLUMN_DESCRIPTIONS: dict[str, str] = {
+    # lineage and header (every record table, raw.berichten)
+    "file_sha256": "SHA-256 van het bronbestand: de identiteit van het bestand in de audit-tabellen.",
+    "file_path": "Bronbestand, relatief ten opzichte van landing/berichten (zip-leden als a.zip!b.xml).",
+    "record_locator": "Plaats van het record in het bericht (pad naar het XML-element met volgnummer).",
+    "message_type": "Berichttype: JW301 t/m JW325 (retourberichten: JW302, JW306, ...).",
+    "message_id": "Berichtidentificatie uit de header (BerichtIdentificatie/Identificatie).",
+    "dagtekening": "Dagtekening van het bericht uit de header: de datum waarop de afzender het verzond.",
+    "gemeente_code": "CBS-code (4 cijfers) van de gemeente die partij is in het bericht (woonplaatsbeginsel).",
+    "provider_agb": "AGB-code (8 cijfers) van de aanbieder die partij is in het bericht.",
+    "run_id": "Dagster-run die het bericht inlas.",
+    # raw.berichten
+    "berichten.berichtcode": "Berichtcode uit de header (bijvoorbeeld 414 voor een JW301).",
+    "release": "Versie van de berichtstandaard uit de header (major.minor, bijvoorbeeld 3.2).",
+    "sender": "Afzender uit de header: gemeentecode of AGB-code.",
+    "receiver": "Ontvanger uit de header: gemeentecode of AGB-code.",
+    "n_records": "Aantal records in het bericht (toewijzingsregels, prestaties, retourklassen, ...).",
+    "n_loaded": "Aantal records van het bericht dat in de raw-tabellen is geladen.",
+    "n_quarantined": "Aantal records van het bericht dat in quarantaine ging (audit.quarantine, met reden).",
+    # client (BSN never stored)
+    "youth_key": "Gepseudonimiseerde jeugdige: HMAC van het BSN met de sleutel van de regio; het BSN zelf wordt nooit "
+                 "opgeslagen.",
+    "birth_year": "Geboortejaar van de jeugdige (de volledige geboortedatum wordt niet bewaard).",
+    "born_jan_1": "true als de jeugdige op 1 januari geboren is (zodat de leeftijd op 1 januari exact blijft).",
+    "geslacht": "Geslacht van de jeugdige volgens het bericht (iJw-codelijst); NULL als niet opgegeven.",
+    # products, assignments
+    "juridische_status": "Juridische status van de jeugdige (iJw-codelijst); NULL als niet opgegeven.",
+    "toewijzingnummer": "Toewijzingnummer van de gemeente; samen met gemeente_code de sleutel van een toewijzing.",
+    "referentie_aanbieder": "ReferentieAanbieder: kenmerk van de aanbieder bij het verzoek (315/317) en de "
+                            "toewijzing die erop volgt; NULL als niet opgegeven.",
+    "product_categorie": "Productcategorie (iJw-codelijst); NULL = generiek product.",
+    "product_code": "Productcode; NULL = de hele categorie of een generiek product.",
+    "toewijzingsdatum": "Toewijzingsdatum: samen met toewijzingstijd de volgorde van de versies van een toewijzing.",
+    "toewijzingstijd": "Toewijzingstijd van de versie.",
+    "ingangsdatum": "Ingangsdatum van de toewijzing in deze versie.",
+    "einddatum": "Einddatum volgens het bericht; NULL = niet opgegeven.",
+    "jw301_toegewezen_product.einddatum": "Einddatum van de toewijzing in deze versie; NULL = geen einddatum.",
+    "jw307_stop_product.einddatum": "Einddatum van de zorg volgens de stop.",
+    "jw317_verzoek.einddatum": "Gewenste einddatum van de productregel; NULL = niet opgegeven.",
+    "reden_wijziging": "RedenWijziging van de versie (iJw-codelijst; 13 = verwijderd); NULL bij een eerste toewijzing.",
+    "omvang_volume": "Volume van de omvang: aantal eenheden per frequentie.",
+    "omvang_eenheid": "Eenheid van de omvang (iJw-codelijst; 14 = etmaal).",
+    "omvang_frequentie": "Frequentie van de omvang (iJw-codelijst: per dag, week, maand of totaal binnen de "
+                         "geldigheidsduur).",
+    "budget": "Budget in eurocenten zoals in het bericht; NULL als niet opgegeven.",
+    "toewijzing_ingangsdatum": "Ingangsdatum van de toewijzing waarop het bericht betrekking heeft.",
+    "begindatum": "Begindatum volgens het bericht (van het product, de zorg of de prestatie).",
+    "status_aanlevering": "StatusAanlevering: 1 = aanleveren (nieuw), 3 = verwijderen van een eerder verzonden regel.",
+    "reden_beeindiging": "RedenBeeindiging van de stop (iJw-codelijst; 20 = tijdelijke stop).",
+    # requests and answers
+    "beschikkingnummer": "Beschikkingnummer van de gemeente; NULL als niet opgegeven.",
+    "beschikking_ingangsdatum": "Ingangsdatum van de beschikking; NULL als niet opgegeven.",
+    "toewijzing_einddatum": "Gewenste einddatum van de toewijzing; NULL = niet opgegeven.",
+    "verwijzer_type": "Soort verwijzer (iJw-codelijst: huisarts, gemeente, jeugdarts, ...).",
+    "raamcontract": "Raamcontractnummer uit het verzoek; NULL als niet opgegeven.",
+    "reden_verzoek": "Reden van het verzoek om wijziging (iJw-codelijst).",
+    "line_type": "Soort productregel van het verzoek: ongewijzigd, te_wijzigen of nieuw; NULL bij een verzoek zonder "
+                 "productregels.",
+    "gewenste_ingangsdatum": "Door de aanbieder gewenste ingangsdatum van de productregel.",
+    "verzoek_antwoord": "Antwoord op het verzoek (iJw-codelijst: 1 = afgewezen, 2 = in onderzoek).",
+    "reden_afwijzing_verzoek": "Reden van afwijzing van het verzoek (iJw-codelijst); NULL als niet afgewezen.",
+    "woonplaatsbeginsel_gemeente": "Gemeente volgens het woonplaatsbeginsel zoals in het antwoord; NULL als niet "
+                                   "opgegeven.",
+    # declarations
+    "declaratienummer": "Declaratienummer van de aanbieder; NULL als het 325-antwoord geen DeclaratieAntwoord heeft.",
+    "declaratie_begindatum": "Begindatum van de gedeclareerde periode.",
+    "declaratie_einddatum": "Einddatum van de gedeclareerde periode.",
+    "declaratie_dagtekening": "Dagtekening van de declaratie.",
+    "totaal_ingediend_bedrag": "Totaal ingediend bedrag in eurocenten, met teken (debet positief, credit negatief).",
+    "totaal_toegekend_bedrag": "Totaal toegekend bedrag in eurocenten volgens de 325, met teken; NULL zonder "
+                               "DeclaratieAntwoord.",
+    "referentienummer": "ReferentieNummer van de prestatie.",
+    "vorig_referentienummer": "ReferentieNummer van de prestatie die deze regel terugboekt of corrigeert; NULL bij "
+                              "een eerste declaratie.",
+    "geleverd_volume": "Geleverd volume in de eenheid van de kolom eenheid, zonder teken.",
+    "eenheid": "Eenheid van het geleverde volume (iJw-codelijst; 14 = etmaal).",
+    "product_tarief": "Tarief van het product in eurocenten.",
+    "ingediend_bedrag": "Ingediend bedrag van de prestatie in eurocenten, zonder teken zoals in het bericht.",
+    "debet_credit": "D = debet (een declaratie), C = credit (de terugboeking van een eerdere prestatie).",
+    "declaratie_message_id": "Berichtidentificatie van de 323 waarop de 325 antwoordt.",
+    "declaratie_message_dagtekening": "Dagtekening van de 323 waarop de 325 antwoordt.",
+    "header_retourcodes": "Retourcodes op de header van de 325, gescheiden door spaties.",
+    "antwoord_retourcodes": "Retourcodes op het DeclaratieAntwoord, gescheiden door spaties; NULL als het er niet is.",
+    "client_retourcodes": "Retourcodes op de cliënt van de afgewezen prestatie, gescheiden door spaties.",
+    "retourcodes": "Retourcodes, gescheiden door spaties.",
+    "retour.retourcodes": "Retourcodes van deze klasse, gescheiden door spaties; NULL bij een header zonder codes.",
+    # retour messages
+    "heen_message_type": "Berichttype van het heenbericht waarop de retour antwoordt (JW301 bij een JW302, ...).",
+    "identificatie_retour": "Berichtidentificatie van het retourbericht zelf.",
+    "dagtekening_retour": "Dagtekening van het retourbericht.",
+    "class_name": "Klasse in het heenbericht waar de retourcodes bij horen (Header, Client, ToegewezenProduct, ...).",
+}
+
 
 def table_columns(table: str) -> list[tuple[str, str]]:
     """All columns of a raw record table: lineage first, then the record's own columns."""
