@@ -29,7 +29,8 @@ DICTIONARY_FILE = "woordenboek.md"
 SUPPRESSED_NOTE = "Leeg (NULL) als de cel onderdrukt is (kleineaantallenregel)."
 
 # unit codes of the catalogue -> the Dutch word a BI user reads
-UNIT_NL = {"percentage": "procent", "count": "aantal", "months": "maanden", "days": "dagen", "score": "score"}
+UNIT_NL = {"percentage": "procent", "count": "aantal", "months": "maanden", "days": "dagen", "working_days": "werkdagen",
+           "score": "score"}
 
 
 def _case(column: str, mapping: dict[str, str]) -> str:
@@ -104,7 +105,7 @@ PUBLISHED_COLUMNS = {
     (VIEW, "kpi"): "KPI-code uit de catalogus (bijv. VB01).",
     (VIEW, "kpi_naam"): "Naam van de KPI.",
     (VIEW, "thema"): "Thema van de KPI in de catalogus.",
-    (VIEW, "eenheid"): "Eenheid van de waarde: procent, aantal, maanden, dagen of score.",
+    (VIEW, "eenheid"): "Eenheid van de waarde: procent, aantal, maanden, dagen, werkdagen of score.",
     (VIEW, "periode"): "Rapportageperiode: JJJJ (jaar), JJJJ-H1 of JJJJ-H2 (halfjaar).",
     (VIEW, "periodesoort"): "jaar of halfjaar. Tel jaar- en halfjaarrijen nooit bij elkaar op.",
     (VIEW, "periode_begin"): "Eerste dag van de periode.",
