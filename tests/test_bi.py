@@ -29,8 +29,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from jeugdkpi.publish.build import build_publication
-from jeugdkpi.publish.dictionary import SUPPRESSED_NOTE
+from jeugdkpi.publish.build import OPTIONAL_TABLES, build_publication
+from jeugdkpi.publish.dictionary import SUPPRESSED_NOTE, Describer
 from jeugdkpi.publish.docs import label_working_layer
 from jeugdkpi.settings import DBT_PROJECT_DIR, load_settings
 
@@ -183,6 +183,15 @@ def test_every_published_table_view_and_column_has_a_dutch_comment(engine):
         # the data dictionary as a table, for tools that show no comments (Power BI over Parquet)
         kolommen = {(t, c): text for t, c, text in con.execute(sa.text("SELECT tabel, kolom, omschrijving FROM kolommen"))}
     assert kolommen == cols
+
+
+def test_delivery_status_columns_are_described_too():
+    """delivery_status is published only when the warehouse has it (not in this scenario): its columns are
+    described all the same."""
+    describer = Describer({name: rel.split(".")[1] for name, (rel, _) in OPTIONAL_TABLES.items()})
+    for name, (_, columns) in OPTIONAL_TABLES.items():
+        assert describer.table(name)
+        assert [c for c in columns if not describer.column(name, c)] == [], name
 
 
 def test_parquet_field_metadata_carries_the_same_descriptions(engine, publication):
