@@ -32,6 +32,7 @@ Scores: P1 2025-10-15 hulpverleningsplan 7, perspectiefplan 10, eigen_kracht 4 (
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from openpyxl import load_workbook
@@ -114,6 +115,12 @@ def build(landing) -> None:
         ("0034", "uitval", "", "05", "."), ("0034", "tevredenheid", "jeugdige", "8", 10),
         ("0034", "geen_nieuwe_start", "", "", 15),
         ("0995", "beeindigd", "", "", 12), ("0995", "uitval", "", "01", 12), ("0995", "geen_nieuwe_start", "", "", 10)]))
+    # when the reports landed (deadline 2026-04-01; the run is long after it): P1's first report before the
+    # deadline, its correction after it; P2's report the day after the deadline
+    for name, moment in (("p1_2025H2_1.csv", "2026-03-30 10:00"), ("p1_2025H2_2_correctie.csv", "2026-04-14 09:00"),
+                         ("p2_2025H2_deelbaar.csv", "2026-04-02 08:30")):
+        stamp = dt.datetime.fromisoformat(moment).timestamp()
+        os.utime(landing / "cbs_spiegel" / name, (stamp, stamp))
     # --- population (synthetic test figures)
     pop = "gemeentecode,peildatum,leeftijd,geslacht,aantal,bron_tabel,bron_periode\n" + "".join(
         f"{g},2025-01-01,{age},T,{n},test,2025JJ00\n" for g, n in (("0034", 100), ("0995", 50)) for age in range(23))
@@ -316,6 +323,11 @@ def test_al01_and_delivery_status(inputs_run):
     assert (p9.n_deliveries, p9.n_rejected, p9.file_path) == (1, 1, "a_p9_2025H2.xlsx")
     p1 = h2[(h2.provider_agb == P1) & (h2.delivery == "cbs_spiegel")].iloc[0]
     assert (p1.n_deliveries, p1.file_path) == (2, "p1_2025H2_2_correctie.csv")
+    # received = when the first accepted report landed (its mtime), not when the run read it: P1 on time (its
+    # correction came later), P2 late; P2's report has uitval cells blanked by CBS ("."), which feed OI01 only
+    p2 = h2[(h2.provider_agb == P2) & (h2.delivery == "cbs_spiegel")].iloc[0]
+    assert (str(p1.received_at), bool(p1.is_late), p1.cbs_suppressed_kpis) == ("2026-03-30 10:00:00", False, None)
+    assert (str(p2.received_at), bool(p2.is_late), p2.cbs_suppressed_kpis) == ("2026-04-02 08:30:00", True, "OI01")
     # 2026-H1 has ended at peildatum 2026-06-30, its deadline 2026-10-01 has not passed: expected
     assert set(st[st.period == "2026-H1"].status) == {"expected"}
     assert str(st[st.period == "2026-H1"].deadline.iloc[0])[:10] == "2026-10-01"
