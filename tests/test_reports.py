@@ -251,6 +251,16 @@ def test_no_target_line_beside_a_main_series_without_values():
     assert 'class="doel"' in with_value and "as van 11.9 tot 190.0" in with_value
 
 
+def test_axis_ends_that_would_read_the_same_get_more_decimals():
+    def pct(v, decimals=None):
+        return format_value(v, "percentage", decimals)
+    # VB02 in the demo: 0,23 % and 0,18 % both read "0,2 %" with the report's one decimal
+    svg = trend_svg(["2025-H1", "2025-H2"], [("regio", [0.231, 0.183], "main")], fmt=pct)
+    assert ">0,23 %</text>" in svg and ">0,18 %</text>" in svg and "as van 0,18 % tot 0,23 %" in svg
+    assert "2025-H1 0,2 %, 2025-H2 0,2 %" in svg  # the values themselves as the report shows them
+    assert format_value(0.1834, "percentage", 2) == "0,18 %" and format_value(1234.5, "count", 1) == "1.234,5"
+
+
 def test_trend_chart_without_values_or_with_one_value():
     empty = trend_svg(["2025-H1", "2025-H2"], [("regio", [None, None], "main")], title="VB09")
     assert "<title>Trend VB09, 2025-H1 tot 2025-H2</title>" in empty and "geen gegevens" in empty

@@ -63,15 +63,16 @@ def _nl(v: float, decimals: int) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def format_value(value, unit: str) -> str:
-    """Dutch number format: 48,0 %, 1.234, 5,2 mnd. NULL -> 'geen gegevens' (suppression is handled apart)."""
+def format_value(value, unit: str, decimals: int | None = None) -> str:
+    """Dutch number format: 48,0 %, 1.234, 5,2 mnd. NULL -> 'geen gegevens' (suppression is handled apart).
+    `decimals` overrides the unit's (a chart axis whose ends would otherwise read the same)."""
     if _isnull(value):
         return NO_DATA
     v = float(value)
-    if unit == "count":
+    if unit == "count" and decimals is None:
         return _nl(v, 0 if v == int(v) else 1)
     suffix = UNITS.get(unit, "")
-    return _nl(v, 1) + (f" {suffix}" if suffix else "")
+    return _nl(v, 1 if decimals is None else decimals) + (f" {suffix}" if suffix else "")
 
 
 def _cell(row, unit: str, scope: str, kpi: str, period: str | None = None, cbs_blank: bool = False) -> str:
@@ -145,7 +146,7 @@ def _chart(idx: "_Index", cat: dict, period: str, municipality=None, provider=No
     kpi, base = cat["kpi_id"], cat.get("base_year")
     base_row = None if _isnull(base) else idx.get(kpi, str(int(float(base))), municipality, provider)
     return {"target": target_level(cat, _target_row(idx, kpi, period, municipality, provider), base_row),
-            "fmt": lambda v: format_value(v, cat["unit"]), "title": f"{kpi} {cat['name_nl']}"}
+            "fmt": lambda v, decimals=None: format_value(v, cat["unit"], decimals), "title": f"{kpi} {cat['name_nl']}"}
 
 
 def _met(row, kpi: str = "", scope: str = "") -> str:

@@ -21,8 +21,8 @@ def _num(v) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def _plain(v: float) -> str:
-    return f"{v:g}"
+def _plain(v: float, decimals: int | None = None) -> str:
+    return f"{v:g}" if decimals is None else f"{v:.{decimals}f}"
 
 
 def target_level(cat: dict, target_row: dict | None, base_row: dict | None) -> float | None:
@@ -46,10 +46,12 @@ def target_level(cat: dict, target_row: dict | None, base_row: dict | None) -> f
 
 
 def trend_svg(labels: list[str], series: list[tuple[str, list, str]], width: int = WIDTH, height: int = HEIGHT,
-              *, target: float | None = None, fmt: Callable[[float], str] = _plain, title: str = "trend") -> str:
+              *, target: float | None = None, fmt: Callable[..., str] = _plain, title: str = "trend") -> str:
     """A line chart over `labels` (the half-years). `series` = (name, values, style) with style "main" (solid
     dark) or "ref" (dashed grey, the region). Missing or suppressed values (None) leave a gap, never a zero.
-    `target` draws the target line (only beside a main series with a value); `fmt` formats the axis labels and the description (Dutch number format)."""
+    `target` draws the target line (only beside a main series with a value); `fmt(value, decimals=None)`
+    formats the axis labels and the description (Dutch number format); where the two axis ends would read the
+    same (0,23 and 0,18 % as "0,2 %") they get up to 4 decimals."""
     esc = html.escape
     head = f"Trend {title}" + (f", {labels[0]} tot {labels[-1]}" if labels else "")
     vals = [v for _, values, _ in series for v in map(_num, values) if v is not None]
@@ -75,7 +77,12 @@ def trend_svg(labels: list[str], series: list[tuple[str, list, str]], width: int
                                               for lab, v in zip(labels, values)) for name, values, _ in series)]
     if target is not None:
         desc.append(f"doel: {fmt(target)}")
-    desc.append(f"as van {fmt(lo)} tot {fmt(hi)}")
+    lo_label, hi_label = fmt(lo), fmt(hi)
+    for decimals in (2, 3, 4):
+        if lo_label != hi_label or lo == hi:
+            break
+        lo_label, hi_label = fmt(lo, decimals), fmt(hi, decimals)
+    desc.append(f"as van {lo_label} tot {hi_label}")
     parts = [f'<svg class="trend" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">',
              f"<title>{esc(head)}</title><desc>{esc('; '.join(desc))}</desc>"]
     # value axis: a vertical line, the baseline at the lowest value, labels at the lowest and highest value
@@ -84,10 +91,10 @@ def trend_svg(labels: list[str], series: list[tuple[str, list, str]], width: int
                  f'stroke="{AXIS}" stroke-width="0.8"/>')
     parts.append(f'<line class="basislijn" x1="{left - 2}" y1="{bottom:.1f}" x2="{right}" y2="{bottom:.1f}" '
                  f'stroke="{AXIS}" stroke-width="0.8"/>')
-    ends = [("as-max", hi, top)] + ([("as-min", lo, bottom)] if hi != lo else [])
-    for cls, v, at in ends:
+    ends = [("as-max", hi_label, top)] + ([("as-min", lo_label, bottom)] if hi != lo else [])
+    for cls, label, at in ends:
         parts.append(f'<text class="{cls}" x="{left - 4}" y="{at + 2.5:.1f}" font-size="7" fill="#666" '
-                     f'text-anchor="end">{esc(fmt(v))}</text>')
+                     f'text-anchor="end">{esc(label)}</text>')
     if target is not None:
         ty = y(target)
         parts.append(f'<line class="doel" x1="{left - 2}" y1="{ty:.1f}" x2="{right}" y2="{ty:.1f}" '
