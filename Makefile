@@ -30,9 +30,11 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 test: install
 	$(BIN)/pytest
 
-## make dev: the Dagster UI (and daemon) on http://localhost:3000, run history kept in .dagster_home/
+## make dev: the Dagster UI (and daemon) on http://localhost:$(DAGSTER_PORT) (make dev DAGSTER_PORT=3001 for another
+## port), run history kept in .dagster_home/; Ctrl-C stops every process within seconds (jeugdkpi/devserver.py)
+DAGSTER_PORT ?= 3000
 dev: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -m jeugdkpi.definitions
+	exec $(BIN)/python -m jeugdkpi.devserver -- $(BIN)/dagster dev -m jeugdkpi.definitions -p $(DAGSTER_PORT)
 
 ## make bench: ingest throughput against a bare lxml parse on >= 200,000 generated records
 bench: install
