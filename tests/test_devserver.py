@@ -60,3 +60,13 @@ def test_a_command_that_ends_by_itself_keeps_its_exit_code():
     from jeugdkpi.devserver import supervise
 
     assert supervise([sys.executable, "-c", "raise SystemExit(3)"]) == 3
+
+
+def test_dagster_dev_does_not_print_its_supersession_warning_with_a_source_path():
+    code = ("import warnings\n"
+            "warnings.warn('Function `dev_command` is superseded and its usage is discouraged.', FutureWarning)\n"
+            "warnings.warn('another warning', FutureWarning)\n")
+    result = subprocess.run([sys.executable, "-m", "jeugdkpi.devserver", "--", sys.executable, "-c", code],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    assert "dev_command" not in result.stderr and "another warning" in result.stderr  # only that one is silenced

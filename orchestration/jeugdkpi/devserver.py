@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 
 GRACE_SECONDS = 3.0
+# `dagster dev` warns that `dg dev` supersedes it, with a source path (click/core.py:NN); `dg` is not installed here
+QUIET = "ignore:Function `dev_command` is superseded"
 
 
 def _group_alive(pgid: int) -> bool:
@@ -70,7 +72,8 @@ def supervise(cmd: list[str], grace: float = GRACE_SECONDS) -> int:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:
-        child = subprocess.Popen(cmd, start_new_session=True)
+        env = dict(os.environ, PYTHONWARNINGS=",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), QUIET])))
+        child = subprocess.Popen(cmd, start_new_session=True, env=env)
         pgid = group["pgid"] = child.pid
         if "at" in stop:  # stopped while it was starting
             _kill_group(pgid, signal.SIGINT)
