@@ -136,8 +136,9 @@ def make_warehouse(path, frame: pd.DataFrame | None = None, real_seeds: bool = F
                         "('EG01', 'percentage', true, true, 'EG01 naam', 'thema'), "
                         "('AP01', 'percentage', true, true, 'AP01 naam', 'thema')) "
                         "t(kpi_id, unit, small_cell_rule, active, name_nl, theme)")
-            con.execute("CREATE TABLE seeds.municipalities AS SELECT * FROM (VALUES ('0034', 'Almere'), "
-                        "('0995', 'Lelystad'), ('0303', 'Dronten')) t(municipality_code, name)")
+            con.execute("CREATE TABLE seeds.municipalities AS SELECT * FROM (VALUES ('0034', 'Almere', 'Flevoland'), "
+                        "('0995', 'Lelystad', 'Flevoland'), ('0303', 'Dronten', 'Flevoland'), "
+                        "('0243', 'Harderwijk', 'Noord-Veluwe')) t(municipality_code, name, region)")
             con.execute("CREATE TABLE seeds.providers AS SELECT * FROM (VALUES ('75750001', 'A'), ('75750002', 'B'), "
                         "('75750003', 'C')) t(provider_agb, name)")
         con.execute("CREATE TABLE intermediate.int_reporting_periods AS SELECT * FROM (VALUES "
@@ -151,12 +152,12 @@ def make_warehouse(path, frame: pd.DataFrame | None = None, real_seeds: bool = F
     pass_gate(path)
 
 
-def pass_gate(path, run_id: str = "run-build", peildatum: str = "2026-06-30"):
+def pass_gate(path, run_id: str = "run-build", peildatum: str = "2026-06-30", regio: str = "Flevoland"):
     """What a whole run leaves in the state ledger when the gate passes: a whole-project dbt build of the current
-    seeds and SQL, then every suite evaluated without a critical failure."""
+    seeds and SQL for the region, then every suite evaluated without a critical failure."""
     with connect(path) as con:
         ensure_audit_schema(con)
-        log_state(con, run_id, "dbt", "build", peildatum=peildatum, fingerprint=build_fingerprint())
+        log_state(con, run_id, "dbt", "build", peildatum=peildatum, fingerprint=build_fingerprint(regio))
         for suite in load_suites():
             log_state(con, run_id, "check", suite.name, peildatum=peildatum)
 
@@ -351,19 +352,47 @@ def test_gate_refuses_a_state_that_did_not_pass_and_touches_nothing(settings):
     with connect(settings.warehouse) as con:
         # a dbt build of a selection (what a partial asset selection runs), or one killed half-way
         log_state(con, "run-5", "dbt", "build", peildatum=settings.peildatum, passed=False,
-                  fingerprint=build_fingerprint(), detail={"select": ["stg_ijw__toewijzingen"]})
+                  fingerprint=build_fingerprint(settings.regio), detail={"select": ["stg_ijw__toewijzingen"]})
     refused("geen volledige")
     with connect(settings.warehouse) as con:
         log_state(con, None, "dbt", "start", peildatum=settings.peildatum, passed=False)
     refused("afgebroken")
     with connect(settings.warehouse) as con:  # a complete build, but the checks ran before it
-        log_state(con, "run-6", "dbt", "build", peildatum=settings.peildatum, fingerprint=build_fingerprint())
+        log_state(con, "run-6", "dbt", "build", peildatum=settings.peildatum,
+                  fingerprint=build_fingerprint(settings.regio))
     refused("ouder dan de laatste dbt build")
     pass_gate(settings.warehouse, "run-7")
     with connect(settings.warehouse) as con:  # built from other seeds or SQL than are there now
         con.execute("UPDATE audit.state_log SET fingerprint = 'other' WHERE seq = (SELECT max(seq) FROM "
                     "audit.state_log WHERE event = 'dbt')")
     refused("seeds of de dbt-modellen")
+    pass_gate(settings.warehouse, "run-8")
+    # the same warehouse published for another region (JEUGDKPI_REGIO changed between the build and publication)
+    refused("andere regio dan Noord-Veluwe", settings.with_overrides(regio="Noord-Veluwe"))
+
+
+def test_another_region_is_another_publication(settings):
+    """The region is part of the publication's fingerprint and publicatie row; only its municipalities are
+    published."""
+    first = build_publication(settings, "run-1", with_docs=False)
+    other = settings.with_overrides(regio="Noord-Veluwe")
+    pass_gate(settings.warehouse, "run-2", regio="Noord-Veluwe")
+    again = build_publication(other, "run-2", with_docs=False)
+    assert (first.status, again.status) == (PUBLISHED, PUBLISHED)
+    assert again.manifest["fingerprint"] != first.manifest["fingerprint"]
+    con = duckdb.connect(str(first.snapshot / "kpi.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM municipalities WHERE region = 'Flevoland'").fetchone() == (3,)
+        assert con.execute("SELECT count(*) FROM municipalities").fetchone() == (3,)
+    finally:
+        con.close()
+    con = duckdb.connect(str(again.snapshot / "kpi.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT regio FROM publicatie").fetchone() == ("Noord-Veluwe",)
+        assert con.execute("SELECT municipality_code, region FROM municipalities").fetchall() == [
+            ("0243", "Noord-Veluwe")]
+    finally:
+        con.close()
 
 
 def test_a_rerun_with_nothing_new_publishes_nothing(settings):

@@ -1,10 +1,11 @@
 """Fingerprints: what a warehouse state or a publication was made from (docs/publication.md).
 
-- `build_fingerprint()`: the region's seeds and the dbt project (models, macros, tests, dbt_project.yml). A dbt
-  build records it; publication refuses a warehouse built from other seeds or other SQL than are there now.
+- `build_fingerprint(regio)`: the selected region (JEUGDKPI_REGIO), the region's seeds and the dbt project (models,
+  macros, tests, dbt_project.yml). A dbt build records it; publication refuses a warehouse built for another
+  region, or from other seeds or other SQL than are there now.
 - `code_version()`: the build fingerprint plus the Python package and the expectation suites.
 - `inputs_fingerprint(con)`: the landed inputs by content (SHA-256, source, status; never file names).
-- `publication_fingerprint(...)`: inputs, seeds, code, peildatum and the small-cell minimum. Equal to the
+- `publication_fingerprint(...)`: inputs, seeds, code, region, peildatum and the small-cell minimum. Equal to the
   half-year's latest publication means nothing new to publish ("ongewijzigd").
 """
 
@@ -38,9 +39,9 @@ def seeds_fingerprint() -> str:
     return _files_digest(SEEDS_DIR.glob("*.csv"))
 
 
-def build_fingerprint() -> str:
-    """Seeds and dbt project: what `dbt build` turns raw data into the marts with."""
-    return hashlib.sha256(f"{seeds_fingerprint()} {_files_digest(_dbt_sources())}".encode()).hexdigest()
+def build_fingerprint(regio: str) -> str:
+    """Region, seeds and dbt project: what `dbt build` turns raw data into the marts with."""
+    return hashlib.sha256(f"{regio}\0{seeds_fingerprint()} {_files_digest(_dbt_sources())}".encode()).hexdigest()
 
 
 def code_version() -> str:
@@ -58,7 +59,8 @@ def inputs_fingerprint(con) -> str:
     return hashlib.sha256("\n".join(" ".join(r) for r in rows).encode()).hexdigest()
 
 
-def publication_fingerprint(*, inputs: str, seeds: str, code: str, peildatum: dt.date, min_cell: int) -> str:
-    payload = {"inputs": inputs, "seeds": seeds, "code": code, "peildatum": peildatum.isoformat(),
+def publication_fingerprint(*, inputs: str, seeds: str, code: str, regio: str, peildatum: dt.date,
+                            min_cell: int) -> str:
+    payload = {"inputs": inputs, "seeds": seeds, "code": code, "regio": regio, "peildatum": peildatum.isoformat(),
                "min_cell": min_cell}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

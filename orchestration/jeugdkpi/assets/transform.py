@@ -149,7 +149,7 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, jeugdk
     os.environ["JEUGDKPI_WAREHOUSE"] = str(settings.warehouse)
     os.environ["JEUGDKPI_PEILDATUM"] = settings.peildatum.isoformat()
     os.environ.update(region_dbt_vars(settings.regio))  # the region's municipalities and mergers (docs/regions.md)
-    built_from = build_fingerprint()  # the seeds and SQL this build reads, taken before it starts
+    built_from = build_fingerprint(settings.regio)  # the seeds and SQL this build reads, taken before it starts
     with connect(settings.warehouse) as con:
         ensure_audit_schema(con)  # the ledger dbt's hooks write to
     invocation = dbt.cli(["build"], context=context)

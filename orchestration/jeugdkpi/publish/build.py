@@ -132,8 +132,8 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
             raise GateRefused("een kritieke verwachting van de kwaliteitspoort is mislukt.")
         # read once: the publication's fingerprint and its publicatie row describe the same files
         inputs, seeds, code = inputs_fingerprint(con), seeds_fingerprint(), code_version()
-        fingerprint = publication_fingerprint(inputs=inputs, seeds=seeds, code=code, peildatum=settings.peildatum,
-                                              min_cell=settings.min_cell)
+        fingerprint = publication_fingerprint(inputs=inputs, seeds=seeds, code=code, regio=settings.regio,
+                                              peildatum=settings.peildatum, min_cell=settings.min_cell)
         period = writer.half_year(settings.peildatum)
         latest = writer.latest_dir(settings.publish, period)
         latest_manifest = writer.read_manifest(latest)
@@ -141,6 +141,8 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
             # nothing new; a run killed between `latest` and `current` left current behind: move it on
             return Publication(latest, latest_manifest, UNCHANGED, writer.make_current(settings.publish, latest, run_id))
         frames = {name: con.execute(f"SELECT * FROM {rel}").df() for name, rel in PUBLISHED_TABLES.items()}
+        # the region's municipalities only (with those merged into them): the seed lists every region's
+        frames["municipalities"] = frames["municipalities"][frames["municipalities"]["region"] == settings.regio]
         types = {name: _types(con, rel) for name, rel in PUBLISHED_TABLES.items()}
         for name, (rel, columns) in OPTIONAL_TABLES.items():
             available = _types(con, rel)
@@ -161,7 +163,7 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
     info = {"fingerprint": fingerprint, "input_fingerprint": inputs, "seeds_fingerprint": seeds, "code_version": code,
             "gate_result": f"geslaagd met {len(warnings)} waarschuwing(en)" if warnings else "geslaagd",
             "gate_runs": ",".join(sorted({run for run, _ in state.result_keys()})),
-            "build_run": state.build.run_id or "", "min_cell": str(settings.min_cell)}
+            "build_run": state.build.run_id or "", "regio": settings.regio, "min_cell": str(settings.min_cell)}
 
     writer.clean_staging(settings.publish)
     version = writer.next_version(settings.publish, period)

@@ -146,6 +146,7 @@ PUBLISHED_COLUMNS = {
     ("publicatie", "gate_result"): "Uitslag van de kwaliteitspoort: geslaagd, of geslaagd met N waarschuwing(en).",
     ("publicatie", "gate_runs"): "De runs op wier controles de publicatie rust.",
     ("publicatie", "build_run"): "De run van de dbt build die gepubliceerd is.",
+    ("publicatie", "regio"): "De jeugdzorgregio waarvoor deze publicatie is gemaakt (JEUGDKPI_REGIO).",
     ("publicatie", "min_cell"): "Minimum van de kleineaantallenregel (JEUGDKPI_MIN_CELL).",
     # revisies
     ("revisies", "kpi_id"): "KPI-code.",

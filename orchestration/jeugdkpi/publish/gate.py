@@ -86,9 +86,9 @@ def verify_state(con: duckdb.DuckDBPyConnection, settings: Settings, suites: lis
     if str(build.peildatum) != settings.peildatum.isoformat():
         raise GateRefused(f"het magazijn is gebouwd met peildatum {build.peildatum}, deze run heeft peildatum "
                           f"{settings.peildatum.isoformat()} (warehouse built for another peildatum).")
-    if build.fingerprint != build_fingerprint():
-        raise GateRefused("de seeds of de dbt-modellen zijn gewijzigd sinds de laatste dbt build "
-                          "(seeds or dbt code changed since the build).")
+    if build.fingerprint != build_fingerprint(settings.regio):
+        raise GateRefused(f"de laatste dbt build is gemaakt voor een andere regio dan {settings.regio}, of de seeds of "
+                          "de dbt-modellen zijn sindsdien gewijzigd (region, seeds or dbt code changed since the build).")
     ingests = [r for r in rows if r.event == "ingest"]
     if ingests and ingests[-1].seq > build.seq:
         raise GateRefused(f"na de laatste dbt build is nieuwe invoer ingelezen ({ingests[-1].name}, run "
