@@ -290,3 +290,33 @@ def test_template_keeps_a_formula_like_seed_name_as_text(tmp_path):
     sheet = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet and '<t>=HYPERLINK("http://x")</t>' in sheet
     assert load_workbook(out)["Instructie"]["B5"].value == '=HYPERLINK("http://x")'
+
+
+def test_an_io_error_on_one_file_quarantines_that_file_and_the_source_goes_on(make_settings, tmp_path, monkeypatch):
+    """An I/O error reading one delivery (a bad disk sector, a network share gone) costs that file only, as in the
+    message ingest: `read_error` in the quarantine, and the other provider's delivery loads."""
+    import errno
+
+    from jeugdkpi.ingest import files
+
+    s = make_settings()
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
+    template(good)
+    template(bad, periode="2025-H1")
+    land(s, "goed.xlsx", good.read_bytes())
+    land(s, "defect.xlsx", bad.read_bytes())
+    real = files.read_file
+
+    def flaky(path, max_bytes):
+        if str(path).endswith("defect.xlsx"):
+            raise OSError(errno.EIO, "Input/output error", str(path))
+        return real(path, max_bytes)
+
+    monkeypatch.setattr(files, "read_file", flaky)
+    stats = run(s)
+    status = file_status(s)
+    assert status["goed.xlsx"][0] == "loaded" and status["goed.xlsx"][2] > 0
+    assert status["defect.xlsx"][:2] == ("quarantined", 1)
+    [(loc, reason, message)] = reasons(s)["defect.xlsx"]
+    assert reason == "read_error" and "OSError" in message
+    assert stats.records_in == stats.records_loaded + stats.records_quarantined

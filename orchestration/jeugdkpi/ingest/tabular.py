@@ -683,6 +683,11 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
                 problems.append(ArchiveProblem(item.display_path, Path(item.path), exc.reason,
                                                f"{type(exc).__name__}: {exc.reason} refused when opened"))
                 continue
+            except OSError as exc:  # an I/O error or a file gone since discovery: this file only, as berichten
+                stats.reject_file(audit, known, item.display_path,
+                                  sha256_bytes(f"unreadable:{item.display_path}:{type(exc).__name__}".encode()), 0,
+                                  "read_error", f"the file cannot be read: {type(exc).__name__}: {exc}")
+                continue
             path, sha = item.display_path, sha256_bytes(data)
             if known_paths.get(path) == sha:
                 continue  # the same file as before: nothing changes
