@@ -204,7 +204,7 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "provider_agb": "AGB-code (8 cijfers) van de aanbieder die partij is in het bericht.",
     "run_id": "Dagster-run die het bericht inlas.",
     # raw.berichten
-    "berichten.berichtcode": "Berichtcode uit de header (bijvoorbeeld 414 voor een JW301).",
+    "berichten.berichtcode": "Berichtcode uit de header (bijvoorbeeld 436 voor een JW301).",
     "release": "Versie van de berichtstandaard uit de header (major.minor, bijvoorbeeld 3.2).",
     "sender": "Afzender uit de header: gemeentecode of AGB-code.",
     "receiver": "Ontvanger uit de header: gemeentecode of AGB-code.",
