@@ -155,9 +155,12 @@ def test_merge_updates_inserts_and_ends(recorded):
     assert by["0856"]["valid_to"] == "2023-12-31"                     # not in the 2024 table: ended
     assert by["1685"]["valid_to"] == "2021-12-31"                     # already ended: unchanged
     assert by["1991"] == {"municipality_code": "1991", "name": "Maashorst", "region": "Noordoost-Brabant",
-                          "valid_from": "2022-01-01", "valid_to": ""}  # added with its merge date
+                          "valid_from": "2022-01-01", "valid_to": "",
+                          "region_code": "JZ33"}  # added with its merge date and its region's CBS code
+    assert by["0034"]["region_code"] == "JZ90" and by["1685"]["region_code"] == ""  # ended rows keep theirs
     assert by["0363"]["region"] == "Amsterdam-Amstelland" and by["0363"]["valid_from"] == "2015-01-01"
-    assert (stats.added, stats.updated, stats.unchanged, stats.ended) == (3, 1, 3, 1)
+    # updated: 0995's name, and the region code now known for 0034, 0995 and 0796
+    assert (stats.added, stats.updated, stats.unchanged, stats.ended) == (3, 3, 1, 1)
 
 
 def test_command_refreshes_a_copy_of_the_shipped_seed(recorded, monkeypatch, tmp_path, capsys):
@@ -177,6 +180,8 @@ def test_command_refreshes_a_copy_of_the_shipped_seed(recorded, monkeypatch, tmp
     # the shipped municipalities missing from this six-municipality extract are ended, not dropped
     assert after["0230"]["valid_to"] == "2023-12-31" and after["0243"]["valid_to"] == ""
     assert resolve_region("amsterdam amstelland", tmp_path) == "Amsterdam-Amstelland"
+    # by CBS code too, once the refresh has written the region codes (JEUGDKPI_REGIO=JZ13)
+    assert resolve_region("jz13", tmp_path) == "Amsterdam-Amstelland"
 
 
 def test_command_without_network_leaves_the_seed(monkeypatch, tmp_path, capsys):

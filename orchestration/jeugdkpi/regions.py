@@ -2,7 +2,8 @@
 
 - `resolve_region(value)`: the jeugdzorgregio of seeds/municipalities.csv named by the setting (its name; case,
   spaces, hyphens and a leading "regio" do not matter, so CBS's "Noordoost Brabant" is the seed's
-  "Noordoost-Brabant"), or a ConfigError that lists the known regions.
+  "Noordoost-Brabant"; or its CBS code from the seed's `region_code` column), or a ConfigError that lists the
+  known regions.
 - `successors()`: every municipality code of seeds/municipality_mergers.csv mapped to its *current* successor
   (chains followed: A -> B -> C gives A -> C).
 - `region_codes(region)`: the current municipalities of the region. dbt receives them, and the successor map,
@@ -42,11 +43,15 @@ def known_regions(seeds_dir: Path = SEEDS_DIR) -> list[str]:
 
 
 def resolve_region(value: str | None, seeds_dir: Path = SEEDS_DIR) -> str:
-    """The region's name as the seed spells it; empty -> the demo region."""
+    """The region's name as the seed spells it; empty -> the demo region. By name, or by the CBS code of the
+    seed's `region_code` column (filled by `jeugdkpi cbs-gebieden`; case does not matter)."""
     rows = _rows(seeds_dir, "municipalities.csv")
     wanted = (value or "").strip() or DEMO_REGION
     for row in rows:
         if _key(row.get("region", "")) == _key(wanted):
+            return row["region"]
+    for row in rows:
+        if (row.get("region_code") or "").strip() and row["region_code"].strip().upper() == wanted.upper():
             return row["region"]
     raise ConfigError(f"JEUGDKPI_REGIO {wanted!r} is not a region of seeds/municipalities.csv; known regions: "
                       f"{', '.join(known_regions(seeds_dir))} (refresh the seed with `jeugdkpi cbs-gebieden`)")

@@ -6,6 +6,8 @@ table's DataProperties: the topics `Code` and `Naam` under the topic group whose
 (the jeugdzorgregio), and `Naam` under "Codes en namen van gemeenten" (the municipality's name).
 
 The seed is merged, never replaced (docs/regions.md):
+- the seed's `region_code` column gets the jeugdzorgregio's CBS code (the table's `Code` beside the region's
+  `Naam`), so JEUGDKPI_REGIO can name a region by code as well as by name;
 - a municipality in the table: name and region updated (a region whose name differs from the seed's only in
   case, spaces or hyphens keeps the seed's spelling, so JEUGDKPI_REGIO keeps working), valid_to emptied;
 - a municipality new to the seed: added, valid_from = its merge date in seeds/municipality_mergers.csv, else
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 DEFAULT_TABLE = "85755NED"  # Gebieden in Nederland 2024 (2022: 85067NED); each year has its own table id
-COLUMNS = ["municipality_code", "name", "region", "valid_from", "valid_to"]
+COLUMNS = ["municipality_code", "name", "region", "valid_from", "valid_to", "region_code"]
 SINCE_JEUGDWET = "2015-01-01"
 
 
@@ -37,6 +39,7 @@ class Gebieden:
     table: str
     year: int
     municipalities: dict[str, tuple[str, str]]  # code (4 digits) -> (name, jeugdzorgregio)
+    region_codes: dict[str, str]  # jeugdzorgregio name (as CBS spells it) -> its CBS code, when the table has one
 
 
 @dataclass
@@ -78,6 +81,7 @@ def fetch_gebieden(table: str = DEFAULT_TABLE, download: Callable[..., dict] | N
     title = _text((data.get("TableInfos") or [{}])[0].get("Title"))
     year = re.search(r"(20\d\d)", title)
     municipalities: dict[str, tuple[str, str]] = {}
+    region_codes: dict[str, str] = {}
     for row in data.get("TypedDataSet", []):
         key = _text(row.get("RegioS"))
         if not re.fullmatch(r"GM\d{4}", key):
@@ -87,9 +91,11 @@ def fetch_gebieden(table: str = DEFAULT_TABLE, download: Callable[..., dict] | N
         if not region:
             raise GebiedenError(f"{key} has no jeugdregio in table {table}")
         municipalities[key[2:]] = (name or titles.get(key, key), region)
+        if jeugd.get("Code") and _text(row.get(jeugd["Code"])):
+            region_codes[region] = _text(row.get(jeugd["Code"]))
     if not municipalities:
         raise GebiedenError(f"table {table} has no municipalities (GM codes)")
-    return Gebieden(table, int(year.group(1)) if year else dt.date.today().year, municipalities)
+    return Gebieden(table, int(year.group(1)) if year else dt.date.today().year, municipalities, region_codes)
 
 
 def _norm(text: str) -> str:
@@ -109,7 +115,8 @@ def merge_seed(existing: list[dict[str, str]], gebieden: Gebieden,
         code = row["municipality_code"]
         if code in gebieden.municipalities:
             name, region = gebieden.municipalities[code]
-            new = {**row, "name": name, "region": spelling.get(_norm(region), region), "valid_to": ""}
+            new = {**row, "name": name, "region": spelling.get(_norm(region), region), "valid_to": "",
+                   "region_code": gebieden.region_codes.get(region, row["region_code"])}
             if new != row:
                 stats.updated += 1
             else:
@@ -124,7 +131,8 @@ def merge_seed(existing: list[dict[str, str]], gebieden: Gebieden,
     for code, (name, region) in gebieden.municipalities.items():
         if code not in rows:
             rows[code] = {"municipality_code": code, "name": name, "region": spelling.get(_norm(region), region),
-                          "valid_from": merge_dates.get(code, SINCE_JEUGDWET), "valid_to": ""}
+                          "valid_from": merge_dates.get(code, SINCE_JEUGDWET), "valid_to": "",
+                          "region_code": gebieden.region_codes.get(region, "")}
             stats.added += 1
     ordered = sorted(rows.values(), key=lambda r: (r["region"].lower(), r["name"].lower(), r["municipality_code"]))
     return ordered, stats
