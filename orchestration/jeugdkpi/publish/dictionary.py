@@ -171,13 +171,7 @@ PUBLISHED_COLUMNS = {
 }
 
 # (table, column) -> description of published columns the dbt YAML does not describe (rule 3 above)
-FALLBACK = {
-    ("delivery_status", "provider_agb"): "AGB-code van de aanbieder.",
-    ("delivery_status", "period"): "Halfjaar van de levering (JJJJ-H1 of JJJJ-H2).",
-    ("delivery_status", "period_start"): "Eerste dag van het halfjaar.",
-    ("delivery_status", "period_end"): "Laatste dag van het halfjaar.",
-    ("delivery_status", "n_deliveries"): "Aantal ontvangen bestanden voor deze levering.",
-    ("delivery_status", "n_rejected"): "Aantal afgewezen bestanden voor deze levering.",
+FALLBACK: dict[tuple[str, str], str] = {
 }
 
 
