@@ -52,7 +52,7 @@ def small_cell_frame() -> pd.DataFrame:
         kpi_row("EG01", None, "75750001", n=30, num=25, den=30, value=25 / 30 * 100),
         kpi_row("EG01", None, "75750002", n=8, num=6, den=8, value=75.0),    # primary
         kpi_row("EG01", None, "75750003", n=12, num=9, den=12, value=75.0),  # next-smallest: secondary
-        # a denominator below 10 suppresses although n_youths is large enough (kpi-definitions §5)
+        # a denominator below 10 suppresses although n_youths is large enough (docs/kpi-definitions.md)
         kpi_row("AP01", None, n=12, num=5, den=9, value=5 / 9 * 100),
     ])
 

@@ -1,4 +1,4 @@
-"""The small-cell rule with complementary suppression (kpi-definitions §5, docs/publication.md "Small-cell rule").
+"""The small-cell rule with complementary suppression (docs/kpi-definitions.md, docs/publication.md "Small-cell rule").
 
 Unit scenarios on hand-made frames with hand-computed expectations, then an attack on the published demo region:
 an attacker written independently of `publish/suppression.py` (it imports nothing from it) takes the published

@@ -1,4 +1,4 @@
-{#- The CBS spiegelrapportage cells behind each outcome KPI (kpi-definitions §4), shared by int_kpi__cbs (the values)
+{#- The CBS spiegelrapportage cells behind each outcome KPI (docs/kpi-definitions.md), shared by int_kpi__cbs (the values)
     and int_delivery_expectations (which KPIs a cell blanked by CBS leaves without a provider value). `cells`:
     rows of stg_cbs__spiegel. One row per (KPI, cell) with in_num / in_den: whether the cell counts in the
     numerator / denominator.

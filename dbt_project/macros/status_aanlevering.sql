@@ -1,5 +1,5 @@
 {#-
-  StatusAanlevering resolution of JW305/JW307 lines (ijw-reference §4.2), shared by stg_ijw__start_producten
+  StatusAanlevering resolution of JW305/JW307 lines (iJw 3.2 correction rules, docs/inputs.md), shared by stg_ijw__start_producten
   and stg_ijw__stop_producten. `src` must have the raw columns plus the logical key column `key`.
   Produces the CTEs sa_events (a record loaded twice counts once), sa_ordered, sa_latest_event and
   sa_resolved: one row per logical key = its latest '1' line (attributes), with

@@ -102,7 +102,7 @@ class Settings:
     xsd_dir: Path | None = None
     max_file_bytes: int = 20 * 1024 * 1024
     workers: int = field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 8)))
-    # OI01 uitval: the CBS reden-beeindiging codes that count as uitval (kpi-definitions §4; default 03)
+    # OI01 uitval: the CBS reden-beeindiging codes that count as uitval (docs/kpi-definitions.md; default 03)
     uitval_codes: tuple[str, ...] = ("03",)
     # quality gate: a row count or region KPI value that moves by more than this factor since the last
     # publication warns (docs/quality-gate.md)

@@ -1,5 +1,5 @@
 """The provider template (`jeugdkpi template --aanbieder AGB --periode P --out F`): an XLSX workbook with the
-sheets Instructie, KPI and Klachten (interfaces §3.4; read back by ingest/aanbieders/load.py).
+sheets Instructie, KPI and Klachten (docs/inputs.md; read back by ingest/aanbieders/load.py).
 
 The KPI rows come from `seeds/kpi_catalogue.csv` (every row with source `aanbieder`, except the KL complaint
 KPIs, which have their own sheet), so a KPI added to the catalogue appears in the next template without code

@@ -1,4 +1,4 @@
--- AP items from JW305 starts (kpi-definitions §3; docs/kpi-definitions.md "Administrative-process KPIs").
+-- AP items from JW305 starts (docs/kpi-definitions.md "Administrative-process KPIs").
 -- Counted: valid starts (not deleted by a 3, not on a deleted assignment) whose line was not rejected by its
 -- retour (the gemeente never processed it; the re-sent line counts instead).
 --   AP01  the first start per assignment (gemeente, ToewijzingNummer), Begindatum in P: on time when

@@ -1,4 +1,4 @@
--- Provider-delivered KPIs (kpi-definitions §4): per provider and half-year a teller and noemer from the
+-- Provider-delivered KPIs (docs/kpi-definitions.md): per provider and half-year a teller and noemer from the
 -- template; year = both half-years summed; region = Σteller / Σnoemer.
 --   percentages (DB01-DB03, LR01-LR04, PP01, OI06, OI07, CT02): 100 × teller / noemer
 --   EG03 (mean placements per stay period): teller = placements, noemer = stay periods, value = Σ/Σ

@@ -1,4 +1,4 @@
--- AL01 (kpi-definitions §4): providers under contract in P that delivered for P ÷ providers under contract
+-- AL01 (docs/kpi-definitions.md): providers under contract in P that delivered for P ÷ providers under contract
 -- in P. Delivered = a loaded CBS spiegelrapportage (providers with reports_to_cbs) or a loaded provider
 -- template (the others), whenever it arrived. Per provider (100 or 0) and region Σ/Σ; a year sums its two
 -- half-years (provider-half-years delivered ÷ expected).

@@ -1,4 +1,4 @@
--- Administrative-process KPIs AP01, AP03, AP04, AP05, AP08, AP09, AP11, AP12 (kpi-definitions §3) from the
+-- Administrative-process KPIs AP01, AP03, AP04, AP05, AP08, AP09, AP11, AP12 (docs/kpi-definitions.md) from the
 -- items of int_ap_items: value = on-time items / counted items x 100 per period (the item's reference_date
 -- in P) at region, municipality (header gemeente) and provider (AGB) grain. numerator = on time,
 -- denominator = counted, so late = denominator - numerator. Pending items (on_time NULL) are not counted but

@@ -1,4 +1,4 @@
--- VB02 (kpi-definitions §2): youths in verblijf in P aged 0-17 on 1 January of P's year (G8) ÷ CBS population
+-- VB02 (docs/kpi-definitions.md): youths in verblijf in P aged 0-17 on 1 January of P's year (G8) ÷ CBS population
 -- aged 0-17 on 1 January of P's year, per municipality and for the region (the municipalities with population
 -- figures). When that year's population is not there yet the latest earlier year is used and the row is
 -- provisional. Youths without a birth year cannot be aged and are not counted (they are in VB01).

@@ -1,4 +1,4 @@
--- CBS spiegelrapportage KPIs (kpi-definitions §4): OI01-OI05 and OI08, per provider, per municipality (when the
+-- CBS spiegelrapportage KPIs (docs/kpi-definitions.md): OI01-OI05 and OI08, per provider, per municipality (when the
 -- report has municipality cells) and for the region as Σ/Σ. A suppressed cell (NULL) leaves its provider's
 -- contribution out of every total it belongs to, and those totals are is_partial. cbs_status other than
 -- 'definitief' makes a row provisional. Such a provider has no row of its own for that KPI:

@@ -1,4 +1,4 @@
--- KPIs from the municipality's own inputs (kpi-definitions §3, §4):
+-- KPIs from the municipality's own inputs (docs/kpi-definitions.md):
 --   AP02       requests decided in P with besluitdatum - aanvraagdatum <= 56 days ÷ requests decided in P
 --   AP06       assignments first sent in P (first 301 version) not rejected by the provider ÷ assignments
 --              first sent in P; only once a rejections export (gemeente_afwijzingen) has been loaded

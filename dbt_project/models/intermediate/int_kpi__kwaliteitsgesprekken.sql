@@ -1,4 +1,4 @@
--- KG01-KG04 (kpi-definitions §4): mean contract-manager score (0/4/7/10) of the quality conversations held in
+-- KG01-KG04 (docs/kpi-definitions.md): mean contract-manager score (0/4/7/10) of the quality conversations held in
 -- P, per provider and for the region (mean over all conversations). Scores below 10 and their improvement
 -- deadline (conversation + 6 weeks): stg_gemeente__kwaliteitsgesprekken.verbeterdatum.
 with kg as (

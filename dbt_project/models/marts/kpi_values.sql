@@ -1,4 +1,4 @@
--- marts.kpi_values (interfaces §5.1): the union of the per-family KPI models int_kpi__*, with unit and
+-- marts.kpi_values (docs/publication.md): the union of the per-family KPI models int_kpi__*, with unit and
 -- targets from the catalogue seed. A later issue adds its family model (and the source it reads) to
 -- `kpi_models` below.
 {%- set kpi_models = [

@@ -1,5 +1,5 @@
 -- marts.kpi_values_detail: extra statistics that accompany a KPI of kpi_values but are not its value
--- (kpi-definitions §3: "the median days ... in the _detail mart"). Same grains and flags as kpi_values, plus
+-- (docs/kpi-definitions.md: "the median days ... in the _detail mart"). Same grains and flags as kpi_values, plus
 -- `statistic`. Now: AP01 median waiting days (unit days), AP09 median working days until the 325 (unit
 -- working_days).
 select

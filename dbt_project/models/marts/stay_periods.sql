@@ -1,4 +1,4 @@
--- marts.stay_periods (interfaces §5.2): one row per stay period (G4), plus history_start (EG04 note).
+-- marts.stay_periods (docs/publication.md): one row per stay period (G4), plus history_start (EG04 note).
 select
     youth_key,
     period_number,

@@ -1,5 +1,5 @@
 -- Contract-manager scores: the latest row per (provider, conversation date, part). A score below 10 carries an
--- improvement deadline of conversation date + 6 weeks (kpi-definitions §4).
+-- improvement deadline of conversation date + 6 weeks (docs/kpi-definitions.md).
 select
     aanbieder_agb as provider_agb,
     gespreksdatum,

@@ -1,7 +1,7 @@
 -- One row per JW325 (answer on one JW323 declaration), Dagtekening <= peildatum.
 -- is_whole_rejected: the 325 does not approve the declaration as a whole (header code other than 0200, or
 -- no DeclaratieAntwoord, or a DeclaratieAntwoord code other than 0200/8001): then none of the 323's
--- prestaties is approved and the 323 counts as not sent (ijw-reference §4.5 [advies]).
+-- prestaties is approved and the 323 counts as not sent (advice of the iJw 3.2 release).
 with src as (
     select *
     from {{ region_source('jw325_declaratie_antwoord') }}

@@ -1,7 +1,7 @@
 -- One row per heenbericht (301/305/307/315/317/319) that received a retour message by peildatum.
 -- A retour copies the heenbericht header, so (heen_message_type, message_id, dagtekening, sender) identify it.
 -- is_rejected: the retour carries a code other than 0200 (ok) / 0233 (not assessed) anywhere, i.e. the
--- receiver did not process the heenbericht (ijw-reference §1.3 [advies]). Downstream models only flag it.
+-- receiver did not process the heenbericht (advice of the iJw 3.2 release). Downstream models only flag it.
 with retour as (
     select *
     from {{ region_source('retour') }}

@@ -1,8 +1,8 @@
--- JW305 StartProduct lines resolved to one row per logical key (ijw-reference §4.2):
+-- JW305 StartProduct lines resolved to one row per logical key (iJw 3.2 correction rules, docs/inputs.md):
 --   (provider, gemeente, youth, ToewijzingNummer, Product Categorie+Code, Begindatum).
 -- StatusAanlevering 1 adds the line, 3 deletes the earlier line with the same key. Events are applied in
 -- order of Dagtekening, then message Identificatie, and inside one message deletes before inserts
--- (ijw-reference §4.2 [advies]); the latest event decides (is_deleted). A correction (3 + 1) is therefore
+-- (advice of the iJw 3.2 release); the latest event decides (is_deleted). A correction (3 + 1) is therefore
 -- the re-sent line. Attributes come from the latest '1' line.
 -- is_assignment_deleted: the assignment's latest 301 is RedenWijziging 13 -> the start counts as never sent.
 -- is_valid = neither deleted nor on a deleted assignment: the rows care segments are built from (G3).

@@ -1,4 +1,4 @@
--- JW307 StopProduct lines resolved to one row per logical key (ijw-reference §4.2):
+-- JW307 StopProduct lines resolved to one row per logical key (iJw 3.2 correction rules, docs/inputs.md):
 --   (provider, gemeente, youth, ToewijzingNummer, Product, Begindatum, RedenBeeindiging).
 -- start_key (the key without RedenBeeindiging) links the stop to the start it closes (Begindatum = the
 -- start's Begindatum, TR382). StatusAanlevering semantics, ordering and flags: macro status_aanlevering_resolution.

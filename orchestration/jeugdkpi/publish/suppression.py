@@ -1,4 +1,4 @@
-"""The small-cell rule of kpi-definitions §5, applied to `kpi_values` at publication (docs/publication.md).
+"""The small-cell rule of docs/kpi-definitions.md, applied to `kpi_values` at publication (docs/publication.md).
 
 Only KPIs whose catalogue row has `small_cell_rule = true` (or that the catalogue does not list) follow the
 rule; the rows of the others (quality scores KG01-KG04, AL01: their units are not youths) are never suppressed.

@@ -23,7 +23,7 @@ from pathlib import Path
 from jeugdkpi.settings import EXPECTATIONS_DIR, SEEDS_DIR
 
 SEVERITIES = ("critical", "warning")
-# iJw 3.2 message types of interfaces §3.1 (berichtcode of the header is checked by the parser)
+# iJw 3.2 message types of docs/inputs.md (berichtcode of the header is checked by the parser)
 MESSAGE_TYPES = ["JW301", "JW302", "JW305", "JW306", "JW307", "JW308", "JW315", "JW316", "JW317", "JW318",
                  "JW319", "JW320", "JW323", "JW325"]
 # care forms of kpi-definitions G2 (what seeds/products.csv may assign) - 'onbekend' is not among them

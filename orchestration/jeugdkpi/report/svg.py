@@ -29,7 +29,7 @@ def target_level(cat: dict, target_row: dict | None, base_row: dict | None) -> f
     """The target as a value on the chart's axis, or None where no target applies.
 
     The published target of the row that carries it (`render._target_row`: the half-year's own row or its
-    year's) when it has one; otherwise from the catalogue, as the warehouse computes it (kpi-definitions §4):
+    year's) when it has one; otherwise from the catalogue, as the warehouse computes it (docs/kpi-definitions.md):
     `absolute` -> target_value; `change_pct_vs_base` -> the same KPI's base-year value at the same grain
     (`base_row`) x (1 + target_value / 100), none when that value is absent or suppressed."""
     if target_row is not None and _num(target_row.get("target")) is not None:

@@ -1,1 +1,1 @@
-"""Filled provider templates (interfaces §3.4): landing/aanbieders/*.xlsx|*.csv -> raw.aanbieder_kpi, raw.aanbieder_klachten."""
+"""Filled provider templates (docs/inputs.md): landing/aanbieders/*.xlsx|*.csv -> raw.aanbieder_kpi, raw.aanbieder_klachten."""

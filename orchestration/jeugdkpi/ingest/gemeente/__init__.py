@@ -1,1 +1,1 @@
-"""Optional municipal exports (interfaces §3.5): landing/gemeente/*.csv -> raw.gemeente_aanvragen/_afwijzingen/_betalingen."""
+"""Optional municipal exports (docs/inputs.md): landing/gemeente/*.csv -> raw.gemeente_aanvragen/_afwijzingen/_betalingen."""

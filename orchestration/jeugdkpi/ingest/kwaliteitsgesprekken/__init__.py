@@ -1,1 +1,1 @@
-"""Contract-manager scores (interfaces §3.6): landing/kwaliteitsgesprekken/*.csv -> raw.kwaliteitsgesprekken."""
+"""Contract-manager scores (docs/inputs.md): landing/kwaliteitsgesprekken/*.csv -> raw.kwaliteitsgesprekken."""
