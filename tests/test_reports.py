@@ -21,13 +21,13 @@ from jeugdkpi.quality.runner import ExpectationResult
 from jeugdkpi.publish.suppression import suppress
 from jeugdkpi.report.data import last_half_years, load_published
 from jeugdkpi.report.render import format_value, render_factsheet, render_regional, report_path, write_report
-from jeugdkpi.report.svg import target_level, trend_svg
+from jeugdkpi.report.svg import trend_svg
 from jeugdkpi.settings import SEEDS_DIR
 
 P1, P2 = "75750001", "75750002"
 HALF = {"2024-H1": (dt.date(2024, 1, 1), dt.date(2024, 6, 30)), "2024-H2": (dt.date(2024, 7, 1), dt.date(2024, 12, 31)),
         "2025-H1": (dt.date(2025, 1, 1), dt.date(2025, 6, 30)), "2025-H2": (dt.date(2025, 7, 1), dt.date(2025, 12, 31)),
-        "2023": (dt.date(2023, 1, 1), dt.date(2023, 12, 31))}
+        "2023": (dt.date(2023, 1, 1), dt.date(2023, 12, 31)), "2026": (dt.date(2026, 1, 1), dt.date(2026, 12, 31))}
 
 
 def r(kpi, period, num=None, den=None, value=None, n=None, municipality=None, provider=None, unit="percentage",
@@ -73,10 +73,11 @@ def kpi_frame() -> pd.DataFrame:
         # KL01 complaints (a count delivered by the provider): 3 complaints about 12 clients
         r("KL01", "2025-H2", value=3.0, n=12, provider=P2, unit="count", source="aanbieder"),
         # VB01 youths in residential care (target: -15 % against 2023, from 2026): region 2023 = 200, so the
-        # target is 200 x 0.85 = 170; the half-years 190, 180, 175, 160 carry no target of their own
+        # warehouse sets 200 x 0.85 = 170 on the 2026 year row; the half-years 190, 180, 175, 160 carry none
         r("VB01", "2023", value=200.0, n=200, unit="count"),
         r("VB01", "2024-H1", value=190.0, n=190, unit="count"), r("VB01", "2024-H2", value=180.0, n=180, unit="count"),
         r("VB01", "2025-H1", value=175.0, n=175, unit="count"), r("VB01", "2025-H2", value=160.0, n=160, unit="count"),
+        r("VB01", "2026", value=165.0, n=165, unit="count", target=170.0, target_met=True),
     ]
     return pd.DataFrame(rows)
 
@@ -221,24 +222,14 @@ def test_trend_chart_has_a_value_axis_and_the_target_line(reports):
 
 def test_a_change_target_is_drawn_at_base_times_one_plus_pct(reports):
     _, _, regional = reports
-    # VB01 (-15 % against 2023): 200 x (1 - 15/100) = 170. Axis 160..190: y = 6 + (190 - 170) / 30 * 38 = 31.3
+    # VB01 (-15 % against 2023): the published 2026 target 200 x (1 - 15/100) = 170 is drawn on the half-year
+    # chart of 2025-H2 (no row of its own carries it). Axis 160..190: y = 6 + (190 - 170) / 30 * 38 = 31.3
     svg = chart(regional, "VB01")
     assert ">190</text>" in svg and ">160</text>" in svg and "as van 160 tot 190" in svg
     assert '<line class="doel" x1="36" y1="31.3" x2="170" y2="31.3"' in svg and "doel: 170;" in svg
     # no target in the catalogue (EG01 has one, AP08 too; KL01 none): no line
     _, factsheet, _ = reports
     assert 'class="doel"' not in chart(factsheet, "KL01") and 'class="doel"' in chart(factsheet, "AP08")
-
-
-def test_target_level_follows_the_warehouse():
-    change = {"target_type": "change_pct_vs_base", "target_value": -15.0, "base_year": 2023}
-    assert target_level(change, None, {"value": 200.0, "is_suppressed": False}) == pytest.approx(170.0)
-    assert target_level({**change, "target_value": 25.0}, None, {"value": 8.0, "is_suppressed": False}) == 10.0
-    assert target_level(change, None, {"value": None, "is_suppressed": True}) is None  # base suppressed: none
-    assert target_level(change, None, None) is None  # no base-year row at this grain
-    assert target_level(change, {"target": 150.0}, {"value": 200.0}) == 150.0  # the published target first
-    assert target_level({"target_type": "absolute", "target_value": 80.0}, {"target": None}, None) == 80.0
-    assert target_level({"target_type": None, "target_value": float("nan")}, None, None) is None
 
 
 def test_no_target_line_beside_a_main_series_without_values():
@@ -367,3 +358,15 @@ def test_reports_asset_writes_the_peildatum_half_year(residential_pub):
     assert any(s for s, _, _ in got.values()) and ">0,0 %<" not in regional  # suppressed is never shown as 0
     # the reports sit outside the snapshots, which still verify against their manifests
     writer.verify(writer.current_dir(residential_pub))
+
+
+def test_the_chart_draws_only_a_published_target():
+    """The report computes no target: without the 2026 year row (the first the VB01 target applies to) the
+    2025-H2 chart has no target line, with it the line is the published 170."""
+    from jeugdkpi.report.render import _chart, _Index
+
+    catalogue = pd.read_csv(SEEDS_DIR / "kpi_catalogue.csv", dtype=str)
+    cat = catalogue[catalogue["kpi_id"] == "VB01"].iloc[0].to_dict()
+    frame = kpi_frame()
+    assert _chart(_Index(frame), cat, "2025-H2")["target"] == 170.0
+    assert _chart(_Index(frame[frame["period"] != "2026"]), cat, "2025-H2")["target"] is None

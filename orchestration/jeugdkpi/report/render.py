@@ -14,7 +14,7 @@ from jeugdkpi.publish.writer import latest_dir
 from jeugdkpi.quality.report import count_checks
 from jeugdkpi.quality.runner import ExpectationResult
 from jeugdkpi.report.data import Published, ReportError, last_half_years, load_published, parse_half_year
-from jeugdkpi.report.svg import target_level, trend_svg
+from jeugdkpi.report.svg import trend_svg
 
 __all__ = ["ReportError", "render_factsheet", "render_regional", "write_report", "report_path", "format_value"]
 
@@ -107,6 +107,14 @@ class _Index:
     def get(self, kpi, period, municipality=None, provider=None):
         return self.rows.get((kpi, period, municipality, provider))
 
+    def latest_target(self, kpi, municipality=None, provider=None):
+        """The target of the latest year row at this grain that carries one (the warehouse sets targets on
+        year rows from the target year on, none where the base-year cell is suppressed: kpi_values.sql,
+        publish/suppression.py), or None."""
+        years = [(p, r["target"]) for (k, p, m, a), r in self.rows.items()
+                 if k == kpi and m == municipality and a == provider and len(str(p)) == 4 and not _isnull(r["target"])]
+        return float(max(years)[1]) if years else None
+
     def values(self, kpi, periods, municipality=None, provider=None) -> list:
         out = []
         for p in periods:
@@ -142,10 +150,15 @@ def _target_row(idx: "_Index", kpi: str, period: str, municipality=None, provide
 
 
 def _chart(idx: "_Index", cat: dict, period: str, municipality=None, provider=None) -> dict:
-    """trend_svg's target line, axis format and title for a KPI at one grain (report/svg.py, docs/reports.md)."""
-    kpi, base = cat["kpi_id"], cat.get("base_year")
-    base_row = None if _isnull(base) else idx.get(kpi, str(int(float(base))), municipality, provider)
-    return {"target": target_level(cat, _target_row(idx, kpi, period, municipality, provider), base_row),
+    """trend_svg's target line, axis format and title for a KPI at one grain (report/svg.py, docs/reports.md).
+    The line is the published target only (the half-year's own or its year's row, else the latest year row at
+    the grain that has one): the report never computes a target itself, so a target that does not apply yet
+    (before the target year) or whose base-year cell is suppressed draws no line."""
+    kpi = cat["kpi_id"]
+    row = _target_row(idx, kpi, period, municipality, provider)
+    target = row["target"] if row is not None and not _isnull(row["target"]) else \
+        idx.latest_target(kpi, municipality, provider)
+    return {"target": target,
             "fmt": lambda v, decimals=None: format_value(v, cat["unit"], decimals), "title": f"{kpi} {cat['name_nl']}"}
 
 

@@ -25,26 +25,6 @@ def _plain(v: float, decimals: int | None = None) -> str:
     return f"{v:g}" if decimals is None else f"{v:.{decimals}f}"
 
 
-def target_level(cat: dict, target_row: dict | None, base_row: dict | None) -> float | None:
-    """The target as a value on the chart's axis, or None where no target applies.
-
-    The published target of the row that carries it (`render._target_row`: the half-year's own row or its
-    year's) when it has one; otherwise from the catalogue, as the warehouse computes it (docs/kpi-definitions.md):
-    `absolute` -> target_value; `change_pct_vs_base` -> the same KPI's base-year value at the same grain
-    (`base_row`) x (1 + target_value / 100), none when that value is absent or suppressed."""
-    if target_row is not None and _num(target_row.get("target")) is not None:
-        return float(target_row["target"])
-    value = _num(cat.get("target_value"))
-    if value is None:
-        return None
-    if cat.get("target_type") == "absolute":
-        return value
-    if cat.get("target_type") == "change_pct_vs_base" and base_row is not None \
-            and not bool(base_row.get("is_suppressed")) and _num(base_row.get("value")) is not None:
-        return float(base_row["value"]) * (1 + value / 100)
-    return None
-
-
 def trend_svg(labels: list[str], series: list[tuple[str, list, str]], width: int = WIDTH, height: int = HEIGHT,
               *, target: float | None = None, fmt: Callable[..., str] = _plain, title: str = "trend") -> str:
     """A line chart over `labels` (the half-years). `series` = (name, values, style) with style "main" (solid
