@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LANDING ?= $(or $(JEUGDKPI_LANDING),data/landing)
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install run test dev bench clean
+.PHONY: install run test lint fix dev bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ run: install $(DAGSTER_HOME)/dagster.yaml
 ## make test: the whole test suite (unit, dbt, end-to-end)
 test: install
 	$(BIN)/pytest
+
+## make lint: ruff (Python) and sqlfluff with the dbt templater and the DuckDB dialect (the dbt project); CI runs it
+## make fix: let both tools rewrite what they can fix themselves
+LINT_ENV := JEUGDKPI_WAREHOUSE=$(CURDIR)/dbt_project/target/lint.duckdb
+lint: install
+	$(BIN)/ruff check orchestration tests
+	mkdir -p dbt_project/target && cd dbt_project && $(LINT_ENV) ../$(BIN)/sqlfluff lint models macros tests
+
+fix: install
+	$(BIN)/ruff check --fix orchestration tests
+	mkdir -p dbt_project/target && cd dbt_project && $(LINT_ENV) ../$(BIN)/sqlfluff fix models macros tests
 
 ## make dev: the Dagster UI (and daemon) on http://localhost:$(DAGSTER_PORT) (make dev DAGSTER_PORT=3001 for another
 ## port), run history kept in .dagster_home/; Ctrl-C stops every process within seconds (jeugdkpi/devserver.py)
