@@ -53,7 +53,7 @@ class Published:
             return {}
         ds = ds[ds["cbs_suppressed_kpis"].notna()]
         return {(agb, period): frozenset(k for k in str(kpis).split(",") if k)
-                for agb, period, kpis in zip(ds["provider_agb"], ds["period"], ds["cbs_suppressed_kpis"])}
+                for agb, period, kpis in zip(ds["provider_agb"], ds["period"], ds["cbs_suppressed_kpis"], strict=True)}
 
     def cbs_suppressed(self, agb: str, period: str) -> frozenset[str]:
         """The KPIs (OI01-OI05, OI08) for which the provider's CBS report in force for `period` holds cells that CBS
@@ -75,8 +75,8 @@ def load_published(publish_root: Path, folder: Path | None = None) -> Published:
     finally:
         con.close()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return Published(folder, manifest, frames["kpi_values"], with_chapters(frames["kpi_catalogue"]), frames["municipalities"],
-                     frames["providers"], status)
+    return Published(folder, manifest, frames["kpi_values"], with_chapters(frames["kpi_catalogue"]),
+                     frames["municipalities"], frames["providers"], status)
 
 
 def with_chapters(catalogue: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from jeugdkpi.report.data import Published, ReportError, last_half_years, load_p
 from jeugdkpi.report.svg import trend_svg
 from jeugdkpi.report.templating import render
 
-__all__ = ["ReportError", "render_factsheet", "render_regional", "write_report", "report_path", "format_value"]
+__all__ = ["ReportError", "render_factsheet", "render_regional", "write_report", "report_path", "save", "format_value"]
 
 SUPPRESSED = "onderdrukt"
 NO_DATA = "geen gegevens"
@@ -64,7 +64,8 @@ def _cell(row, unit: str, scope: str, kpi: str, period: str | None = None, cbs_b
         return cell | ({"kind": "cbs", "text": CBS_SUPPRESSED} if cbs_blank else {"kind": "none", "text": NO_DATA})
     if bool(row["is_suppressed"]):
         return cell | {"kind": "suppressed", "text": SUPPRESSED}
-    return cell | {"kind": "value", "text": format_value(row["value"], unit), "provisional": bool(row["is_provisional"]),
+    return cell | {"kind": "value", "text": format_value(row["value"], unit),
+                   "provisional": bool(row["is_provisional"]),
                    "raw": None if _isnull(row["value"]) else f"{float(row['value']):.6f}"}
 
 
@@ -75,7 +76,8 @@ class _Index:
         kv = kv[kv["care_form"].isna()]
         self.rows = {}
         for rec in kv.to_dict(orient="records"):
-            key = (rec["kpi_id"], rec["period"], None if _isnull(rec["municipality_code"]) else rec["municipality_code"],
+            key = (rec["kpi_id"], rec["period"],
+                   None if _isnull(rec["municipality_code"]) else rec["municipality_code"],
                    None if _isnull(rec["provider_agb"]) else rec["provider_agb"])
             self.rows[key] = rec
 
@@ -110,11 +112,12 @@ def _target_text(cat: dict, row) -> str:
         else:
             parts.append(f"{sign} {format_value(cat['target_value'], unit)}")
     if not _isnull(cat.get("norm_value")):
-        parts.append(f"norm {_nl(float(cat['norm_value']), 0)} {NORM_UNITS.get(cat.get('norm_unit'), cat.get('norm_unit') or '')}")
+        norm_unit = NORM_UNITS.get(cat.get("norm_unit"), cat.get("norm_unit") or "")
+        parts.append(f"norm {_nl(float(cat['norm_value']), 0)} {norm_unit}")
     return "; ".join(parts) or "—"
 
 
-def _target_row(idx: "_Index", kpi: str, period: str, municipality=None, provider=None):
+def _target_row(idx: _Index, kpi: str, period: str, municipality=None, provider=None):
     """The published row that carries the target for a half-year: its own when it has a target, otherwise
     the row of the year it belongs to (kpi-definitions: targets apply to year rows; for the running year that
     row is year-to-date and provisional). docs/reports.md."""
@@ -124,7 +127,7 @@ def _target_row(idx: "_Index", kpi: str, period: str, municipality=None, provide
     return idx.get(kpi, period[:4], municipality, provider)
 
 
-def _chart(idx: "_Index", cat: dict, period: str, municipality=None, provider=None) -> dict:
+def _chart(idx: _Index, cat: dict, period: str, municipality=None, provider=None) -> dict:
     """trend_svg's target line, axis format and title for a KPI at one grain (report/svg.py, docs/reports.md).
     The line is the published target only (the half-year's own or its year's row, else the latest year row at
     the grain that has one): the report never computes a target itself, so a target that does not apply yet
@@ -146,7 +149,9 @@ def _met(row) -> dict | None:
 
 
 def _n(row) -> str:
-    return "—" if row is None or bool(row["is_suppressed"]) or _isnull(row["n_youths"]) else _nl(float(row["n_youths"]), 0)
+    if row is None or bool(row["is_suppressed"]) or _isnull(row["n_youths"]):
+        return "—"
+    return _nl(float(row["n_youths"]), 0)
 
 
 def _catalogue(pub: Published) -> list[dict]:
@@ -306,7 +311,7 @@ def _matrix(pub: Published, idx: _Index, period: str, cats: list[dict], members:
             if any(got) or any(blank):
                 rows.append({"kpi": kpi, "name": cat["name_nl"],
                              "cells": [_cell(r, cat["unit"], f"{by}:{code}", kpi, period, b)
-                                       for r, b, (code, _) in zip(got, blank, part)]})
+                                       for r, b, (code, _) in zip(got, blank, part, strict=True)]})
         chunks.append({"members": part, "rows": rows})
     return chunks
 
@@ -343,9 +348,9 @@ def render_regional(pub: Published, period: str) -> str:
                      "svg": trend_svg(trend, [("regio", idx.values(kpi, trend), "main")], **_chart(idx, cat, period))})
     kv = pub.kpi_values[(pub.kpi_values["period"] == period) & pub.kpi_values["care_form"].isna()]
     munis = sorted(set(kv["municipality_code"].dropna()))
-    names = dict(zip(pub.municipalities["municipality_code"], pub.municipalities["name"]))
+    names = dict(zip(pub.municipalities["municipality_code"], pub.municipalities["name"], strict=True))
     provs = sorted(set(kv["provider_agb"].dropna()))
-    pnames = dict(zip(pub.providers["provider_agb"], pub.providers["name"]))
+    pnames = dict(zip(pub.providers["provider_agb"], pub.providers["name"], strict=True))
     return render("regional.html.j2", title=f"Halfjaarrapportage {region} {period}", region=str(region),
                   period=period, meta=_meta(pub, period), rows=rows,
                   municipalities=_matrix(pub, idx, period, cats, [(m, names.get(m, m)) for m in munis], "gemeente"),
@@ -365,9 +370,13 @@ def write_report(publish_root: Path, period: str, agb: str | None = None, out: P
     # the half-year's own latest publication when it has one (a newer half-year may be current)
     pub = load_published(publish_root, latest_dir(Path(publish_root), period.upper()))
     text = render_factsheet(pub, agb, period) if agb else render_regional(pub, period)
-    target = Path(out) if out else report_path(publish_root, period, agb)
+    return save(Path(out) if out else report_path(publish_root, period, agb), text)
+
+
+def save(target: Path, text: str) -> Path:
+    """Write a report atomically (temp file + rename): a reader never sees a half-written report."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)  # a reader never sees a half-written report
+    tmp.replace(target)
     return target

@@ -9,7 +9,7 @@ dashed orange line labelled "doel". `<title>` and `<desc>` make the chart readab
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from markupsafe import Markup
 
@@ -53,7 +53,8 @@ def trend_svg(labels: list[str], series: list[tuple[str, list, str]], width: int
         return PAD_TOP + (span_hi - v) / (span_hi - span_lo) * plot_h
 
     desc = ["; ".join(f"{name}: " + ", ".join(f"{lab} {'geen waarde' if _num(v) is None else fmt(_num(v))}"
-                                              for lab, v in zip(labels, values)) for name, values, _ in series)]
+                                              for lab, v in zip(labels, values, strict=False))
+                      for name, values, _ in series)]
     if target is not None:
         desc.append(f"doel: {fmt(target)}")
     lo_label, hi_label = fmt(lo), fmt(hi)
