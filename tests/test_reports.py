@@ -8,8 +8,11 @@ trend covers 2024-H1, 2024-H2, 2025-H1, 2025-H2.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+import tomllib
+from fnmatch import fnmatch
 
 import pandas as pd
 import pytest
@@ -17,12 +20,13 @@ import pytest
 from jeugdkpi.cli import main
 from jeugdkpi.publish import writer
 from jeugdkpi.publish.build import _checks_summary
-from jeugdkpi.quality.runner import ExpectationResult
 from jeugdkpi.publish.suppression import suppress
-from jeugdkpi.report.data import last_half_years, load_published
+from jeugdkpi.quality.runner import ExpectationResult
+from jeugdkpi.report.data import last_half_years, load_published, with_chapters
 from jeugdkpi.report.render import format_value, render_factsheet, render_regional, report_path, write_report
 from jeugdkpi.report.svg import trend_svg
-from jeugdkpi.settings import SEEDS_DIR
+from jeugdkpi.report.templating import TEMPLATES
+from jeugdkpi.settings import REPO_ROOT, SEEDS_DIR
 
 P1, P2 = "75750001", "75750002"
 HALF = {"2024-H1": (dt.date(2024, 1, 1), dt.date(2024, 6, 30)), "2024-H2": (dt.date(2024, 7, 1), dt.date(2024, 12, 31)),
@@ -104,7 +108,8 @@ def pub_root(tmp_path_factory):
                 "input_files": {"count": 7}, "volumes": {},
                 # the gate's summary as the publisher writes it: 41 checks passed, 1 warning
                 "checks": _checks_summary(
-                    [ExpectationResult("marts_kpi_values", f"e{i}", "critical", "kpi_values", True, 0) for i in range(41)]
+                    [ExpectationResult("marts_kpi_values", f"e{i}", "critical", "kpi_values", True, 0)
+                     for i in range(41)]
                     + [ExpectationResult("marts_kpi_values", "volume_vs_last_publication", "warning", "kpi_values",
                                          False, 1, description="Volume wijkt af")])}
     writer.publish(root, run_id="rapport-test", peildatum=dt.date(2025, 12, 31), version=1, tables=tables,
@@ -183,7 +188,8 @@ def test_factsheet_dutch_labels_and_discussion_points(reports):
                   "Klachten en kwaliteitsgesprek", "Aanleverstatus 2025-H2", "Te bespreken"):
         assert label in factsheet, label
     discuss = factsheet.split("<h2>Te bespreken</h2>")[1]
-    assert "Doel niet gehaald: VB07 Percentage verblijfsperioden korter dan 9 maanden: 48,0 % (doel ≥ 60,0 %)" in discuss
+    assert ("Doel niet gehaald: VB07 Percentage verblijfsperioden korter dan 9 maanden: 48,0 % (doel ≥ 60,0 %)"
+            in discuss)
     assert "Doel niet gehaald: AP08" in discuss
     assert "Gegevens ontbreken voor 2025-H2: OI08" in discuss
     # a suppressed KPI (EG01, 8 stays) is shown as "onderdrukt" in its table, but is no discussion point
@@ -237,7 +243,8 @@ def test_no_target_line_beside_a_main_series_without_values():
     svg = trend_svg(["2025-H1", "2025-H2"], [("aanbieder", [None, None], "main"), ("regio", [190.0, 160.0], "ref")],
                     target=11.9, fmt=lambda v: f"{v:.0f}")
     assert 'class="doel"' not in svg and "as van 160 tot 190" in svg
-    with_value = trend_svg(["2025-H1", "2025-H2"], [("aanbieder", [None, 14.0], "main"), ("regio", [190.0, 160.0], "ref")],
+    with_value = trend_svg(["2025-H1", "2025-H2"],
+                           [("aanbieder", [None, 14.0], "main"), ("regio", [190.0, 160.0], "ref")],
                            target=11.9, fmt=lambda v: f"{v:.1f}")
     assert 'class="doel"' in with_value and "as van 11.9 tot 190.0" in with_value
 
@@ -370,3 +377,54 @@ def test_the_chart_draws_only_a_published_target():
     frame = kpi_frame()
     assert _chart(_Index(frame), cat, "2025-H2")["target"] == 170.0
     assert _chart(_Index(frame[frame["period"] != "2026"]), cat, "2025-H2")["target"] is None
+
+
+def test_chapters_and_their_order_come_from_the_catalogue(reports):
+    """The factsheet's KPIs (VB07, VB09, EG01, OI08, AP08, KL01) in the catalogue's chapters: by theme_order, within
+    a chapter in catalogue order. Moving AP08 to a chapter numbered 0 puts that chapter first (with its "Te laat"
+    column, AP08's theme being administratief-proces); KL01 without a chapter goes to "Overige KPI's", last."""
+    pub, factsheet, _ = reports
+    assert re.findall(r"<h2>(.*?)</h2>", factsheet)[:4] == [
+        "Uithuisplaatsingen, in één keer goed, dichtbij en leren", "Uitkomsten (outcome) en cliënttevredenheid",
+        "Administratief proces (tijdigheid)", "Klachten en kwaliteitsgesprek"]
+    cat = pub.catalogue.copy()
+    cat.loc[cat.kpi_id == "AP08", ["theme_order", "theme_title"]] = ["0", "Eerst: tijdigheid"]
+    cat.loc[cat.kpi_id == "KL01", ["theme_order", "theme_title"]] = [None, None]
+    text = render_factsheet(dataclasses.replace(pub, catalogue=cat), P2, "2025-H2")
+    assert re.findall(r"<h2>(.*?)</h2>", text)[:4] == [
+        "Eerst: tijdigheid", "Uithuisplaatsingen, in één keer goed, dichtbij en leren",
+        "Uitkomsten (outcome) en cliënttevredenheid", "Overige KPI&#39;s"]
+    first = text.split("<h2>Uithuisplaatsingen")[0]
+    assert "<th>Te laat</th>" in first and 'data-scope="te_laat">10</td>' in first
+    assert re.findall(r"<tr><td>(\w+) ", text) == ["AP08", "VB07", "VB09", "EG01", "OI08", "KL01"]
+
+
+def test_an_older_publication_takes_its_chapters_from_the_seed_catalogue():
+    old = pd.DataFrame({"kpi_id": ["KL01", "XX99", "AP01"], "name_nl": ["a", "b", "c"]})  # no chapter columns
+    got = with_chapters(old)
+    assert got.kpi_id.tolist() == ["KL01", "XX99", "AP01"]
+    assert got.theme_order.tolist()[::2] == ["4", "3"] and pd.isna(got.theme_order[1])
+    assert got.theme_title[2] == "Administratief proces (tijdigheid)" and pd.isna(got.theme_title[1])
+
+
+def test_data_is_escaped_never_markup(reports):
+    """Autoescaping: a provider name or KPI name with markup characters is shown as text."""
+    pub, _, _ = reports
+    providers = pub.providers.copy()
+    providers.loc[providers.provider_agb == P2, "name"] = 'Zorg & <b>Co</b> "x"'
+    cat = pub.catalogue.copy()
+    cat.loc[cat.kpi_id == "VB07", "name_nl"] = "<script>alert(1)</script>"
+    text = render_factsheet(dataclasses.replace(pub, providers=providers, catalogue=cat), P2, "2025-H2")
+    assert "<h1>Factsheet Zorg &amp; &lt;b&gt;Co&lt;/b&gt; &#34;x&#34;</h1>" in text
+    assert "<script" not in text and "<tr><td>VB07 &lt;script&gt;alert(1)&lt;/script&gt;</td>" in text
+
+
+def test_the_templates_ship_with_the_package():
+    """A non-editable install gets report/templates/ through the package-data patterns in pyproject.toml."""
+    patterns = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["jeugdkpi"]
+    package = TEMPLATES.parents[1]
+    templates = sorted(TEMPLATES.iterdir())
+    assert {t.name for t in templates} >= {"factsheet.html.j2", "regional.html.j2", "validation.html.j2"}
+    for t in templates:
+        assert any(fnmatch(t.relative_to(package).as_posix(), p) for p in patterns), t

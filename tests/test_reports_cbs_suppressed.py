@@ -20,7 +20,6 @@ from jeugdkpi.publish import writer
 from jeugdkpi.report.data import load_published
 from jeugdkpi.report.render import render_factsheet, render_regional
 from jeugdkpi.settings import SEEDS_DIR
-
 from test_dbt_project import KPI_VALUES_COLUMNS
 from test_reports import r
 

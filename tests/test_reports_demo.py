@@ -93,7 +93,8 @@ def test_regional_report_equals_published_kpi_values(demo):
                  & (kv.municipality_code.isna() != kv.provider_agb.isna())]
     n_suppressed = 0
     for row in members.itertuples():
-        scope = f"gemeente:{row.municipality_code}" if pd.notna(row.municipality_code) else f"aanbieder:{row.provider_agb}"
+        scope = (f"gemeente:{row.municipality_code}" if pd.notna(row.municipality_code)
+                 else f"aanbieder:{row.provider_agb}")
         assert_cell(cells.get((row.kpi_id, scope, PERIOD)), row)
         n_suppressed += bool(row.is_suppressed)
     assert n_suppressed > 0
@@ -218,12 +219,13 @@ def test_factsheet_outcomes_complaints_quality_and_delivery(demo):
     ds = pub.delivery_status
     ds = ds[(ds.provider_agb == agb) & (ds.period == PERIOD)]
     shown = {td.get("data-delivery"): td.get("data-status") for td in tree.xpath("//td[@data-delivery]")}
-    assert shown == dict(zip(ds.delivery, ds.status)) and set(shown) == {"aanbieder_template", "cbs_spiegel"}
+    assert shown == dict(zip(ds.delivery, ds.status, strict=True))
+    assert set(shown) == {"aanbieder_template", "cbs_spiegel"}
 
 
 def test_dutch_labels_size_and_no_network(demo):
     pub, pages, trees = demo["pub"], demo["pages"], demo["trees"]
-    names = dict(zip(pub.catalogue.kpi_id, pub.catalogue.name_nl))
+    names = dict(zip(pub.catalogue.kpi_id, pub.catalogue.name_nl, strict=True))
     for agb in set(demo["providers"].values()):
         headings = [h.text_content() for h in trees[agb].xpath("//h2")]
         for label in ("Uitkomsten (outcome) en cliënttevredenheid", "Administratief proces (tijdigheid)",
@@ -263,7 +265,8 @@ def test_missing_delivery_is_a_discussion_point(demo):
     pub = demo["pub"]
     ds = pub.delivery_status
     mine = ds[(ds.provider_agb == "75750007") & (ds.period == "2025-H2")]
-    assert dict(zip(mine.delivery, mine.status)) == {"aanbieder_template": "missing", "cbs_spiegel": "received"}
+    assert dict(zip(mine.delivery, mine.status, strict=True)) == {"aanbieder_template": "missing",
+                                                                   "cbs_spiegel": "received"}
     tree = lxml.html.fromstring(render_factsheet(pub, "75750007", "2025-H2"))
     status = {td.get("data-delivery"): td.text_content() for td in tree.xpath("//td[@data-delivery]")}
     assert status["aanbieder_template"] == "ontbreekt (termijn verstreken)"

@@ -8,15 +8,8 @@ from jeugdkpi import progress
 from jeugdkpi.assets import code_version
 from jeugdkpi.publish.writer import half_year, latest_dir
 from jeugdkpi.report.data import load_published
-from jeugdkpi.report.render import render_factsheet, render_regional, report_path
+from jeugdkpi.report.render import render_factsheet, render_regional, report_path, save
 from jeugdkpi.resources import JeugdkpiConfig
-
-
-def _write(path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 @dg.asset(key=["published", "reports"], group_name="publication", deps=[dg.AssetKey(["published", "kpi"])],
@@ -31,10 +24,10 @@ def reports(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.M
     kv = pub.kpi_values
     providers = sorted(set(kv[kv["period"] == period]["provider_agb"].dropna()) & set(pub.providers["provider_agb"]))
     with progress.step(f"rapportages {period}", total=1 + len(providers), unit="rapporten"):
-        _write(regional, render_regional(pub, period))
+        save(regional, render_regional(pub, period))
         progress.advance()
         for agb in providers:
-            _write(report_path(settings.publish, period, agb), render_factsheet(pub, agb, period))
+            save(report_path(settings.publish, period, agb), render_factsheet(pub, agb, period))
             progress.advance()
     context.log.info(f"rapportages geschreven naar {regional.parent}")
     return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(regional.parent)),

@@ -3,23 +3,12 @@ auditors: suites, expectations, severity, result and a sample of the failing row
 
 from __future__ import annotations
 
-import html
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from jeugdkpi.quality.runner import ExpectationResult
-
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem;color:#1d2733}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border:1px solid #ccd3da;padding:.3rem .5rem;text-align:left;vertical-align:top}
-th{background:#eef2f5}.ok{color:#216e39}.warning{color:#9a6700;font-weight:600}
-.critical{color:#b3261e;font-weight:700}pre{margin:0;white-space:pre-wrap;font-size:.8rem}
-.summary span{margin-right:1.5rem}
-"""
 
 
 @dataclass(frozen=True)
@@ -51,30 +40,24 @@ def _status(r: ExpectationResult) -> tuple[str, str]:
     return ("critical", "MISLUKT (kritiek)") if r.severity == "critical" else ("warning", "waarschuwing")
 
 
+def _row(r: ExpectationResult) -> dict:
+    cls, status = _status(r)
+    sample = json.dumps(r.failing_rows, ensure_ascii=False, indent=1, default=str) if r.failing_rows else ""
+    return {"expectation": r.expectation, "description": r.description, "severity": r.severity, "table": r.table,
+            "cls": cls, "status": status, "n_failed": r.n_failed, "sample": sample}
+
+
 def render_html(run_id: str, peildatum: str, results: list[ExpectationResult], *, published: bool) -> str:
+    """The page (report/templates/validation.html.j2)."""
+    from jeugdkpi.report.templating import render  # here: jeugdkpi.report imports this module
+
     counts = count_checks(results)
     verdict = ("Poort gesloten: niets gepubliceerd" if counts.critical else
                ("Gepubliceerd" if published else "Poort open"))
-    parts = [f"<!DOCTYPE html><html lang='nl'><head><meta charset='utf-8'><title>Validatie {html.escape(run_id)}"
-             f"</title><style>{_CSS}</style></head><body>",
-             f"<h1>Kwaliteitspoort jeugdkpi &mdash; run {html.escape(run_id)}</h1>",
-             f"<p class='summary'><span>Peildatum: {html.escape(peildatum)}</span>"
-             f"<span>{html.escape(counts.text())}</span>"
-             f"<span><strong>{html.escape(verdict)}</strong></span></p>"]
-    for suite in dict.fromkeys(r.suite for r in results):
-        parts.append(f"<h2>Suite {html.escape(suite)} <small>(expectations/{html.escape(suite)}.json)</small></h2>")
-        parts.append("<table><tr><th>verwachting</th><th>ernst</th><th>tabel</th><th>resultaat</th>"
-                     "<th>rijen fout</th><th>voorbeeld foute rijen</th></tr>")
-        for r in (r for r in results if r.suite == suite):
-            cls, text = _status(r)
-            sample = json.dumps(r.failing_rows, ensure_ascii=False, indent=1, default=str) if r.failing_rows else ""
-            desc = f"<br><small>{html.escape(r.description)}</small>" if r.description else ""
-            parts.append(f"<tr><td>{html.escape(r.expectation)}{desc}</td><td>{html.escape(r.severity)}</td>"
-                         f"<td>{html.escape(r.table)}</td><td class='{cls}'>{text}</td><td>{r.n_failed}</td>"
-                         f"<td><pre>{html.escape(sample)}</pre></td></tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    suites = [(suite, [_row(r) for r in results if r.suite == suite])
+              for suite in dict.fromkeys(r.suite for r in results)]
+    return render("validation.html.j2", run_id=run_id, peildatum=peildatum, counts=counts.text(), verdict=verdict,
+                  suites=suites)
 
 
 def write_html(path: Path, run_id: str, peildatum: str, results: list[ExpectationResult], *,

@@ -12,7 +12,9 @@ import duckdb
 import pandas as pd
 
 from jeugdkpi.publish.writer import current_dir
+from jeugdkpi.settings import SEEDS_DIR
 
+CHAPTER_COLUMNS = ["theme_order", "theme_title"]  # the report's chapters (docs/reports.md)
 HALF_YEAR = re.compile(r"^(\d{4})-H([12])$")
 
 
@@ -51,7 +53,7 @@ class Published:
             return {}
         ds = ds[ds["cbs_suppressed_kpis"].notna()]
         return {(agb, period): frozenset(k for k in str(kpis).split(",") if k)
-                for agb, period, kpis in zip(ds["provider_agb"], ds["period"], ds["cbs_suppressed_kpis"])}
+                for agb, period, kpis in zip(ds["provider_agb"], ds["period"], ds["cbs_suppressed_kpis"], strict=True)}
 
     def cbs_suppressed(self, agb: str, period: str) -> frozenset[str]:
         """The KPIs (OI01-OI05, OI08) for which the provider's CBS report in force for `period` holds cells that CBS
@@ -73,5 +75,15 @@ def load_published(publish_root: Path, folder: Path | None = None) -> Published:
     finally:
         con.close()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return Published(folder, manifest, frames["kpi_values"], frames["kpi_catalogue"], frames["municipalities"],
-                     frames["providers"], status)
+    return Published(folder, manifest, frames["kpi_values"], with_chapters(frames["kpi_catalogue"]),
+                     frames["municipalities"], frames["providers"], status)
+
+
+def with_chapters(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """The published catalogue with its chapter columns. A publication made before the catalogue carried them
+    (theme_order, theme_title) takes them per kpi_id from the repository's seeds/kpi_catalogue.csv, so a report
+    of an older snapshot keeps its chapters; a KPI the seed does not know goes to "Overige KPI's"."""
+    if set(CHAPTER_COLUMNS) <= set(catalogue.columns):
+        return catalogue
+    seed = pd.read_csv(SEEDS_DIR / "kpi_catalogue.csv", usecols=["kpi_id", *CHAPTER_COLUMNS], dtype=str)
+    return catalogue.drop(columns=CHAPTER_COLUMNS, errors="ignore").merge(seed, on="kpi_id", how="left")
