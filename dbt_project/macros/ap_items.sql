@@ -59,3 +59,22 @@
     {{ working_days_between(start, answer_date) }} as wd_answer,
     {{ working_days_between(start, peildatum()) }} as wd_peildatum
 {%- endmacro %}
+
+{#- The toelichting of an AP09/AP12 item: answered (answered_text = SQL text before the answer's date), late
+    without answer, or still pending. `missing` starts in lower case ('geen 325 ontvangen'); `after` names the
+    clock's start ('na indiening'). -#}
+{% macro answer_toelichting(answer_date, norm, answered_text, missing, after) -%}
+    case
+        when {{ answer_date }} is not null then {{ answered_text }} || strftime({{ answer_date }}, '%d-%m-%Y')
+            || ', ' || wd_answer || ' werkdagen {{ after }}'
+        when wd_peildatum > {{ norm }} then '{{ missing[0] | upper ~ missing[1:] }}; ' || wd_peildatum
+            || ' werkdagen {{ after }} op peildatum'
+        else 'Nog binnen de termijn: {{ missing }}, ' || wd_peildatum || ' werkdagen {{ after }}'
+    end
+{%- endmacro %}
+
+{#- Join the assignment (stg_ijw__toewijzingen, alias t) of the row `alias` (gemeente_code + toewijzingnummer). -#}
+{% macro join_assignment(alias) -%}
+    left join {{ ref('stg_ijw__toewijzingen') }} as t
+        on t.gemeente_code = {{ alias }}.gemeente_code and t.toewijzingnummer = {{ alias }}.toewijzingnummer
+{%- endmacro %}

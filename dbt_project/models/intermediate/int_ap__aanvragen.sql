@@ -48,11 +48,6 @@ select
                working_days='wd_answer',
                on_time=answer_on_time('answer_dagtekening', 5),
                is_provisional=answer_pending('answer_dagtekening', 5),
-               toelichting="case
-                   when answer_dagtekening is not null then 'Beantwoord met ' || answer_kind || ' op '
-                       || strftime(answer_dagtekening, '%d-%m-%Y') || ', ' || wd_answer || ' werkdagen na de aanvraag'
-                   when wd_peildatum > 5 then 'Niet beantwoord; ' || wd_peildatum
-                       || ' werkdagen na de aanvraag op peildatum'
-                   else 'Nog binnen de termijn: niet beantwoord, ' || wd_peildatum || ' werkdagen na de aanvraag'
-               end") }}
+               toelichting=answer_toelichting('answer_dagtekening', 5, "'Beantwoord met ' || answer_kind || ' op '",
+                                               'niet beantwoord', 'na de aanvraag')) }}
 from timed

@@ -14,11 +14,6 @@ select
                youth_key='null', toewijzingnummer='null', referentie='declaratienummer', working_days='wd_answer',
                on_time=answer_on_time('antwoord_dagtekening', 10),
                is_provisional=answer_pending('antwoord_dagtekening', 10),
-               toelichting="case
-                   when antwoord_dagtekening is not null then 'Beoordeeld (325) '
-                       || strftime(antwoord_dagtekening, '%d-%m-%Y') || ', ' || wd_answer || ' werkdagen na indiening'
-                   when wd_peildatum > 10 then 'Geen 325 ontvangen; ' || wd_peildatum
-                       || ' werkdagen na indiening op peildatum'
-                   else 'Nog binnen de termijn: geen 325 ontvangen, ' || wd_peildatum || ' werkdagen na indiening'
-               end") }}
+               toelichting=answer_toelichting('antwoord_dagtekening', 10, "'Beoordeeld (325) '",
+                                               'geen 325 ontvangen', 'na indiening')) }}
 from declaraties

@@ -7,14 +7,14 @@
 --         rejected as a whole) and never credited by a counting credit. A debit whose 323 has no 325 yet is
 --         pending (R2): on_time NULL and provisional, in neither numerator nor denominator until its 325 arrives.
 with debits as (
-    select
-        p.*,
-        greatest(p.einddatum, t.first_dagtekening) as due_from,
-        {{ months_between('greatest(p.einddatum, t.first_dagtekening)', 'p.dagtekening') }} as months_taken
-    from {{ ref('stg_ijw__prestaties') }} as p
-    left join {{ ref('stg_ijw__toewijzingen') }} as t
-        on t.gemeente_code = p.gemeente_code and t.toewijzingnummer = p.toewijzingnummer
-    where p.debet_credit = 'D' and not p.is_assignment_deleted
+    select *, greatest(einddatum, toewijzing_dagtekening) as due_from
+    from {{ ref('stg_ijw__prestaties') }}
+    where debet_credit = 'D' and not is_assignment_deleted
+),
+
+timed as (
+    select *, {{ months_between('due_from', 'dagtekening') }} as months_taken
+    from debits
 )
 
 select
@@ -24,7 +24,7 @@ select
                    || ' kalendermaand(en) na '
                    || case when due_from > einddatum then 'toewijzing ' else 'einddatum prestatie ' end
                    || strftime(due_from, '%d-%m-%Y')") }}
-from debits
+from timed
 
 union all
 
@@ -40,4 +40,4 @@ select
                    when is_credited then 'Later gecrediteerd'
                    else 'In een keer goed'
                end") }}
-from debits
+from timed

@@ -14,8 +14,7 @@ with starts as (
         coalesce(s.toewijzing_ingangsdatum, t.first_ingangsdatum) as ingangsdatum,
         {{ working_days_between('s.begindatum', 's.dagtekening') }} as wd_sent
     from {{ ref('stg_ijw__start_producten') }} as s
-    left join {{ ref('stg_ijw__toewijzingen') }} as t
-        on t.gemeente_code = s.gemeente_code and t.toewijzingnummer = s.toewijzingnummer
+    {{ join_assignment('s') }}
     where s.is_valid and not s.is_retour_rejected
 ),
 
