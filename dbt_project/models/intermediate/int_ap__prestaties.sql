@@ -6,9 +6,15 @@
 --   AP11  Begindatum in P: right first time when never rejected in a 325 (line listed or declaration
 --         rejected as a whole) and never credited by a counting credit. A debit whose 323 has no 325 yet is
 --         pending (R2): on_time NULL and provisional, in neither numerator nor denominator until its 325 arrives.
-with debits as (
+with first_301 as (
+    select gemeente_code, toewijzingnummer, first_dagtekening as toewijzing_dagtekening
+    from {{ ref('stg_ijw__toewijzingen') }}
+),
+
+debits as (
     select *, greatest(einddatum, toewijzing_dagtekening) as due_from
     from {{ ref('stg_ijw__prestaties') }}
+    left join first_301 using (gemeente_code, toewijzingnummer)
     where debet_credit = 'D' and not is_assignment_deleted
 ),
 

@@ -2,7 +2,6 @@
 -- One row per prestatie per declaration message; a message loaded twice counts once.
 --   is_rejected      listed in the 325 of that 323 (with its return codes), or the whole declaration rejected
 --   is_assignment_deleted   the assignment's latest 301 is RedenWijziging 13 (never sent, G3)
---   toewijzing_dagtekening  Dagtekening of the assignment's first 301 (AP08: care assigned retroactively)
 --   counts           not rejected and not on a deleted assignment; a 323 without a 325 yet counts (submitted)
 --   signed_volume    +GeleverdVolume for debit, -GeleverdVolume for credit (net = sum of signed_volume)
 --   is_credited      a counting credit (VorigReferentieNummer) cancels this debit
@@ -66,8 +65,7 @@ resolved as (
         a.dagtekening as antwoord_dagtekening,
         r.retourcodes as rejection_codes,
         (r.referentienummer is not null or coalesce(a.is_whole_rejected, false)) as is_rejected,
-        coalesce(t.is_deleted, false) as is_assignment_deleted,
-        t.first_dagtekening as toewijzing_dagtekening
+        coalesce(t.is_deleted, false) as is_assignment_deleted
     from src as s
     left join answers as a
         on a.declaratie_message_id = s.message_id
