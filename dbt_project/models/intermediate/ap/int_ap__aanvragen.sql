@@ -1,18 +1,21 @@
 -- AP12 items: one per JW315 AangevraagdProduct (request for an assignment), Dagtekening in P; a request
--- rejected by its retour (JW316) is not counted (the gemeente never processed it). Answered by the earliest of
---   a 301 version carrying the same ReferentieAanbieder (same provider and gemeente), or
+-- rejected by its retour (JW316) is not counted (the gemeente never processed it). Grain (R3): the municipality
+-- is the receiving gemeente of the 315 header, the provider its sender. Answered by the earliest of
+--   a 301 version carrying the same ReferentieAanbieder (same provider and gemeente) of an assignment that is
+--   not deleted (a deleted assignment counts as never sent, G3/R6), or
 --   a 319 on that ReferentieAanbieder, whatever its VerzoekAntwoord ("2 in onderzoek" stops the clock);
 -- dated on or after the request. On time when answered <= 5 working days after the 315 (G9). Without an
--- answer by peildatum: late once more than 5 working days have passed, else pending (on_time NULL).
+-- answer by peildatum (R2): late once more than 5 working days have passed, else pending (on_time NULL).
 with aanvragen as (
     select * from {{ ref('stg_ijw__aanvragen') }} where not is_retour_rejected
 ),
 
 answers as (
-    select provider_agb, gemeente_code, referentie_aanbieder, first_dagtekening as dagtekening,
+    select v.provider_agb, v.gemeente_code, v.referentie_aanbieder, v.first_dagtekening as dagtekening,
            'toewijzing (301)' as answer_kind
-    from {{ ref('stg_ijw__toewijzing_versies') }}
-    where referentie_aanbieder is not null
+    from {{ ref('stg_ijw__toewijzing_versies') }} as v
+    join {{ ref('stg_ijw__toewijzingen') }} as t using (assignment_id)
+    where v.referentie_aanbieder is not null and not t.is_deleted
     union all
     select provider_agb, gemeente_code, referentie_aanbieder, dagtekening,
            case verzoek_antwoord when '2' then 'antwoord in onderzoek (319)' else 'antwoord (319)' end
@@ -35,39 +38,16 @@ answered as (
 ),
 
 timed as (
-    select
-        *,
-        {{ working_days_between('dagtekening', 'answer_dagtekening') }} as wd_answer,
-        {{ working_days_between('dagtekening', peildatum()) }} as wd_peildatum
+    select *, {{ answer_clocks('dagtekening', 'answer_dagtekening') }}
     from answered
 )
 
 select
-    'AP12' as kpi_id,
-    md5(concat_ws('|', provider_agb, referentie_aanbieder)) as item_id,
-    youth_key,
-    provider_agb,
-    {{ current_municipality('gemeente_code') }} as municipality_code,
-    cast(null as bigint) as toewijzingnummer,
-    referentie_aanbieder as referentie,
-    dagtekening as reference_date,
-    dagtekening as clock_start,
-    answer_dagtekening as clock_stop,
-    dagtekening as sent_date,
-    datediff('day', dagtekening, answer_dagtekening) as days_taken,
-    wd_answer as working_days_taken,
-    case
-        when answer_dagtekening is not null then wd_answer <= 5
-        when wd_peildatum > 5 then false
-    end as on_time,
-    answer_dagtekening is null and wd_peildatum <= 5 as is_provisional,
-    case
-        when answer_dagtekening is not null then 'Beantwoord met ' || answer_kind || ' op '
-            || strftime(answer_dagtekening, '%d-%m-%Y') || ', ' || wd_answer || ' werkdagen na de aanvraag'
-        when wd_peildatum > 5 then 'Niet beantwoord; ' || wd_peildatum || ' werkdagen na de aanvraag op peildatum'
-        else 'Nog binnen de termijn: niet beantwoord, ' || wd_peildatum || ' werkdagen na de aanvraag'
-    end as toelichting,
-    message_id as source_message_id,
-    file_sha256 as source_file_sha256,
-    file_path as source_file_path
+    {{ ap_item('AP12', "md5(concat_ws('|', provider_agb, referentie_aanbieder))", 'dagtekening', 'dagtekening',
+               'answer_dagtekening', toewijzingnummer='null', referentie='referentie_aanbieder',
+               working_days='wd_answer',
+               on_time=answer_on_time('answer_dagtekening', 5),
+               is_provisional=answer_pending('answer_dagtekening', 5),
+               toelichting=answer_toelichting('answer_dagtekening', 5, "'Beantwoord met ' || answer_kind || ' op '",
+                                               'niet beantwoord', 'na de aanvraag')) }}
 from timed

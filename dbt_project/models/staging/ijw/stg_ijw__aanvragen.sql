@@ -1,9 +1,7 @@
 -- JW315 AangevraagdProduct (verzoek om toewijzing), Dagtekening <= peildatum, one row per
 -- (provider, ReferentieAanbieder): the first sent request (ReferentieAanbieder is unique per provider, TR347).
 with src as (
-    select *
-    from {{ region_source('jw315_aangevraagd_product') }}
-    where dagtekening <= {{ peildatum() }}
+    {{ ijw_messages('jw315_aangevraagd_product') }}
 ),
 
 retour as (

@@ -10,8 +10,4 @@ select
     message_id,
     dagtekening,
     record_locator
-from {{ region_source('jw319_antwoord') }}
-where dagtekening <= {{ peildatum() }}
-qualify row_number() over (
-    partition by provider_agb, gemeente_code, message_id, dagtekening, record_locator order by file_path
-) = 1
+from ({{ ijw_message_lines('jw319_antwoord') }})

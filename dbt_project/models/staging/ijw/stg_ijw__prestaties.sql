@@ -7,8 +7,7 @@
 --   is_credited      a counting credit (VorigReferentieNummer) cancels this debit
 with src as (
     select *
-    from {{ region_source('jw323_prestatie') }}
-    where dagtekening <= {{ peildatum() }}
+    from ({{ ijw_messages('jw323_prestatie') }})
     qualify row_number() over (
         partition by provider_agb, message_id, dagtekening, referentienummer
         order by record_locator, file_path

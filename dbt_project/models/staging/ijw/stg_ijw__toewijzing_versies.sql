@@ -4,9 +4,7 @@
 -- attributes come from its latest-sent copy, first_dagtekening is the first message that carried it.
 -- Messages with a Dagtekening after peildatum are ignored (G10).
 with src as (
-    select *
-    from {{ region_source('jw301_toegewezen_product') }}
-    where dagtekening <= {{ peildatum() }}
+    {{ ijw_messages('jw301_toegewezen_product') }}
 ),
 
 ranked as (
