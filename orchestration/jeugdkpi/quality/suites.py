@@ -1,13 +1,16 @@
-"""Expectation suites: GX Core 1.x suites stored as JSON in `expectations/`, one per table family.
+"""Expectation suites: GX Core 1.x suites stored as JSON in `expectations/`, one per checked table.
 
 A suite file is a plain GX `ExpectationSuite` (name, expectations with type/kwargs/meta) plus two project
 conventions, documented in docs/quality-gate.md:
 
 - `meta.severity` of every expectation is `critical` (fails the gate) or `warning` (published, listed in the
   manifest); `meta.name` names it for auditors; `meta.table` overrides the suite's default table.
-- `meta.custom_checks` of the suite lists the checks GX has no built-in for (stay-period gaps, catalogue
-  completeness, volume against the last publication); they are Python functions in `quality/custom.py` and
-  are reported in the same `audit.validation_results` list.
+- `meta.custom_checks` of the suite lists the checks GX has no built-in for (catalogue completeness, volume
+  against the last publication); they are Python functions in `quality/custom.py` and are reported in the same
+  `audit.validation_results` list.
+
+Keys, nulls, accepted values, relationships and invariants of the dbt models are dbt data tests, not suite
+expectations: each check has one owner (docs/quality-gate.md, "Who checks what").
 
 Value sets that come from the region's reference tables (`seeds/*.csv`) are GX suite parameters
 (`{"$PARAMETER": "seed_municipality_codes"}`), filled in at validation time from the CSV files.
@@ -26,9 +29,6 @@ SEVERITIES = ("critical", "warning")
 # iJw 3.2 message types of docs/inputs.md (berichtcode of the header is checked by the parser)
 MESSAGE_TYPES = ["JW301", "JW302", "JW305", "JW306", "JW307", "JW308", "JW315", "JW316", "JW317", "JW318",
                  "JW319", "JW320", "JW323", "JW325"]
-# care forms of kpi-definitions G2 (what seeds/products.csv may assign) - 'onbekend' is not among them
-CARE_FORMS = ["behandeld_wonen", "verblijf_overig", "gesloten", "gezinshuis", "pleegzorg", "tom_instroom",
-              "tom_uitstroom", "ambulant", "geen_jeugdhulp"]
 
 
 class SuiteError(ValueError):
@@ -137,7 +137,5 @@ def suite_parameters(seeds_dir: Path = SEEDS_DIR) -> dict[str, list]:
                                            *successors(seeds_dir)}),
         "seed_provider_agbs": _seed_column("providers.csv", "provider_agb", seeds_dir),
         "seed_product_categories": _seed_column("products.csv", "product_category", seeds_dir),
-        "seed_kpi_ids": _seed_column("kpi_catalogue.csv", "kpi_id", seeds_dir),
         "message_types": MESSAGE_TYPES,
-        "care_forms": CARE_FORMS,
     }
