@@ -136,7 +136,7 @@ def generic_test_sql(name: str, **arguments) -> str:
     """The SQL of the dbt generic test `name` (dbt_project/tests/generic/<name>.sql) with its arguments filled in:
     the failing rows, as dbt selects them."""
     text = (DBT_PROJECT_DIR / "tests" / "generic" / f"{name}.sql").read_text()
-    body = re.search(r"{%\s*test\s+" + name + r"\(.*?\)\s*%}(.*?){%\s*endtest\s*%}", text, re.S).group(1)
+    body = re.search(r"{%\s*test\s+" + name + r"\(.*?\)\s*%}(.*?){%\s*endtest\s*%}", text, re.DOTALL).group(1)
     return jinja2.Template(body).render(**arguments)
 
 
