@@ -24,7 +24,7 @@ import yaml
 
 from jeugdkpi.cli import main
 from jeugdkpi.quality.custom import CheckContext, catalogue_kpis_present, volume_vs_last_publication
-from jeugdkpi.quality.suites import CustomCheckSpec, load_suites
+from jeugdkpi.quality.suites import CustomCheckSpec, SuiteError, load_suite, load_suites
 from jeugdkpi.settings import DBT_PROJECT_DIR
 from jeugdkpi.warehouse import connect
 
@@ -206,6 +206,21 @@ def test_every_suite_expectation_has_a_severity_and_a_table():
     for s in suites:
         for e in [*s.expectations, *s.custom_checks]:
             assert e.severity in ("critical", "warning") and e.table
+
+
+def test_a_suite_checks_one_table(tmp_path):
+    suite = {"name": "raw_x", "meta": {"asset": ["raw", "x"], "table": "raw.x"}, "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"},
+         "meta": {"name": "x.a_present", "severity": "critical"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "b"},
+         "meta": {"name": "y.b_present", "severity": "critical", "table": "raw.y"}}]}
+    path = tmp_path / "raw_x.json"
+    path.write_text(json.dumps(suite))
+    with pytest.raises(SuiteError, match="raw.y, but a suite checks one table"):
+        load_suite(path)
+    del suite["expectations"][1]
+    path.write_text(json.dumps(suite))
+    assert [(e.name, e.table) for e in load_suite(path).expectations] == [("x.a_present", "raw.x")]
 
 
 def dbt_models() -> set[str]:

@@ -4,7 +4,8 @@ A suite file is a plain GX `ExpectationSuite` (name, expectations with type/kwar
 conventions, documented in docs/quality-gate.md:
 
 - `meta.severity` of every expectation is `critical` (fails the gate) or `warning` (published, listed in the
-  manifest); `meta.name` names it for auditors; `meta.table` overrides the suite's default table.
+  manifest); `meta.name` names it for auditors. A suite checks one table, the suite's `meta.table` (the table of
+  the asset it is attached to): an expectation or custom check on another table is a SuiteError.
 - `meta.custom_checks` of the suite lists the checks GX has no built-in for (catalogue completeness, volume
   against the last publication); they are Python functions in `quality/custom.py` and are reported in the same
   `audit.validation_results` list.
@@ -84,6 +85,12 @@ def _severity(meta: dict, where: str) -> str:
     return sev
 
 
+def _same_table(meta: dict, table: str, where: str) -> None:
+    if meta.get("table", table) != table:
+        raise SuiteError(f"{where}: checks {meta['table']}, but a suite checks one table ({table}); "
+                         "write a suite per table")
+
+
 def load_suite(path: Path) -> Suite:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     meta = data.get("meta", {})
@@ -91,24 +98,23 @@ def load_suite(path: Path) -> Suite:
     if name != Path(path).stem:
         raise SuiteError(f"{path}: suite name {name!r} must equal the file name")
     table = meta.get("table")
+    if not table:
+        raise SuiteError(f"{path}: no meta.table (the one table the suite checks)")
     expectations = []
-    names: set[str] = set()
     for i, e in enumerate(data.get("expectations", [])):
         em = e.get("meta", {})
         where = f"{path.name} expectation {i} ({e.get('type')})"
-        spec = ExpectationSpec(type=e["type"], kwargs=e.get("kwargs", {}), name=em.get("name") or f"{e['type']}_{i}",
-                               severity=_severity(em, where), table=em.get("table") or table,
-                               description=em.get("description", ""))
-        if not spec.table:
-            raise SuiteError(f"{where}: no table (meta.table of the suite or of the expectation)")
-        expectations.append(spec)
-        names.add(spec.name)
+        _same_table(em, table, where)
+        expectations.append(ExpectationSpec(type=e["type"], kwargs=e.get("kwargs", {}),
+                                            name=em.get("name") or f"{e['type']}_{i}", severity=_severity(em, where),
+                                            table=table, description=em.get("description", "")))
+    names = {e.name for e in expectations}
     customs = []
     for i, c in enumerate(meta.get("custom_checks", [])):
         where = f"{path.name} custom check {i} ({c.get('check')})"
+        _same_table(c, table, where)
         spec = CustomCheckSpec(check=c["check"], name=c.get("name") or c["check"], severity=_severity(c, where),
-                               table=c.get("table") or table, description=c.get("description", ""),
-                               params=c.get("params", {}))
+                               table=table, description=c.get("description", ""), params=c.get("params", {}))
         customs.append(spec)
         names.add(spec.name)
     if len(names) != len(expectations) + len(customs):
