@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import duckdb
+import jinja2
 import pytest
+import yaml
 
 from jeugdkpi.cli import main
-from jeugdkpi.quality.custom import (CheckContext, catalogue_kpis_present, stay_period_gaps,
-                                     volume_vs_last_publication)
-from jeugdkpi.quality.suites import CustomCheckSpec, load_suites
+from jeugdkpi.quality.custom import CheckContext, catalogue_kpis_present, volume_vs_last_publication
+from jeugdkpi.quality.suites import CustomCheckSpec, SuiteError, load_suite, load_suites
+from jeugdkpi.settings import DBT_PROJECT_DIR
 from jeugdkpi.warehouse import connect
 
 from scenario import Scenario
@@ -129,15 +132,44 @@ def spec(check, table, **params):
     return CustomCheckSpec(check=check, name=check, severity="critical", table=table, params=params)
 
 
-def test_stay_period_gap_check():
+def generic_test_sql(name: str, **arguments) -> str:
+    """The SQL of the dbt generic test `name` (dbt_project/tests/generic/<name>.sql) with its arguments filled in:
+    the failing rows, as dbt selects them."""
+    text = (DBT_PROJECT_DIR / "tests" / "generic" / f"{name}.sql").read_text()
+    body = re.search(r"{%\s*test\s+" + name + r"\(.*?\)\s*%}(.*?){%\s*endtest\s*%}", text, re.DOTALL).group(1)
+    return jinja2.Template(body).render(**arguments)
+
+
+def test_stay_period_gap_rule_is_the_dbt_test():
+    # G4 is checked once, by dbt (stay_periods_no_overlap): two periods of one youth never overlap and lie more
+    # than 4 calendar months apart, and nothing follows an open period
     con = duckdb.connect()
     con.execute("CREATE TABLE sp (youth_key VARCHAR, period_number INTEGER, start_date DATE, end_date DATE)")
     con.execute("""INSERT INTO sp VALUES
         ('a', 1, '2024-01-15', '2024-06-30'), ('a', 2, '2024-11-01', '2025-03-31'),  -- 4 months + 1 day: ok
         ('b', 1, '2024-02-01', '2024-05-31'), ('b', 2, '2024-09-30', NULL),          -- exactly 4 months: merge
         ('c', 1, '2024-01-01', NULL),         ('c', 2, '2025-01-01', '2025-02-01')   -- after an open period""")
-    out = stay_period_gaps(CheckContext(con, 2.0, None), spec("stay_period_gaps", "sp"))
-    assert list(zip(out.youth_key, out.period_number)) == [("b", 1), ("c", 1)]
+    out = con.execute(generic_test_sql("no_overlapping_stay_periods", model="sp", youth_column="youth_key")
+                      + " order by 1, 2").fetchall()
+    assert out == [("b", 1, 2), ("c", 1, 2)]
+
+
+def test_targets_evaluated_is_the_dbt_test():
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE cat AS SELECT * FROM (VALUES
+        ('VB01', 'absolute', 10.0, 2025, NULL), ('VB05', 'change_pct_vs_base', -5.0, 2025, 2024),
+        ('EG01', NULL, NULL, NULL, NULL)) t(kpi_id, target_type, target_value, target_year, base_year)""")
+    con.execute("""CREATE TABLE kv AS SELECT *, NULL::VARCHAR AS municipality_code, NULL::VARCHAR AS provider_agb,
+                   NULL::VARCHAR AS care_form FROM (VALUES
+        ('VB01', '2024', 12.0, NULL, NULL),     -- before the target year: no target needed
+        ('VB01', '2025', 12.0, 10.0, false),    -- evaluated
+        ('VB01', '2026', 9.0, 11.0, true),      -- a target other than the catalogue's: broken
+        ('VB05', '2024', 20.0, NULL, NULL),     -- the base year itself (before the target year)
+        ('VB05', '2025', 18.0, 19.0, NULL),     -- base year has a value, target_met missing: broken
+        ('EG01', '2025', 3.0, NULL, NULL)       -- no target in the catalogue
+        ) t(kpi_id, period, value, target, target_met)""")
+    out = con.execute(generic_test_sql("targets_evaluated", model="kv", catalogue="cat") + " order by 1, 2").fetchall()
+    assert [(k, p) for k, p, *_ in out] == [("VB01", "2026"), ("VB05", "2025")]
 
 
 def test_catalogue_kpi_missing_in_a_period_with_data():
@@ -169,7 +201,57 @@ def test_volume_check_warns_beyond_the_factor():
 
 def test_every_suite_expectation_has_a_severity_and_a_table():
     suites = load_suites()
-    assert {s.name for s in suites} >= {"raw_berichten", "staging", "intermediate_stay_periods", "marts_kpi_values"}
+    assert {s.name for s in suites} >= {"raw_berichten", "raw_jw301_toegewezen_product", "staging_toewijzingen",
+                                        "staging_prestaties", "marts_stay_periods", "marts_kpi_values"}
     for s in suites:
         for e in [*s.expectations, *s.custom_checks]:
             assert e.severity in ("critical", "warning") and e.table
+
+
+def test_a_suite_checks_one_table(tmp_path):
+    suite = {"name": "raw_x", "meta": {"asset": ["raw", "x"], "table": "raw.x"}, "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"},
+         "meta": {"name": "x.a_present", "severity": "critical"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "b"},
+         "meta": {"name": "y.b_present", "severity": "critical", "table": "raw.y"}}]}
+    path = tmp_path / "raw_x.json"
+    path.write_text(json.dumps(suite))
+    with pytest.raises(SuiteError, match="raw.y, but a suite checks one table"):
+        load_suite(path)
+    del suite["expectations"][1]
+    path.write_text(json.dumps(suite))
+    assert [(e.name, e.table) for e in load_suite(path).expectations] == [("x.a_present", "raw.x")]
+
+
+def dbt_models() -> set[str]:
+    """`<schema>.<model>` of every dbt model (the schema is the model's folder: docs/dbt-project.md)."""
+    return {f"{p.parent.relative_to(DBT_PROJECT_DIR / 'models').parts[0]}.{p.stem}"
+            for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
+
+
+def test_one_suite_per_table_and_no_check_with_two_owners():
+    # docs/quality-gate.md "Who checks what": a suite checks the one table of the asset it is attached to; on a
+    # table dbt builds, keys, nulls, value sets, relationships and invariants are dbt tests, so a suite there holds
+    # only what dbt cannot check (catalogue completeness, drift against the last publication) - no GX built-in
+    suites = load_suites()
+    tables = [s.table for s in suites]
+    assert len(tables) == len(set(tables)), "two suites on one table"
+    models = dbt_models()
+    assert "marts.kpi_values" in models and "staging.stg_ijw__toewijzingen" in models
+    for s in suites:
+        assert s.table == ".".join(s.asset), s.name
+        assert {e.table for e in [*s.expectations, *s.custom_checks]} <= {s.table}, s.name
+        if s.table in models:
+            assert not s.expectations, f"{s.name}: {[e.name for e in s.expectations]} belong in dbt"
+            assert {c.check for c in s.custom_checks} <= {"volume_vs_last_publication", "catalogue_kpis_present",
+                                                        "catalogue_kpis_have_rows", "inactive_kpis_without_rows"}
+
+
+def test_no_dbt_test_names_a_kpi():
+    # exemptions come from the catalogue (numerator_bounded is false for VB03), not from KPI ids in the tests
+    for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
+            tests = [*model.get("data_tests", []), *(t for c in model.get("columns", []) for t in c.get("data_tests", []))]
+            for test in tests:
+                expression = json.dumps(test)
+                assert not re.search(r"kpi_id\s*(=|<>|!=)\s*'", expression), (path.name, expression)

@@ -1,6 +1,10 @@
 """Checks GX Core has no built-in for. Each returns a DataFrame of violating rows (empty = passed), or a
 `Skipped` note; the runner records them in `audit.validation_results` like any GX expectation.
 
+Only what dbt cannot test belongs here: catalogue completeness decided from what the warehouse holds, and drift
+against the last publication. Invariants of one table (the G4 gap rule, targets evaluated) are dbt tests
+(`dbt_project/tests/generic/`).
+
 Registered by name in `CUSTOM_CHECKS`; a suite lists them under `meta.custom_checks` (docs/quality-gate.md).
 """
 
@@ -25,24 +29,6 @@ class CheckContext:
     con: duckdb.DuckDBPyConnection
     volume_factor: float
     previous_manifest: dict | None   # manifest.json of the last publication, None before the first one
-
-
-def stay_period_gaps(ctx: CheckContext, spec: CustomCheckSpec) -> pd.DataFrame:
-    """G4: consecutive stay periods of a youth neither overlap nor touch - the next one starts more than
-    4 calendar months after the previous one ended, and nothing follows an open period."""
-    return ctx.con.execute(f"""
-        with p as (
-            select youth_key, period_number, start_date, end_date,
-                   lead(period_number) over w as next_period_number,
-                   lead(start_date) over w as next_start_date
-            from {spec.table}
-            window w as (partition by youth_key order by period_number)
-        )
-        select * from p
-        where next_start_date is not null
-          and (end_date is null or next_start_date <= cast(end_date + interval 4 month as date))
-        order by youth_key, period_number
-    """).df()
 
 
 def _source_set(value) -> set[str]:
@@ -137,29 +123,6 @@ def inactive_kpis_without_rows(ctx: CheckContext, spec: CustomCheckSpec) -> pd.D
                          if k in with_rows], columns=["kpi_id", "source"])
 
 
-def targets_evaluated(ctx: CheckContext, spec: CustomCheckSpec) -> pd.DataFrame:
-    """Targets are evaluated: every region year row from the catalogue's target year on has its target (for a
-    change target: when the base year has a value) and target_met."""
-    catalogue = spec.params.get("catalogue", "seeds.kpi_catalogue")
-    return ctx.con.execute(f"""
-        with region as (
-            select * from {spec.table}
-            where municipality_code is null and provider_agb is null and care_form is null and length(period) = 4
-        )
-        select r.kpi_id, r.period, r.value, r.target, r.target_met, c.target_type, c.target_value
-        from region as r
-        join {catalogue} as c on c.kpi_id = r.kpi_id
-        where c.target_type is not null and r.value is not null
-          and (c.target_year is null or cast(r.period as integer) >= c.target_year)
-          and (c.target_type = 'absolute'
-               or exists (select 1 from region as b where b.kpi_id = r.kpi_id
-                          and b.period = cast(c.base_year as varchar) and b.value is not null))
-          and (r.target is null or r.target_met is null
-               or (c.target_type = 'absolute' and r.target <> c.target_value))
-        order by r.kpi_id, r.period
-    """).df()
-
-
 def current_volumes(con: duckdb.DuckDBPyConnection, spec: CustomCheckSpec) -> dict[str, float]:
     """What a volume check compares: `rows:<table>` row counts and `kpi:<kpi_id>|<period>` region values."""
     out: dict[str, float] = {}
@@ -196,10 +159,8 @@ def volume_vs_last_publication(ctx: CheckContext, spec: CustomCheckSpec) -> pd.D
 
 
 CUSTOM_CHECKS: dict[str, Callable[[CheckContext, CustomCheckSpec], pd.DataFrame | Skipped]] = {
-    "stay_period_gaps": stay_period_gaps,
     "catalogue_kpis_present": catalogue_kpis_present,
     "catalogue_kpis_have_rows": catalogue_kpis_have_rows,
     "inactive_kpis_without_rows": inactive_kpis_without_rows,
-    "targets_evaluated": targets_evaluated,
     "volume_vs_last_publication": volume_vs_last_publication,
 }

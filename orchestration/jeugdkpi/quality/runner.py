@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from jeugdkpi.quality.custom import CUSTOM_CHECKS, CheckContext, Skipped
-from jeugdkpi.quality.suites import Suite, suite_parameters
+from jeugdkpi.quality.suites import CustomCheckSpec, ExpectationSpec, Suite, suite_parameters
 from jeugdkpi.warehouse import table_exists
 
 SAMPLE_ROWS = 5
@@ -126,20 +126,27 @@ def _gx_results(suite: Suite, table: str, df: pd.DataFrame, parameters: dict) ->
     return sorted(out, key=lambda x: order[x.expectation])
 
 
+def _missing_table(suite: Suite, spec: ExpectationSpec | CustomCheckSpec) -> ExpectationResult:
+    """A check on a table the warehouse does not have fails as critical (never silently passed)."""
+    return ExpectationResult(suite.name, spec.name, "critical", spec.table, False, 1,
+                             [{"error": f"tabel {spec.table} ontbreekt"}], spec.description)
+
+
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite, *, volume_factor: float = 2.0,
               previous_manifest: dict | None = None, parameters: dict | None = None) -> list[ExpectationResult]:
     parameters = suite_parameters() if parameters is None else parameters
     results: list[ExpectationResult] = []
     for table in suite.tables():
         if not table_exists(con, table):
-            for e in (e for e in suite.expectations if e.table == table):
-                results.append(ExpectationResult(suite.name, e.name, "critical", table, False, 1,
-                                                 [{"error": f"tabel {table} ontbreekt"}], e.description))
+            results.extend(_missing_table(suite, e) for e in suite.expectations if e.table == table)
             continue
         df = con.execute(f"select * from {table}").df()
         results.extend(_gx_results(suite, table, df, parameters))
     ctx = CheckContext(con=con, volume_factor=volume_factor, previous_manifest=previous_manifest)
     for c in suite.custom_checks:
+        if not table_exists(con, c.table):
+            results.append(_missing_table(suite, c))
+            continue
         outcome = CUSTOM_CHECKS[c.check](ctx, c)
         if isinstance(outcome, Skipped):
             results.append(ExpectationResult(suite.name, c.name, c.severity, c.table, True, 0, [],

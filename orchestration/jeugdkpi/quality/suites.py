@@ -1,13 +1,17 @@
-"""Expectation suites: GX Core 1.x suites stored as JSON in `expectations/`, one per table family.
+"""Expectation suites: GX Core 1.x suites stored as JSON in `expectations/`, one per checked table.
 
 A suite file is a plain GX `ExpectationSuite` (name, expectations with type/kwargs/meta) plus two project
 conventions, documented in docs/quality-gate.md:
 
 - `meta.severity` of every expectation is `critical` (fails the gate) or `warning` (published, listed in the
-  manifest); `meta.name` names it for auditors; `meta.table` overrides the suite's default table.
-- `meta.custom_checks` of the suite lists the checks GX has no built-in for (stay-period gaps, catalogue
-  completeness, volume against the last publication); they are Python functions in `quality/custom.py` and
-  are reported in the same `audit.validation_results` list.
+  manifest); `meta.name` names it for auditors. A suite checks one table, the suite's `meta.table` (the table of
+  the asset it is attached to): an expectation or custom check on another table is a SuiteError.
+- `meta.custom_checks` of the suite lists the checks GX has no built-in for (catalogue completeness, volume
+  against the last publication); they are Python functions in `quality/custom.py` and are reported in the same
+  `audit.validation_results` list.
+
+Keys, nulls, accepted values, relationships and invariants of the dbt models are dbt data tests, not suite
+expectations: each check has one owner (docs/quality-gate.md, "Who checks what").
 
 Value sets that come from the region's reference tables (`seeds/*.csv`) are GX suite parameters
 (`{"$PARAMETER": "seed_municipality_codes"}`), filled in at validation time from the CSV files.
@@ -26,9 +30,6 @@ SEVERITIES = ("critical", "warning")
 # iJw 3.2 message types of docs/inputs.md (berichtcode of the header is checked by the parser)
 MESSAGE_TYPES = ["JW301", "JW302", "JW305", "JW306", "JW307", "JW308", "JW315", "JW316", "JW317", "JW318",
                  "JW319", "JW320", "JW323", "JW325"]
-# care forms of kpi-definitions G2 (what seeds/products.csv may assign) - 'onbekend' is not among them
-CARE_FORMS = ["behandeld_wonen", "verblijf_overig", "gesloten", "gezinshuis", "pleegzorg", "tom_instroom",
-              "tom_uitstroom", "ambulant", "geen_jeugdhulp"]
 
 
 class SuiteError(ValueError):
@@ -84,6 +85,12 @@ def _severity(meta: dict, where: str) -> str:
     return sev
 
 
+def _same_table(meta: dict, table: str, where: str) -> None:
+    if meta.get("table", table) != table:
+        raise SuiteError(f"{where}: checks {meta['table']}, but a suite checks one table ({table}); "
+                         "write a suite per table")
+
+
 def load_suite(path: Path) -> Suite:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     meta = data.get("meta", {})
@@ -91,24 +98,23 @@ def load_suite(path: Path) -> Suite:
     if name != Path(path).stem:
         raise SuiteError(f"{path}: suite name {name!r} must equal the file name")
     table = meta.get("table")
+    if not table:
+        raise SuiteError(f"{path}: no meta.table (the one table the suite checks)")
     expectations = []
-    names: set[str] = set()
     for i, e in enumerate(data.get("expectations", [])):
         em = e.get("meta", {})
         where = f"{path.name} expectation {i} ({e.get('type')})"
-        spec = ExpectationSpec(type=e["type"], kwargs=e.get("kwargs", {}), name=em.get("name") or f"{e['type']}_{i}",
-                               severity=_severity(em, where), table=em.get("table") or table,
-                               description=em.get("description", ""))
-        if not spec.table:
-            raise SuiteError(f"{where}: no table (meta.table of the suite or of the expectation)")
-        expectations.append(spec)
-        names.add(spec.name)
+        _same_table(em, table, where)
+        expectations.append(ExpectationSpec(type=e["type"], kwargs=e.get("kwargs", {}),
+                                            name=em.get("name") or f"{e['type']}_{i}", severity=_severity(em, where),
+                                            table=table, description=em.get("description", "")))
+    names = {e.name for e in expectations}
     customs = []
     for i, c in enumerate(meta.get("custom_checks", [])):
         where = f"{path.name} custom check {i} ({c.get('check')})"
+        _same_table(c, table, where)
         spec = CustomCheckSpec(check=c["check"], name=c.get("name") or c["check"], severity=_severity(c, where),
-                               table=c.get("table") or table, description=c.get("description", ""),
-                               params=c.get("params", {}))
+                               table=table, description=c.get("description", ""), params=c.get("params", {}))
         customs.append(spec)
         names.add(spec.name)
     if len(names) != len(expectations) + len(customs):
@@ -137,7 +143,5 @@ def suite_parameters(seeds_dir: Path = SEEDS_DIR) -> dict[str, list]:
                                            *successors(seeds_dir)}),
         "seed_provider_agbs": _seed_column("providers.csv", "provider_agb", seeds_dir),
         "seed_product_categories": _seed_column("products.csv", "product_category", seeds_dir),
-        "seed_kpi_ids": _seed_column("kpi_catalogue.csv", "kpi_id", seeds_dir),
         "message_types": MESSAGE_TYPES,
-        "care_forms": CARE_FORMS,
     }
