@@ -17,7 +17,15 @@ from jeugdkpi.generate import planning, render
 from jeugdkpi.generate.calendar import add_months, month_start
 from jeugdkpi.generate.care_requests import vot_for_assignment
 from jeugdkpi.generate.declarations import delivered_months
-from jeugdkpi.generate.model import Assignment, Event, Seg, Version, VowChange, VowSpec, YouthState
+from jeugdkpi.generate.model import (
+    Assignment,
+    Event,
+    Seg,
+    Version,
+    VowChange,
+    VowSpec,
+    YouthState,
+)
 from jeugdkpi.generate.planning import days
 from jeugdkpi.generate.startstop import send_startstop
 

@@ -62,14 +62,6 @@ class Simulation:
         self.cands: dict[tuple[str, str], list[tuple[Assignment, date, int, bool]]] = defaultdict(list)
         self.prov_profile, self.gem_profile = draw_profiles(seed, catalog)
 
-    @property
-    def writer(self):
-        return self.out.writer
-
-    @property
-    def youths_seen(self) -> set[int]:
-        return self.out.youths_seen
-
     def run(self, n_youths: int) -> None:
         pool = people.bsn_pool(n_youths, random.Random(f"jeugdkpi:{self.seed}:bsn"))
         for i in range(n_youths):
