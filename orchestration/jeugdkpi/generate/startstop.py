@@ -77,7 +77,8 @@ def send_startstop(sim: Simulation, ys: YouthState, a: Assignment, blocks, d1: d
             variant = None
             if reden != "20":  # a temporary stop is never corrected
                 short = len(stops) > 1 or (einde - b).days < 10  # no room for a wrong Einddatum
-                variant = _variant(sim, r, d, [(k, p) for k, p in STOP_VARIANTS if not (k == "corr_307_eind" and short)])
+                allowed = [(k, p) for k, p in STOP_VARIANTS if not (k == "corr_307_eind" and short)]
+                variant = _variant(sim, r, d, allowed)
             last = _send_line(sim, ys, agb, "JW307", d, StopLine(a.nr, cat, code, ingang, b, reden, einde), variant)
             if last is None:
                 return

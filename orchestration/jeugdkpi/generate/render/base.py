@@ -41,22 +41,18 @@ def close_bericht(p: str) -> str:
     return f"</{p}:Bericht>\n"
 
 
+def ijw_group(p: str, name: str, ind: str, **children: object) -> str:
+    """<p:name> holding one basisschema element per child, in the order given."""
+    inner = "".join(f"{ind}  <ijw:{tag}>{value}</ijw:{tag}>\n" for tag, value in children.items())
+    return f"{ind}<{p}:{name}>\n{inner}{ind}</{p}:{name}>\n"
+
+
 def xsdversie(p: str, name: str, ind: str) -> str:
-    return (
-        f"{ind}<{p}:{name}>\n"
-        f"{ind}  <ijw:BasisschemaXsdVersie>{XSD_VERSIE}</ijw:BasisschemaXsdVersie>\n"
-        f"{ind}  <ijw:BerichtXsdVersie>{XSD_VERSIE}</ijw:BerichtXsdVersie>\n"
-        f"{ind}</{p}:{name}>\n"
-    )
+    return ijw_group(p, name, ind, BasisschemaXsdVersie=XSD_VERSIE, BerichtXsdVersie=XSD_VERSIE)
 
 
 def ident_el(p: str, name: str, ident: str, dag: date, ind: str) -> str:
-    return (
-        f"{ind}<{p}:{name}>\n"
-        f"{ind}  <ijw:Identificatie>{ident}</ijw:Identificatie>\n"
-        f"{ind}  <ijw:Dagtekening>{dag.isoformat()}</ijw:Dagtekening>\n"
-        f"{ind}</{p}:{name}>\n"
-    )
+    return ijw_group(p, name, ind, Identificatie=ident, Dagtekening=dag.isoformat())
 
 
 def retourcodes(p: str, codes: Codes, ind: str) -> str:
@@ -64,6 +60,16 @@ def retourcodes(p: str, codes: Codes, ind: str) -> str:
         return ""
     inner = "".join(f"{ind}  <{p}:RetourCode>{c}</{p}:RetourCode>\n" for c in codes)
     return f"{ind}<{p}:RetourCodes>\n{inner}{ind}</{p}:RetourCodes>\n"
+
+
+def bericht(p: str, content: str) -> str:
+    """A whole iJw 3.2 message of prefix p: its header and body inside <p:Bericht>."""
+    return open_bericht(p) + content + close_bericht(p)
+
+
+def heen_header(p: str, code: str, h: Hdr) -> str:
+    """The complete header of a heenbericht."""
+    return msg_header(p, code, h) + f"  </{p}:Header>\n"
 
 
 def msg_header(p: str, code: str, h: Hdr, subversie: str = "2") -> str:
@@ -100,13 +106,7 @@ def product(p: str, cat: str, code: str | None, ind: str, name: str = "Product")
 
 
 def omvang(p: str, volume: int, eenheid: str, freq: str, ind: str) -> str:
-    return (
-        f"{ind}<{p}:Omvang>\n"
-        f"{ind}  <ijw:Volume>{volume}</ijw:Volume>\n"
-        f"{ind}  <ijw:Eenheid>{eenheid}</ijw:Eenheid>\n"
-        f"{ind}  <ijw:Frequentie>{freq}</ijw:Frequentie>\n"
-        f"{ind}</{p}:Omvang>\n"
-    )
+    return ijw_group(p, "Omvang", ind, Volume=volume, Eenheid=eenheid, Frequentie=freq)
 
 
 def person_short(p: str, y: Youth, ind: str) -> str:

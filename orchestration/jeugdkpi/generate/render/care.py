@@ -7,19 +7,7 @@ from datetime import date
 from xml.sax.saxutils import escape
 
 from jeugdkpi.generate.model import AsgLine, Hdr, StartLine, StopLine, Youth
-from jeugdkpi.generate.render.base import (
-    Codes,
-    close_bericht,
-    el,
-    msg_header,
-    omvang,
-    open_bericht,
-    person_short,
-    prefix,
-    product,
-    retour_header,
-    retourcodes,
-)
+from jeugdkpi.generate.render import base
 
 
 # ---------------------------------------------------------------- JW301 / JW302
@@ -28,9 +16,9 @@ def _client301(p: str, y: Youth, lines: Sequence[AsgLine], rc: dict | None) -> t
     n = 0
     out = [
         "  <" + p + ":Client>\n",
-        el(p, "Bsn", y.bsn, "    "),
+        base.el(p, "Bsn", y.bsn, "    "),
         f"    <{p}:Geboortedatum>\n      <ijw:Datum>{y.birth.isoformat()}</ijw:Datum>\n    </{p}:Geboortedatum>\n",
-        el(p, "Geslacht", y.gender, "    "),
+        base.el(p, "Geslacht", y.gender, "    "),
         f"    <{p}:Naam>\n"
         f"      <ijw:Geslachtsnaam>\n        <ijw:Achternaam>{escape(y.surname)}</ijw:Achternaam>\n"
         f"      </ijw:Geslachtsnaam>\n"
@@ -59,9 +47,9 @@ def _client301(p: str, y: Youth, lines: Sequence[AsgLine], rc: dict | None) -> t
             f"              <ijw:Landnummer>0031</ijw:Landnummer>\n"
             f"            </ijw:Telefoon01>\n"
             f"          </{p}:Telefoon>\n"
-            + retourcodes(p, r.get("contact"), "          ")
+            + base.retourcodes(p, r.get("contact"), "          ")
             + f"        </{p}:Contact>\n"
-            + retourcodes(p, r.get("relatie"), "        ")
+            + base.retourcodes(p, r.get("relatie"), "        ")
             + f"      </{p}:Relatie>\n"
             f"    </{p}:Relaties>\n"
         )
@@ -76,7 +64,7 @@ def _client301(p: str, y: Youth, lines: Sequence[AsgLine], rc: dict | None) -> t
         f"          <ijw:Plaatsnaam>{escape(y.place)}</ijw:Plaatsnaam>\n"
         f"          <ijw:LandCode>NL</ijw:LandCode>\n"
         f"        </{p}:Adres>\n"
-        + retourcodes(p, r.get("contact"), "        ")
+        + base.retourcodes(p, r.get("contact"), "        ")
         + f"      </{p}:Contact>\n"
         f"    </{p}:Contactgegevens>\n"
         f"    <{p}:ToegewezenProducten>\n"
@@ -84,24 +72,24 @@ def _client301(p: str, y: Youth, lines: Sequence[AsgLine], rc: dict | None) -> t
     line_codes = r.get("lines") or [None] * len(lines)
     for ln, codes in zip(lines, line_codes):
         ind = "        "
-        s = [f"      <{p}:ToegewezenProduct>\n", el(p, "ToewijzingNummer", ln.nr, ind)]
+        s = [f"      <{p}:ToegewezenProduct>\n", base.el(p, "ToewijzingNummer", ln.nr, ind)]
         if ln.ref:
-            s.append(el(p, "ReferentieAanbieder", escape(ln.ref), ind))
-        s.append(product(p, ln.category, ln.code, ind))
-        s.append(el(p, "Toewijzingsdatum", ln.tdate.isoformat(), ind))
-        s.append(el(p, "Toewijzingstijd", ln.ttime, ind))
-        s.append(el(p, "Ingangsdatum", ln.ingang.isoformat(), ind))
-        s.append(el(p, "Einddatum", ln.eind.isoformat(), ind))
+            s.append(base.el(p, "ReferentieAanbieder", escape(ln.ref), ind))
+        s.append(base.product(p, ln.category, ln.code, ind))
+        s.append(base.el(p, "Toewijzingsdatum", ln.tdate.isoformat(), ind))
+        s.append(base.el(p, "Toewijzingstijd", ln.ttime, ind))
+        s.append(base.el(p, "Ingangsdatum", ln.ingang.isoformat(), ind))
+        s.append(base.el(p, "Einddatum", ln.eind.isoformat(), ind))
         if ln.reden:
-            s.append(el(p, "RedenWijziging", ln.reden, ind))
-        s.append(omvang(p, ln.volume, ln.eenheid, ln.frequentie, ind))
-        s.append(retourcodes(p, codes, ind))
+            s.append(base.el(p, "RedenWijziging", ln.reden, ind))
+        s.append(base.omvang(p, ln.volume, ln.eenheid, ln.frequentie, ind))
+        s.append(base.retourcodes(p, codes, ind))
         s.append(f"      </{p}:ToegewezenProduct>\n")
         out.append("".join(s))
         if rc:
             n += 1
     out.append(f"    </{p}:ToegewezenProducten>\n")
-    out.append(retourcodes(p, r.get("client"), "    "))
+    out.append(base.retourcodes(p, r.get("client"), "    "))
     out.append(f"  </{p}:Client>\n")
     if rc:
         n += 1
@@ -111,32 +99,32 @@ def _client301(p: str, y: Youth, lines: Sequence[AsgLine], rc: dict | None) -> t
 def jw301(h: Hdr, y: Youth, lines: Sequence[AsgLine]) -> tuple[str, int]:
     p = "jw301"
     body, _ = _client301(p, y, lines, None)
-    return open_bericht(p) + msg_header(p, "436", h) + f"  </{p}:Header>\n" + body + close_bericht(p), len(lines)
+    return base.bericht(p, base.heen_header(p, "436", h) + body), len(lines)
 
 
-def jw302(heen: Hdr, ident: str, dag: date, header_codes: Codes = None, y: Youth | None = None,
+def jw302(heen: Hdr, ident: str, dag: date, header_codes: base.Codes = None, y: Youth | None = None,
           lines: Sequence[AsgLine] = (), rc: dict | None = None) -> tuple[str, int]:
     p = "jw302"
     body, n = _client301(p, y, lines, rc) if (rc and y) else ("", 0)
-    return open_bericht(p) + retour_header(p, "JW302", heen, ident, dag, header_codes) + body + close_bericht(p), 1 + n
+    return base.bericht(p, base.retour_header(p, "JW302", heen, ident, dag, header_codes) + body), 1 + n
 
 
 # ---------------------------------------------------------------- JW305 / JW306 and JW307 / JW308
-def _startstop_line(p: str, ln: StartLine | StopLine, codes: Codes) -> str:
+def _startstop_line(p: str, ln: StartLine | StopLine, codes: base.Codes) -> str:
     """A StartProduct, or a StopProduct (which adds RedenBeeindiging and Einddatum)."""
     ind = "        "
     tag = "StopProduct" if isinstance(ln, StopLine) else "StartProduct"
-    stop = (el(p, "RedenBeeindiging", ln.reden, ind) + el(p, "Einddatum", ln.eind.isoformat(), ind)
+    stop = (base.el(p, "RedenBeeindiging", ln.reden, ind) + base.el(p, "Einddatum", ln.eind.isoformat(), ind)
             if isinstance(ln, StopLine) else "")
     return (
         f"      <{p}:{tag}>\n"
-        + el(p, "ToewijzingNummer", ln.nr, ind)
-        + product(p, ln.category, ln.code, ind)
-        + el(p, "ToewijzingIngangsdatum", ln.ingang.isoformat(), ind)
-        + el(p, "Begindatum", ln.begin.isoformat(), ind)
+        + base.el(p, "ToewijzingNummer", ln.nr, ind)
+        + base.product(p, ln.category, ln.code, ind)
+        + base.el(p, "ToewijzingIngangsdatum", ln.ingang.isoformat(), ind)
+        + base.el(p, "Begindatum", ln.begin.isoformat(), ind)
         + stop
-        + el(p, "StatusAanlevering", ln.status, ind)
-        + retourcodes(p, codes, ind)
+        + base.el(p, "StatusAanlevering", ln.status, ind)
+        + base.retourcodes(p, codes, ind)
         + f"      </{p}:{tag}>\n"
     )
 
@@ -147,11 +135,11 @@ def _client_startstop(p: str, y: Youth, lines, is_start: bool, rc: dict | None) 
     group = "StartProducten" if is_start else "StopProducten"
     return (
         f"  <{p}:Client>\n"
-        + person_short(p, y, "    ")
+        + base.person_short(p, y, "    ")
         + f"    <{p}:{group}>\n"
         + "".join(_startstop_line(p, ln, c) for ln, c in zip(lines, line_codes))
         + f"    </{p}:{group}>\n"
-        + retourcodes(p, r.get("client"), "    ")
+        + base.retourcodes(p, r.get("client"), "    ")
         + f"  </{p}:Client>\n"
     )
 
@@ -160,8 +148,8 @@ def jw305(h: Hdr, y: Youth, lines: Sequence[StartLine], release: str = "3_2") ->
     p = "jw305"
     sub = "2" if release == "3_2" else release[-1]
     return (
-        open_bericht(p, release) + msg_header(p, "438", h, sub) + f"  </{p}:Header>\n"
-        + _client_startstop(p, y, lines, True, None) + close_bericht(p),
+        base.open_bericht(p, release) + base.msg_header(p, "438", h, sub) + f"  </{p}:Header>\n"
+        + _client_startstop(p, y, lines, True, None) + base.close_bericht(p),
         len(lines),
     )
 
@@ -169,16 +157,16 @@ def jw305(h: Hdr, y: Youth, lines: Sequence[StartLine], release: str = "3_2") ->
 def jw307(h: Hdr, y: Youth, lines: Sequence[StopLine]) -> tuple[str, int]:
     p = "jw307"
     return (
-        open_bericht(p) + msg_header(p, "440", h) + f"  </{p}:Header>\n"
-        + _client_startstop(p, y, lines, False, None) + close_bericht(p),
+        base.open_bericht(p) + base.msg_header(p, "440", h) + f"  </{p}:Header>\n"
+        + _client_startstop(p, y, lines, False, None) + base.close_bericht(p),
         len(lines),
     )
 
 
 def jw306_308(rtype: str, heen: Hdr, ident: str, dag: date, y: Youth | None = None, lines=(),
               rc: dict | None = None) -> tuple[str, int]:
-    p = prefix(rtype)
+    p = base.prefix(rtype)
     body = _client_startstop(p, y, lines, rtype == "JW306", rc) if (rc and y) else ""
     n = 1 + (1 + len(lines) if body else 0)
-    return open_bericht(p) + retour_header(p, rtype, heen, ident, dag, None) + body + close_bericht(p), n
+    return base.bericht(p, base.retour_header(p, rtype, heen, ident, dag, None) + body), n
 

@@ -6,16 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from jeugdkpi.generate.model import Hdr, Prestatie
-from jeugdkpi.generate.render.base import (
-    Codes,
-    close_bericht,
-    el,
-    ident_el,
-    msg_header,
-    open_bericht,
-    retourcodes,
-    xsdversie,
-)
+from jeugdkpi.generate.render import base
 
 
 # ---------------------------------------------------------------- JW323 / JW325
@@ -28,7 +19,7 @@ def signed_total(total: int) -> tuple[int, str]:
     return (total, "D") if total >= 0 else (-total, "C")
 
 
-def _prestatie(p: str, x: Prestatie, codes: Codes) -> str:
+def _prestatie(p: str, x: Prestatie, codes: base.Codes) -> str:
     ind = "          "
     vorig = f"{ind}  <ijw:VorigReferentieNummer>{x.vorig}</ijw:VorigReferentieNummer>\n" if x.vorig else ""
     a = x.asg
@@ -36,16 +27,16 @@ def _prestatie(p: str, x: Prestatie, codes: Codes) -> str:
         f"        <{p}:Prestatie>\n"
         f"{ind}<{p}:ProductReferentie>\n{ind}  <ijw:ReferentieNummer>{x.ref}</ijw:ReferentieNummer>\n{vorig}"
         f"{ind}</{p}:ProductReferentie>\n"
-        + el(p, "ToewijzingNummer", a.nr, ind)
-        + el(p, "ProductCategorie", a.prod.category, ind)
-        + el(p, "ProductCode", a.prod.code, ind)
+        + base.el(p, "ToewijzingNummer", a.nr, ind)
+        + base.el(p, "ProductCategorie", a.prod.category, ind)
+        + base.el(p, "ProductCode", a.prod.code, ind)
         + f"{ind}<{p}:ProductPeriode>\n{ind}  <ijw:Begindatum>{x.begin.isoformat()}</ijw:Begindatum>\n"
         f"{ind}  <ijw:Einddatum>{x.end.isoformat()}</ijw:Einddatum>\n{ind}</{p}:ProductPeriode>\n"
-        + el(p, "GeleverdVolume", x.volume, ind)
-        + el(p, "Eenheid", a.prod.eenheid, ind)
-        + el(p, "ProductTarief", x.tariff, ind)
+        + base.el(p, "GeleverdVolume", x.volume, ind)
+        + base.el(p, "Eenheid", a.prod.eenheid, ind)
+        + base.el(p, "ProductTarief", x.tariff, ind)
         + _bedrag(p, "IngediendBedrag", "Bedrag", x.amount, x.dc, ind)
-        + retourcodes(p, codes, ind)
+        + base.retourcodes(p, codes, ind)
         + f"        </{p}:Prestatie>\n"
     )
 
@@ -56,12 +47,12 @@ def _clients(p: str, prestaties: Sequence[Prestatie], with_codes: bool) -> str:
         by_bsn.setdefault(x.asg.youth.bsn, []).append(x)
     out = [f"    <{p}:Clienten>\n"]
     for bsn in sorted(by_bsn):
-        out.append(f"      <{p}:Client>\n" + el(p, "Bsn", bsn, "        ") + f"        <{p}:Prestaties>\n")
+        out.append(f"      <{p}:Client>\n" + base.el(p, "Bsn", bsn, "        ") + f"        <{p}:Prestaties>\n")
         for x in by_bsn[bsn]:
             out.append(_prestatie(p, x, (x.outcome,) if with_codes else None))
         out.append(f"        </{p}:Prestaties>\n")
         if with_codes:
-            out.append(retourcodes(p, ("0200",), "        "))
+            out.append(base.retourcodes(p, ("0200",), "        "))
         out.append(f"      </{p}:Client>\n")
     out.append(f"    </{p}:Clienten>\n")
     return "".join(out)
@@ -72,16 +63,16 @@ def jw323(h: Hdr, nummer: str, periode_begin: date, periode_end: date,
     p = "jw323"
     total, dc = signed_total(sum(x.amount if x.dc == "D" else -x.amount for x in prestaties))
     return (
-        open_bericht(p) + msg_header(p, "490", h) + f"  </{p}:Header>\n"
+        base.open_bericht(p) + base.msg_header(p, "490", h) + f"  </{p}:Header>\n"
         + f"  <{p}:Declaratie>\n"
-        + el(p, "DeclaratieNummer", nummer, "    ")
+        + base.el(p, "DeclaratieNummer", nummer, "    ")
         + f"    <{p}:DeclaratiePeriode>\n      <ijw:Begindatum>{periode_begin.isoformat()}</ijw:Begindatum>\n"
         f"      <ijw:Einddatum>{periode_end.isoformat()}</ijw:Einddatum>\n    </{p}:DeclaratiePeriode>\n"
-        + el(p, "DeclaratieDagtekening", h.dag.isoformat(), "    ")
+        + base.el(p, "DeclaratieDagtekening", h.dag.isoformat(), "    ")
         + _bedrag(p, "TotaalIngediendBedrag", "TotaalBedrag", total, dc, "    ")
         + _clients(p, prestaties, False)
         + f"  </{p}:Declaratie>\n"
-        + close_bericht(p),
+        + base.close_bericht(p),
         len(prestaties),
     )
 
@@ -95,19 +86,19 @@ def jw325(h: Hdr, decl: Hdr, nummer: str, prestaties: Sequence[Prestatie]) -> tu
     ti, tidc = signed_total(ingediend)
     tt, ttdc = signed_total(toegekend)
     header = (
-        msg_header(p, "491", h)
-        + ident_el(p, "DeclaratieIdentificatie", decl.ident, decl.dag, "    ")
-        + xsdversie(p, "XsdVersieDeclaratie", "    ")
-        + retourcodes(p, ("0200",), "    ")
+        base.msg_header(p, "491", h)
+        + base.ident_el(p, "DeclaratieIdentificatie", decl.ident, decl.dag, "    ")
+        + base.xsdversie(p, "XsdVersieDeclaratie", "    ")
+        + base.retourcodes(p, ("0200",), "    ")
         + f"  </{p}:Header>\n"
     )
     body = (
         f"  <{p}:DeclaratieAntwoord>\n"
-        + el(p, "DeclaratieNummer", nummer, "    ")
+        + base.el(p, "DeclaratieNummer", nummer, "    ")
         + _bedrag(p, "TotaalIngediendBedrag", "TotaalBedrag", ti, tidc, "    ")
         + _bedrag(p, "TotaalToegekendBedrag", "TotaalBedrag", tt, ttdc, "    ")
         + (_clients(p, rejected, True) if rejected else "")
-        + retourcodes(p, ("0200",) if rejected else ("8001",), "    ")
+        + base.retourcodes(p, ("0200",) if rejected else ("8001",), "    ")
         + f"  </{p}:DeclaratieAntwoord>\n"
     )
-    return open_bericht(p) + header + body + close_bericht(p), 1 + len(rejected)
+    return base.open_bericht(p) + header + body + base.close_bericht(p), 1 + len(rejected)
