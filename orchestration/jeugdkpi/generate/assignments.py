@@ -67,14 +67,41 @@ def add_version(sim: Simulation, ys: YouthState, a: Assignment, d: date, ingang:
 def realise(sim: Simulation, ys: YouthState, seg: Seg) -> None:
     """Segment `seg` of youth `ys` as one assignment with its versions, requests, starts, stops and the months
     it was delivered (to be declared)."""
-    r, y, cal, until = ys.r, ys.youth, sim.cal, sim.until
-    prov, prod, S, E = seg.prov, seg.prod, seg.start, seg.end
-    gem, agb = y.gemeente, prov.agb
-    gp, pp = sim.gem_profile[gem], sim.prov_profile[agb]
-    stock = S < sim.start + days(5)
-    kind = seg.kind
-    volume = planning.volume(prod, r)
+    r = ys.r
+    stock = seg.start < sim.start + days(5)  # in care before the first year
+    volume = planning.volume(seg.prod, r)
+    first = _first_version(sim, ys, seg, volume, stock)
+    if first is None:
+        return  # not yet assigned at peildatum
+    ingang, d1, eind0, ref, via_vot = first
+    end = seg.end
+    # care that ends exactly on the assignment's end date
+    if seg.kind == "ambulant" and not stock and abs((end - eind0).days) < 45 and eind0 > seg.start + days(30) \
+            and r.random() < 0.5:
+        end = eind0
+    span = (end - seg.start).days
+    end, blocks, delivered = _delivery_blocks(sim, r, seg, end, span)
 
+    a = Assignment(sim.out.next_nr(), ys.youth, ys.youth.gemeente, seg.prov, seg.prod, ingang, volume)
+    ys.asgs.append(a)
+    if not via_vot and not stock and sim.scen.want("del13", 0.02, r):
+        _deleted_predecessor(sim, ys, seg, ingang, d1, eind0)
+    add_version(sim, ys, a, d1, ingang, eind0, None, ref)
+    eind = _extensions(sim, ys, a, eind0, end, stock)
+    _early_end(sim, ys, a, seg, end, eind)
+    if seg.kind == "ambulant" and not stock and span >= 120 and sim.scen.want("vow_rejected", 0.02, r):
+        _rejected_vow(sim, ys, a, seg, span, d1)
+
+    send_startstop(sim, ys, a, blocks, d1, sim.prov_profile[seg.prov.agb])
+    delivered_months(sim, a, delivered, r)
+
+
+def _first_version(sim: Simulation, ys: YouthState, seg: Seg, volume: int,
+                   stock: bool) -> tuple[date, date, date, str | None, bool] | None:
+    """Ingangsdatum, the day of the first 301 (D1), its Einddatum, the VOT reference and whether a VOT led to it
+    (the request is written here); None when the first 301 lies after the peildatum."""
+    r, cal, until = ys.r, sim.cal, sim.until
+    prod, kind, agb = seg.prod, seg.kind, seg.prov.agb
     if prod.crisis:
         months = 1
     elif kind == "ambulant":
@@ -83,15 +110,13 @@ def realise(sim: Simulation, ys: YouthState, seg: Seg) -> None:
         months = 6
     else:
         months = 12
-
-    # ---- Ingangsdatum, first 301 (D1) and the request behind it
     ref: str | None = None
     via_vot = False
     if stock:
-        ingang = S - days(r.randint(0, 14))
+        ingang = seg.start - days(r.randint(0, 14))
         d1 = cal.next_wd(sim.start + days(r.randint(0, 20)))
     else:
-        ingang = max(sim.start, S - days(wait_days(sim, r, seg)))
+        ingang = max(sim.start, seg.start - days(wait_days(sim, r, seg)))
         d1 = ingang  # placeholder
     eind0 = add_months(ingang, months) - days(1)
     while eind0 < d1 + days(30):
@@ -103,10 +128,11 @@ def realise(sim: Simulation, ys: YouthState, seg: Seg) -> None:
         if req < sim.start:
             use_vot = False
         if use_vot and ys.request_free(agb, req - days(10), req + days(60)):
-            ref, d1 = vot_for_assignment(sim, ys, prod, prov, ingang, eind0, volume, req)
+            ref, d1 = vot_for_assignment(sim, ys, prod, seg.prov, ingang, eind0, volume, req)
             via_vot = True
         else:
-            late = (prod.crisis and r.random() < 0.7) or sim.scen.want("late_301", gp.p_301_late, r)
+            late = (prod.crisis and r.random() < 0.7) or \
+                sim.scen.want("late_301", sim.gem_profile[ys.youth.gemeente].p_301_late, r)
             if late:
                 d1 = cal.next_wd(ingang + days(r.randint(0, 20)))
             else:
@@ -118,55 +144,55 @@ def realise(sim: Simulation, ys: YouthState, seg: Seg) -> None:
         while eind0 < d1 + days(30):
             eind0 = add_months(eind0 + days(1), 6) - days(1)
     if d1 > until:
-        return  # not yet assigned at peildatum
+        return None
+    return ingang, d1, eind0, ref, via_vot
 
-    # care that ends exactly on the assignment's end date
-    if kind == "ambulant" and not stock and abs((E - eind0).days) < 45 and eind0 > S + days(30) \
-            and r.random() < 0.5:
-        E = eind0
 
-    # ---- delivery: starts, (temporary) stops
-    span = (E - S).days
+def _delivery_blocks(sim: Simulation, r: random.Random, seg: Seg, end: date, span: int):
+    """The real end, the blocks of delivery for the 305/307s ([(start, [(reden, einde), ...])]) and the
+    delivered periods ([(start, end)]): sometimes a temporary stop (reason 20), then a restart or a real end."""
+    start = seg.start
     variant = None
     if span >= 100:
-        p_temp = 0.05 if prod.is_verblijf else 0.025
+        p_temp = 0.05 if seg.prod.is_verblijf else 0.025
         if sim.scen.needed("temp_restart"):
             variant = "restart"
         elif sim.scen.needed("temp_definitive"):
             variant = "definitive"
         elif r.random() < p_temp:
             variant = "restart" if r.random() < 0.55 else "definitive"
-    if variant:
-        t_stop = S + days(r.randint(20, span - 70))
-        if variant == "restart":
-            t_restart = t_stop + days(r.randint(7, 30))
-            blocks = [(S, [("20", t_stop)]), (t_restart, [(seg.end_reason, E)])]
-            delivered = [(S, t_stop), (t_restart, E)]
-        else:
-            E = t_stop + days(r.randint(0, 21))
-            blocks = [(S, [("20", t_stop), (r.choice(["32", "33", "34"]), E)])]
-            delivered = [(S, t_stop)]
-    else:
-        blocks = [(S, [(seg.end_reason, E)])]
-        delivered = [(S, E)]
+    if not variant:
+        return end, [(start, [(seg.end_reason, end)])], [(start, end)]
+    t_stop = start + days(r.randint(20, span - 70))
+    if variant == "restart":
+        t_restart = t_stop + days(r.randint(7, 30))
+        return end, [(start, [("20", t_stop)]), (t_restart, [(seg.end_reason, end)])], \
+            [(start, t_stop), (t_restart, end)]
+    end = t_stop + days(r.randint(0, 21))
+    return end, [(start, [("20", t_stop), (r.choice(["32", "33", "34"]), end)])], [(start, t_stop)]
 
-    # ---- the assignment and its versions
-    a = Assignment(sim.out.next_nr(), y, gem, prov, prod, ingang, volume)
-    ys.asgs.append(a)
-    if not via_vot and not stock and sim.scen.want("del13", 0.02, r):
-        alts = [p for p in prov.products if p.code != prod.code]
-        d0 = cal.prev_wd(d1 - days(r.randint(2, 10)))
-        if alts and d0 >= sim.start:
-            alt = alts[r.randrange(len(alts))]
-            w = Assignment(sim.out.next_nr(), y, gem, prov, alt, ingang, planning.volume(alt, r), deleted=True)
-            ys.asgs.append(w)
-            add_version(sim, ys, w, d0, ingang, eind0, None, None)
-            add_version(sim, ys, w, d1, ingang, ingang, "13", None)
-            sim.scen.done("del13")
-    add_version(sim, ys, a, d1, ingang, eind0, None, ref)
 
+def _deleted_predecessor(sim: Simulation, ys: YouthState, seg: Seg, ingang: date, d1: date, eind0: date) -> None:
+    """An assignment for another product of the provider, sent a few days earlier and withdrawn (reden 13) by the
+    first 301 of the right one."""
+    r, y, prov = ys.r, ys.youth, seg.prov
+    alts = [p for p in prov.products if p.code != seg.prod.code]
+    d0 = sim.cal.prev_wd(d1 - days(r.randint(2, 10)))
+    if alts and d0 >= sim.start:
+        alt = alts[r.randrange(len(alts))]
+        w = Assignment(sim.out.next_nr(), y, y.gemeente, prov, alt, ingang, planning.volume(alt, r), deleted=True)
+        ys.asgs.append(w)
+        add_version(sim, ys, w, d0, ingang, eind0, None, None)
+        add_version(sim, ys, w, d1, ingang, ingang, "13", None)
+        sim.scen.done("del13")
+
+
+def _extensions(sim: Simulation, ys: YouthState, a: Assignment, eind0: date, end: date, stock: bool) -> date:
+    """Extend the assignment until it covers the real end (reden 04, or 12 honouring a VOW); its last Einddatum."""
+    r, cal, until = ys.r, sim.cal, sim.until
+    prod, agb, ingang = a.prod, a.prov.agb, a.ingang
     eind = eind0
-    while eind < E:
+    while eind < end:
         last = a.versions[-1].tdate
         vd = max(cal.prev_wd(eind - days(r.randint(3, 25))), last + days(1))
         if vd > until:
@@ -179,7 +205,7 @@ def realise(sim: Simulation, ys: YouthState, seg: Seg) -> None:
             if ans <= eind and ans <= until and ys.request_free(agb, q - days(5), ans):
                 vref = sim.out.ref("VOW", agb)
                 ys.vows.append(VowSpec(q, a, vref, "ok",
-                                       VowChange(a.nr, ingang, ext, volume, prod.eenheid, prod.frequentie), ans))
+                                       VowChange(a.nr, ingang, ext, a.volume, prod.eenheid, prod.frequentie), ans))
                 ys.requests.append((agb, q, ans))
                 add_version(sim, ys, a, ans, ingang, ext, "12", vref)
                 honoured = True
@@ -187,37 +213,41 @@ def realise(sim: Simulation, ys: YouthState, seg: Seg) -> None:
             add_version(sim, ys, a, vd, ingang, ext, "04", None)
             sim.scen.done("ext04")
         eind = ext
+    return eind
 
-    if E <= until and E < eind - days(14):
-        if seg.end_reason == "36":
-            reden = "03"
-        elif seg.end_reason == "38" and r.random() < 0.5:
-            reden = "09"
-        else:
-            reden = "05"
-        if (reden == "05" and sim.scen.want("short05", 0.55, r)) or (reden != "05" and r.random() < 0.6):
-            vd = max(cal.next_wd(E + days(r.randint(0, 2))), a.versions[-1].tdate + days(1))
-            if vd <= until:
-                add_version(sim, ys, a, vd, ingang, E, reden, None)
-                if reden == "05":
-                    sim.scen.done("short05")
 
-    if kind == "ambulant" and not stock and span >= 120 and sim.scen.want("vow_rejected", 0.02, r):
-        q = cal.next_wd(S + days(r.randint(30, span - 60)))
-        ans = cal.add(q, r.randint(1, 5))
-        gewenst = month_start(add_months(q, 1))
-        cur_eind = a.eind_asof(q)
-        if q > d1 and ans <= until and cur_eind >= gewenst and ys.request_free(agb, q - days(5), ans):
-            vref = sim.out.ref("VOW", agb)
-            ys.vows.append(VowSpec(q, a, vref, "rejected",
-                                   VowChange(a.nr, gewenst, cur_eind, volume + 4, prod.eenheid, prod.frequentie),
-                                   ans, reason=r.choice(["2", "4", "7"])))
-            ys.requests.append((agb, q, ans))
+def _early_end(sim: Simulation, ys: YouthState, a: Assignment, seg: Seg, end: date, eind: date) -> None:
+    """Care that ended well before the assignment: often the municipality shortens it (reden 03, 05 or 09)."""
+    r = ys.r
+    if not (end <= sim.until and end < eind - days(14)):
+        return
+    if seg.end_reason == "36":
+        reden = "03"
+    elif seg.end_reason == "38" and r.random() < 0.5:
+        reden = "09"
+    else:
+        reden = "05"
+    if (reden == "05" and sim.scen.want("short05", 0.55, r)) or (reden != "05" and r.random() < 0.6):
+        vd = max(sim.cal.next_wd(end + days(r.randint(0, 2))), a.versions[-1].tdate + days(1))
+        if vd <= sim.until:
+            add_version(sim, ys, a, vd, a.ingang, end, reden, None)
+            if reden == "05":
+                sim.scen.done("short05")
 
-    # ---- 305 / 307
-    send_startstop(sim, ys, a, blocks, d1, pp)
-    # ---- months delivered, to be declared
-    delivered_months(sim, a, delivered, r)
+
+def _rejected_vow(sim: Simulation, ys: YouthState, a: Assignment, seg: Seg, span: int, d1: date) -> None:
+    """A request for more hours during ambulant care, refused by the municipality (written in render_vows)."""
+    r, cal, agb, prod = ys.r, sim.cal, a.prov.agb, a.prod
+    q = cal.next_wd(seg.start + days(r.randint(30, span - 60)))
+    ans = cal.add(q, r.randint(1, 5))
+    gewenst = month_start(add_months(q, 1))
+    cur_eind = a.eind_asof(q)
+    if q > d1 and ans <= sim.until and cur_eind >= gewenst and ys.request_free(agb, q - days(5), ans):
+        vref = sim.out.ref("VOW", agb)
+        ys.vows.append(VowSpec(q, a, vref, "rejected",
+                               VowChange(a.nr, gewenst, cur_eind, a.volume + 4, prod.eenheid, prod.frequentie),
+                               ans, reason=r.choice(["2", "4", "7"])))
+        ys.requests.append((agb, q, ans))
 
 
 def render_301(sim: Simulation, ys: YouthState) -> None:
