@@ -450,6 +450,14 @@ def test_municipality_subset_and_until(tmp_path):
         assert m.dag <= date(2026, 6, 30)
 
 
+def test_plans_reaching_far_beyond_the_last_year_do_not_stop_the_generator(tmp_path):
+    """A chain of stays planned from late 2025 can reach 2030, past the working-day calendar that used to end
+    four years after the last year (IndexError in WorkCalendar.next_wd for this seed); none of it is sent."""
+    summary = generate_region(tmp_path, seed=11, youths=250, years=(2023, 2025), with_errors=False)
+    assert summary.until == date(2025, 12, 31) and summary.total_files > 0
+    assert max(Msg(p).dag for p in _files(tmp_path)[-200:]) <= date(2025, 12, 31)
+
+
 def test_working_day_calendar():
     cal = WorkCalendar(load_holidays(SEEDS_DIR), date(2025, 1, 1), date(2026, 12, 31))
     assert cal.add(date(2025, 12, 24), 1) == date(2025, 12, 29)  # Christmas and Boxing Day, weekend

@@ -387,3 +387,27 @@ def test_free_text_request_id_never_reaches_the_warehouse_and_ap02_is_unchanged(
     assert leaks == []
     published = [p for p in settings.publish.rglob("*") if p.is_file()]
     assert published and not [p for p in published if any(x.encode() in p.read_bytes() for x in FREE_TEXT_PARTS)]
+
+
+# ------------------------------------------------------------------------------- shared parse helpers
+
+def test_start_parse_and_key_check():
+    """The start every tabular source's parse shares (columns, record count, empty delivery) and the key check."""
+    from jeugdkpi.ingest.tabular import KeyCheck, read_csv, start_parse
+
+    empty = read_csv(b"a,b\n")
+    out, read = start_parse(empty, ["a", "b"], [], empty="no rows")  # a delivery: empty is an error
+    assert (read, out.n_in, out.errors.items) == (False, 0, [("row 1 (header)", "empty_delivery", "no rows")])
+    out, read = start_parse(empty, ["a", "b"], [])  # an event list: nothing to load is fine
+    assert (read, out.n_in, out.errors.items) == (True, 0, [])
+    out, read = start_parse(read_csv(b"a,c\n1,2\n"), ["a", "b"], [])
+    assert (read, out.n_in, [r for _, r, _ in out.errors.items]) == (False, 0, ["wrong_columns"])
+
+    out, read = start_parse(read_csv(b"a,b\n1,x\n1,y\n1,z\n"), ["a", "b"], ["c"])
+    assert (read, out.n_in) == (True, 3)
+    keys = KeyCheck(out.errors, "a")
+    keys.check(("1",), "row 2", "row 2")
+    keys.check(("1",), "row 3, column a", "row 3")
+    keys.check(("1",), "row 4", "row 4", clean=False)  # a row with errors of its own: its key says nothing
+    assert out.errors.items == [("row 3, column a", "duplicate_key", "the same a as row 2")]
+    assert out.errors.bad_rows == {"row 3"}

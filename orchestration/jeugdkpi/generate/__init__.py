@@ -105,7 +105,8 @@ def generate_region(
     berichten.mkdir(parents=True, exist_ok=True)
 
     catalog = load_catalog(SEEDS_DIR, municipalities)
-    cal = WorkCalendar(load_holidays(SEEDS_DIR), date(y0 - 3, 1, 1), date(y1 + 4, 12, 31))
+    # plans may run years past the last year (a chain of stays); they are never sent, but dated on working days
+    cal = WorkCalendar(load_holidays(SEEDS_DIR), date(y0 - 3, 1, 1), date(y1 + 10, 12, 31))
     sim = Simulation(berichten, seed, catalog, cal, start, until)
     sim.run(youths)
     n_err = write_error_files(berichten, catalog, cal, start, until) if with_errors else 0
@@ -116,9 +117,9 @@ def generate_region(
         years=(y0, y1),
         until=until,
         municipalities=tuple(m.code for m in catalog.municipalities),
-        n_youths=len(sim.youths_seen),
-        files={t: sim.writer.files[t] for t in MESSAGE_TYPES if sim.writer.files[t]},
-        records={t: sim.writer.records[t] for t in MESSAGE_TYPES if sim.writer.records[t]},
+        n_youths=len(sim.out.youths_seen),
+        files={t: sim.out.writer.files[t] for t in MESSAGE_TYPES if sim.out.writer.files[t]},
+        records={t: sim.out.writer.records[t] for t in MESSAGE_TYPES if sim.out.writer.records[t]},
         error_files=n_err,
         inputs=inputs,
     )

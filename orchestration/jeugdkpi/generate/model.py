@@ -1,9 +1,11 @@
-"""Plain data objects shared by the planner, the message renderer and the declaration stream."""
+"""Plain data objects shared by the planner, the message phases, the renderer and the declaration stream."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import random
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Self
 
 from jeugdkpi.generate.catalog import Product, Provider
 
@@ -55,31 +57,30 @@ class AsgLine:
 
 
 @dataclass(frozen=True)
-class StartLine:
+class _ProductLine:
+    """What a StartProduct (305) and a StopProduct (307) line have in common: the assignment it belongs to."""
+
     nr: int
     category: str
     code: str
     ingang: date
     begin: date
-    status: str = "1"
 
-    def deleted(self) -> "StartLine":
-        return StartLine(self.nr, self.category, self.code, self.ingang, self.begin, "3")
+    def deleted(self) -> Self:
+        """The same line with StatusAanlevering 3: it deletes what an earlier message said."""
+        return replace(self, status="3")
 
 
 @dataclass(frozen=True)
-class StopLine:
-    nr: int
-    category: str
-    code: str
-    ingang: date
-    begin: date
+class StartLine(_ProductLine):
+    status: str = "1"
+
+
+@dataclass(frozen=True)
+class StopLine(_ProductLine):
     reden: str
     eind: date
     status: str = "1"
-
-    def deleted(self) -> "StopLine":
-        return StopLine(self.nr, self.category, self.code, self.ingang, self.begin, self.reden, self.eind, "3")
 
 
 @dataclass(frozen=True)
@@ -186,3 +187,49 @@ class Prestatie:
     @property
     def amount(self) -> int:
         return self.volume * self.tariff
+
+
+@dataclass
+class Seg:
+    """One care segment of a youth's plan: a product at a provider from start to end (planning.py)."""
+
+    kind: str
+    prod: Product
+    prov: Provider
+    start: date
+    end: date
+    end_reason: str = "31"
+
+
+@dataclass
+class Event:
+    """One 301 message: the versions created at (date, provider) for one youth."""
+
+    ttime: str
+    changes: dict[int, Version] = field(default_factory=dict)
+
+
+@dataclass
+class VowSpec:
+    q: date
+    asg: Assignment
+    ref: str
+    kind: str  # "ok" (honoured by a 301 with RedenWijziging 12) or "rejected" (319 VerzoekAntwoord 1)
+    change: VowChange
+    answer: date
+    reason: str | None = None
+
+
+@dataclass
+class YouthState:
+    """Everything generated for one youth so far, with the youth's own random stream."""
+
+    youth: Youth
+    r: random.Random
+    asgs: list[Assignment] = field(default_factory=list)
+    events: dict[tuple[date, str], Event] = field(default_factory=dict)
+    requests: list[tuple[str, date, date]] = field(default_factory=list)
+    vows: list[VowSpec] = field(default_factory=list)
+
+    def request_free(self, agb: str, a: date, b: date) -> bool:
+        return all(not (x_agb == agb and x_a <= b and a <= x_b) for x_agb, x_a, x_b in self.requests)

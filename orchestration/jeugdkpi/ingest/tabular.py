@@ -574,6 +574,37 @@ class Parsed:
         self.records.setdefault(table, []).append({"record_locator": locator, **values})
 
 
+def start_parse(table: Table, required: Iterable[str], optional: Iterable[str], *,
+                empty: str | None = None) -> tuple[Parsed, bool]:
+    """The common start of a source's `parse`: a Parsed for `table` with its columns checked (`wrong_columns`)
+    and its data rows counted; with `empty`, a table without data rows is an `empty_delivery` with that message.
+    The flag says whether the rows are to be read (False: return the Parsed as it is)."""
+    out = Parsed()
+    if not check_columns(table, required, optional, out.errors):
+        return out, False
+    out.n_in = len(table.rows)
+    if empty is not None and not table.rows:
+        out.errors.add(table.header_locator, "empty_delivery", empty)
+        return out, False
+    return out, True
+
+
+class KeyCheck:
+    """Rows with the same key in one file: the later ones are `duplicate_key` (telling where the first was)."""
+
+    def __init__(self, errors: Errors, what: str) -> None:
+        self.errors = errors
+        self.what = what  # "the same <what> as <first row>"
+        self.first: dict[tuple, str] = {}
+
+    def check(self, key: tuple, locator: str, row: str, *, clean: bool = True) -> None:
+        """Record the key of `row`; a key seen before is an error at `locator` unless the row is not `clean`
+        (already has errors of its own, which would make the key meaningless)."""
+        if clean and key in self.first:
+            self.errors.add(locator, "duplicate_key", f"the same {self.what} as {self.first[key]}", row)
+        self.first.setdefault(key, row)
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     source: str  # landing sub-folder

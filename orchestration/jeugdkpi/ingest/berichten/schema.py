@@ -55,6 +55,15 @@ PRESTATIE_COLUMNS: list[tuple[str, str]] = [
     ("debet_credit", "VARCHAR"),
 ]
 
+# The assignment a StartProduct (305) or StopProduct (307) line refers to, and the start of the delivery.
+STARTSTOP_COLUMNS: list[tuple[str, str]] = [
+    ("toewijzingnummer", "BIGINT"),
+    ("product_categorie", "VARCHAR"),
+    ("product_code", "VARCHAR"),
+    ("toewijzing_ingangsdatum", "DATE"),
+    ("begindatum", "DATE NOT NULL"),
+]
+
 RECORD_TABLES: dict[str, list[tuple[str, str]]] = {
     # One row per ToegewezenProduct per 301 version.
     "jw301_toegewezen_product": CLIENT_COLUMNS
@@ -71,22 +80,10 @@ RECORD_TABLES: dict[str, list[tuple[str, str]]] = {
         ("reden_wijziging", "VARCHAR"),
     ]
     + OMVANG_COLUMNS,
-    "jw305_start_product": CLIENT_COLUMNS
-    + [
-        ("toewijzingnummer", "BIGINT"),
-        ("product_categorie", "VARCHAR"),
-        ("product_code", "VARCHAR"),
-        ("toewijzing_ingangsdatum", "DATE"),
-        ("begindatum", "DATE NOT NULL"),
-        ("status_aanlevering", "VARCHAR NOT NULL"),
-    ],
+    "jw305_start_product": CLIENT_COLUMNS + STARTSTOP_COLUMNS + [("status_aanlevering", "VARCHAR NOT NULL")],
     "jw307_stop_product": CLIENT_COLUMNS
+    + STARTSTOP_COLUMNS
     + [
-        ("toewijzingnummer", "BIGINT"),
-        ("product_categorie", "VARCHAR"),
-        ("product_code", "VARCHAR"),
-        ("toewijzing_ingangsdatum", "DATE"),
-        ("begindatum", "DATE NOT NULL"),
         ("reden_beeindiging", "VARCHAR NOT NULL"),
         ("einddatum", "DATE NOT NULL"),
         ("status_aanlevering", "VARCHAR NOT NULL"),

@@ -9,23 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
-
-from jeugdkpi.ingest.files import RunStats
-from jeugdkpi.ingest.tabular import (
-    Context,
-    Parsed,
-    Reference,
-    SourceSpec,
-    Table,
-    check_columns,
-    ingest_source,
-    parse_code,
-    parse_date,
-    parse_gemeente,
-    parse_int,
-)
-from jeugdkpi.settings import Settings
+from jeugdkpi.ingest import tabular
+from jeugdkpi.ingest.tabular import Context, Parsed, SourceSpec, Table
 
 SOURCE = "cbs_bevolking"
 REQUIRED = ["gemeentecode", "peildatum", "leeftijd", "geslacht", "aantal", "bron_tabel", "bron_periode"]
@@ -45,20 +30,16 @@ TABLES = {
 
 
 def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
-    out = Parsed()
     table = next(iter(tables.values()))
-    if not check_columns(table, REQUIRED, OPTIONAL, out.errors):
+    out, read = tabular.start_parse(table, REQUIRED, OPTIONAL, empty="the file holds no population rows")
+    if not read:
         return out
     e = out.errors
-    out.n_in = len(table.rows)
-    if not table.rows:
-        e.add(table.header_locator, "empty_delivery", "the file holds no population rows")
-        return out
-    keys: dict[tuple, str] = {}
+    keys = tabular.KeyCheck(e, "municipality, date, age and sex")
     deliveries: set[tuple] = set()
     for loc, c in table.rows:
-        gem = parse_gemeente(c["gemeentecode"], e, loc, ctx)
-        peil = parse_date(c["peildatum"], e, loc)
+        gem = tabular.parse_gemeente(c["gemeentecode"], e, loc, ctx)
+        peil = tabular.parse_date(c["peildatum"], e, loc)
         if peil is not None and (peil.month, peil.day) != (1, 1):
             e.add(c["peildatum"].locator, "invalid_value", "peildatum must be 1 January (YYYY-01-01)", loc)
             peil = None
@@ -66,18 +47,16 @@ def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
             e.add(c["peildatum"].locator, "period_in_future",
                   f"population on {peil} lies after the peildatum {ctx.peildatum}", loc)
             peil = None
-        age = parse_int(c["leeftijd"], e, loc)
+        age = tabular.parse_int(c["leeftijd"], e, loc)
         if age is not None and age > 22:
             e.add(c["leeftijd"].locator, "invalid_value", "leeftijd must be 0..22", loc)
-        geslacht = parse_code(c["geslacht"], ["T", "M", "V"], e, loc, what="geslacht")
-        aantal = parse_int(c["aantal"], e, loc)
+        geslacht = tabular.parse_code(c["geslacht"], ["T", "M", "V"], e, loc, what="geslacht")
+        aantal = tabular.parse_int(c["aantal"], e, loc)
         bron = c["bron_tabel"].text
         if not bron:
             e.add(c["bron_tabel"].locator, "invalid_value", "bron_tabel must name the source table", loc)
         key = (gem, peil, age, geslacht)
-        if key in keys:
-            e.add(c["aantal"].locator, "duplicate_key", f"the same municipality, date, age and sex as {keys[key]}", loc)
-        keys.setdefault(key, loc)
+        keys.check(key, c["aantal"].locator, loc)
         deliveries.add((gem, peil))
         out.add("cbs_bevolking", loc, gemeentecode=gem, peildatum=peil, leeftijd=age, geslacht=geslacht,
                 aantal=aantal, bron_tabel=bron, bron_periode=c["bron_periode"].text or None)
@@ -89,7 +68,3 @@ def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
 
 SPEC = SourceSpec(SOURCE, TABLES, parse, reject_whole=True, patterns=(".csv",))
 
-
-def ingest_cbs_bevolking(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
-                         ref: Reference | None = None) -> RunStats:
-    return ingest_source(con, settings, run_id, SPEC, ref)

@@ -8,25 +8,8 @@ A later report for the same provider and period replaces the earlier one entirel
 
 from __future__ import annotations
 
-import duckdb
-
-from jeugdkpi.ingest.files import RunStats
-from jeugdkpi.ingest.tabular import (
-    SUPPRESSION_SYMBOLS,
-    Context,
-    Parsed,
-    Reference,
-    SourceSpec,
-    Table,
-    check_columns,
-    parse_agb,
-    parse_code,
-    parse_gemeente,
-    parse_int,
-    parse_periode,
-    ingest_source,
-)
-from jeugdkpi.settings import Settings
+from jeugdkpi.ingest import tabular
+from jeugdkpi.ingest.tabular import Context, Parsed, SourceSpec, Table
 
 SOURCE = "cbs_spiegel"
 REQUIRED = ["aanbieder_agb", "periode", "versie", "cbs_status", "indicator", "aantal"]
@@ -65,52 +48,46 @@ def _table(tables: dict[str, Table]) -> Table:
 
 
 def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
-    out = Parsed()
     table = _table(tables)
-    if not check_columns(table, REQUIRED, OPTIONAL, out.errors):
+    out, read = tabular.start_parse(table, REQUIRED, OPTIONAL, empty="the report holds no cells")
+    if not read:
         return out
     e = out.errors
-    out.n_in = len(table.rows)
-    if not table.rows:
-        e.add(table.header_locator, "empty_delivery", "the report holds no cells")
-        return out
     heads: set[tuple] = set()
-    keys: dict[tuple, str] = {}
+    keys = tabular.KeyCheck(e, "cell")
     cells: list[dict] = []
     for loc, c in table.rows:
-        agb = parse_agb(c["aanbieder_agb"], e, loc, ctx)
-        periode = parse_periode(c["periode"], e, loc, ctx)
-        versie = parse_code(c["versie"], ["volledig", "deelbaar"], e, loc, what="versie")
-        status = parse_code(c["cbs_status"], ["voorlopig", "nader_voorlopig", "definitief"], e, loc,
+        agb = tabular.parse_agb(c["aanbieder_agb"], e, loc, ctx)
+        periode = tabular.parse_periode(c["periode"], e, loc, ctx)
+        versie = tabular.parse_code(c["versie"], ["volledig", "deelbaar"], e, loc, what="versie")
+        status = tabular.parse_code(c["cbs_status"], ["voorlopig", "nader_voorlopig", "definitief"], e, loc,
                             what="cbs_status")
-        indicator = parse_code(c["indicator"], INDICATORS, e, loc, what="indicator")
-        gemeente = parse_gemeente(c["gemeentecode"], e, loc, ctx, allow_empty=True) if "gemeentecode" in c else None
-        hulpvorm = parse_code(c["hulpvorm"], HULPVORMEN, e, loc, what="hulpvorm", allow_empty=True, pad=2) \
+        indicator = tabular.parse_code(c["indicator"], INDICATORS, e, loc, what="indicator")
+        gemeente = tabular.parse_gemeente(c["gemeentecode"], e, loc, ctx, allow_empty=True) if "gemeentecode" in c else None
+        hulpvorm = tabular.parse_code(c["hulpvorm"], HULPVORMEN, e, loc, what="hulpvorm", allow_empty=True, pad=2) \
             if "hulpvorm" in c else None
-        informant = parse_code(c["informant"], ["jeugdige", "ouder"], e, loc, what="informant", allow_empty=True) \
+        informant = tabular.parse_code(c["informant"], ["jeugdige", "ouder"], e, loc, what="informant", allow_empty=True) \
             if "informant" in c else None
         categorie = None
         cat_cell = c.get("categorie")
         if indicator in CATEGORIES and cat_cell is not None:
-            categorie = parse_code(cat_cell, CATEGORIES[indicator], e, loc, what=f"categorie of {indicator}",
+            categorie = tabular.parse_code(cat_cell, CATEGORIES[indicator], e, loc, what=f"categorie of {indicator}",
                                    pad=2 if indicator != "tevredenheid" else 0)
         elif indicator in CATEGORIES:
             e.add(table.header_locator, "wrong_columns", f"indicator {indicator} needs the column categorie", loc)
         elif cat_cell is not None and cat_cell.text:
             e.add(cat_cell.locator, "invalid_value", f"indicator {indicator} has no categorie", loc)
         symbol = c["aantal"].text
-        suppressed = symbol in SUPPRESSION_SYMBOLS
+        suppressed = symbol in tabular.SUPPRESSION_SYMBOLS
         aantal = None
         if suppressed and versie == "volledig":
             e.add(c["aantal"].locator, "not_a_number",
                   "a full (volledig) report cannot hold suppressed cells; only a deelbaar report can", loc)
         elif not suppressed:
-            aantal = parse_int(c["aantal"], e, loc)
+            aantal = tabular.parse_int(c["aantal"], e, loc)
         heads.add((agb, periode, versie, status))
         key = (gemeente, hulpvorm, indicator, informant, categorie)
-        if key in keys:
-            e.add(c["aantal"].locator, "duplicate_key", f"the same cell as {keys[key]}", loc)
-        keys.setdefault(key, loc)
+        keys.check(key, c["aantal"].locator, loc)
         cells.append(dict(record_locator=c["aantal"].locator, aanbieder_agb=agb, periode=periode, versie=versie,
                           cbs_status=status, gemeentecode=gemeente, hulpvorm=hulpvorm, indicator=indicator,
                           informant=informant, categorie=categorie, aantal=aantal, onderdrukt=suppressed,
@@ -147,7 +124,3 @@ def _check_totals(cells: list[dict], e) -> None:
 
 SPEC = SourceSpec(SOURCE, TABLES, parse, reject_whole=True, patterns=(".csv", ".xlsx"))
 
-
-def ingest_cbs_spiegel(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
-                       ref: Reference | None = None) -> RunStats:
-    return ingest_source(con, settings, run_id, SPEC, ref)

@@ -18,24 +18,9 @@ import hashlib
 import hmac
 import re
 
-import duckdb
-
-from jeugdkpi.ingest.files import RunStats
-from jeugdkpi.ingest.tabular import (
-    Context,
-    Parsed,
-    Reference,
-    SourceSpec,
-    Table,
-    check_columns,
-    ingest_source,
-    parse_agb,
-    parse_date,
-    parse_gemeente,
-    parse_int,
-)
+from jeugdkpi.ingest import tabular
+from jeugdkpi.ingest.tabular import Context, Parsed, SourceSpec, Table
 from jeugdkpi.pseudonym import load_or_create_key
-from jeugdkpi.settings import Settings
 
 SOURCE = "gemeente"
 # iJw 3.2 DeclaratieNummer (LDT_IdentificatieDeclaratie, 1-12 characters, JW323 pattern ([a-zA-Z0-9])+)
@@ -88,16 +73,15 @@ def _pseudonym_key(ctx: Context) -> bytes:
 
 
 def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
-    out = Parsed()
     table = next(iter(tables.values()))
     kind = _kind(table)
-    e = out.errors
-    if not check_columns(table, [c for c, _ in TABLES[kind]], [], e):
+    out, read = tabular.start_parse(table, [c for c, _ in TABLES[kind]], [])
+    if not read:
         return out
+    e = out.errors
     secret = _pseudonym_key(ctx) if kind == "gemeente_aanvragen" else b""
-    out.n_in = len(table.rows)
     out.deliveries.append({"kind": kind})
-    seen: dict[tuple, str] = {}
+    keys = tabular.KeyCheck(e, " + ".join(KEYS[kind]))
     for loc, c in table.rows:
         n_errors = len(e.items)
         if kind == "gemeente_aanvragen":
@@ -105,40 +89,34 @@ def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
             if not rid:
                 e.add(c["request_id"].locator, "invalid_value", "request_id is empty", loc)
             v = dict(request_id=pseudonymise_request_id(secret, rid) if rid else None,
-                     gemeentecode=parse_gemeente(c["gemeentecode"], e, loc, ctx),
-                     aanvraagdatum=parse_date(c["aanvraagdatum"], e, loc),
-                     besluitdatum=parse_date(c["besluitdatum"], e, loc, allow_empty=True))
+                     gemeentecode=tabular.parse_gemeente(c["gemeentecode"], e, loc, ctx),
+                     aanvraagdatum=tabular.parse_date(c["aanvraagdatum"], e, loc),
+                     besluitdatum=tabular.parse_date(c["besluitdatum"], e, loc, allow_empty=True))
             if v["aanvraagdatum"] and v["besluitdatum"] and v["besluitdatum"] < v["aanvraagdatum"]:
                 e.add(c["besluitdatum"].locator, "impossible_dates", "besluitdatum lies before aanvraagdatum", loc)
         elif kind == "gemeente_afwijzingen":
-            nummer = parse_int(c["toewijzingnummer"], e, loc)
+            nummer = tabular.parse_int(c["toewijzingnummer"], e, loc)
             if nummer is not None and nummer > TOEWIJZINGNUMMER_MAX:
                 e.add(c["toewijzingnummer"].locator, "invalid_value",
                       "toewijzingnummer is not an iJw ToewijzingNummer (at most 9 digits)", loc)
                 nummer = None
-            v = dict(gemeentecode=parse_gemeente(c["gemeentecode"], e, loc, ctx),
+            v = dict(gemeentecode=tabular.parse_gemeente(c["gemeentecode"], e, loc, ctx),
                      toewijzingnummer=nummer,
-                     aanbieder_agb=parse_agb(c["aanbieder_agb"], e, loc, ctx),
-                     afwijzingsdatum=parse_date(c["afwijzingsdatum"], e, loc))
+                     aanbieder_agb=tabular.parse_agb(c["aanbieder_agb"], e, loc, ctx),
+                     afwijzingsdatum=tabular.parse_date(c["afwijzingsdatum"], e, loc))
         else:
             nr = c["declaratienummer"].text
             if not DECLARATIENUMMER.fullmatch(nr):
                 e.add(c["declaratienummer"].locator, "invalid_value",
                       "declaratienummer is not an iJw DeclaratieNummer (1-12 letters or digits)", loc)
                 nr = None
-            v = dict(aanbieder_agb=parse_agb(c["aanbieder_agb"], e, loc, ctx), declaratienummer=nr,
-                     betaaldatum=parse_date(c["betaaldatum"], e, loc))
+            v = dict(aanbieder_agb=tabular.parse_agb(c["aanbieder_agb"], e, loc, ctx), declaratienummer=nr,
+                     betaaldatum=tabular.parse_date(c["betaaldatum"], e, loc))
         key = tuple(v[k] for k in KEYS[kind])
-        if len(e.items) == n_errors and key in seen:
-            e.add(loc, "duplicate_key", f"the same {' + '.join(KEYS[kind])} as {seen[key]}", loc)
-        seen.setdefault(key, loc)
+        keys.check(key, loc, loc, clean=len(e.items) == n_errors)
         out.add(kind, loc, **v)
     return out
 
 
 SPEC = SourceSpec(SOURCE, TABLES, parse, reject_whole=False, patterns=(".csv",))
 
-
-def ingest_gemeente(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
-                    ref: Reference | None = None) -> RunStats:
-    return ingest_source(con, settings, run_id, SPEC, ref)

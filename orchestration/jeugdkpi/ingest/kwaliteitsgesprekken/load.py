@@ -6,22 +6,8 @@ for the same provider, date and part in a later file replaces the earlier one (s
 
 from __future__ import annotations
 
-import duckdb
-
-from jeugdkpi.ingest.files import RunStats
-from jeugdkpi.ingest.tabular import (
-    Context,
-    Parsed,
-    Reference,
-    SourceSpec,
-    Table,
-    check_columns,
-    ingest_source,
-    parse_agb,
-    parse_code,
-    parse_date,
-)
-from jeugdkpi.settings import Settings
+from jeugdkpi.ingest import tabular
+from jeugdkpi.ingest.tabular import Context, Parsed, SourceSpec, Table
 
 SOURCE = "kwaliteitsgesprekken"
 ONDERDELEN = ["hulpverleningsplan", "perspectiefplan", "eigen_kracht", "landelijke_bijdrage"]
@@ -38,29 +24,26 @@ TABLES = {
 
 
 def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
-    out = Parsed()
     table = next(iter(tables.values()))
-    e = out.errors
-    if not check_columns(table, ["aanbieder_agb", "gespreksdatum", "onderdeel", "score"], ["toelichting"], e):
+    out, read = tabular.start_parse(table, ["aanbieder_agb", "gespreksdatum", "onderdeel", "score"], ["toelichting"])
+    if not read:
         return out
-    out.n_in = len(table.rows)
+    e = out.errors
     out.deliveries.append({"kind": SOURCE})
-    seen: dict[tuple, str] = {}
+    keys = tabular.KeyCheck(e, "provider, date and onderdeel")
     for loc, c in table.rows:
         n_errors = len(e.items)
-        agb = parse_agb(c["aanbieder_agb"], e, loc, ctx)
-        datum = parse_date(c["gespreksdatum"], e, loc)
-        onderdeel = parse_code(c["onderdeel"], ONDERDELEN, e, loc, what="onderdeel")
+        agb = tabular.parse_agb(c["aanbieder_agb"], e, loc, ctx)
+        datum = tabular.parse_date(c["gespreksdatum"], e, loc)
+        onderdeel = tabular.parse_code(c["onderdeel"], ONDERDELEN, e, loc, what="onderdeel")
         score_text = c["score"].text
         if score_text and not score_text.isdigit():
             e.add(c["score"].locator, "not_a_number", "score must be 0, 4, 7 or 10", loc)
             score = None
         else:
-            score = parse_code(c["score"], SCORES, e, loc, what="score")
+            score = tabular.parse_code(c["score"], SCORES, e, loc, what="score")
         key = (agb, datum, onderdeel)
-        if len(e.items) == n_errors and key in seen:
-            e.add(loc, "duplicate_key", f"the same provider, date and onderdeel as {seen[key]}", loc)
-        seen.setdefault(key, loc)
+        keys.check(key, loc, loc, clean=len(e.items) == n_errors)
         out.add("kwaliteitsgesprekken", loc, aanbieder_agb=agb, gespreksdatum=datum, onderdeel=onderdeel,
                 score=int(score) if score is not None else None)
     return out
@@ -68,7 +51,3 @@ def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
 
 SPEC = SourceSpec(SOURCE, TABLES, parse, reject_whole=False, patterns=(".csv",))
 
-
-def ingest_kwaliteitsgesprekken(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str,
-                                ref: Reference | None = None) -> RunStats:
-    return ingest_source(con, settings, run_id, SPEC, ref)
