@@ -1,26 +1,13 @@
--- marts.kpi_values (docs/publication.md): the union of the per-family KPI models int_kpi__*, with unit and
--- targets from the catalogue seed. A later issue adds its family model (and the source it reads) to
--- `kpi_models` below.
-{%- set kpi_models = [
-    ('int_kpi__youths', 'berichtenverkeer'),
-    ('int_kpi__stays', 'berichtenverkeer'),
-    ('int_kpi__tom', 'berichtenverkeer'),
-    ('int_kpi__declared', 'berichtenverkeer'),
-    ('int_kpi__ap', 'berichtenverkeer'),
-    ('int_kpi__cbs', 'cbs_spiegel'),
-    ('int_kpi__bevolking', 'cbs_bevolking'),
-    ('int_kpi__aanbieder', 'aanbieder'),
-    ('int_kpi__gemeente', 'gemeente'),
-    ('int_kpi__kwaliteitsgesprekken', 'gemeente'),
-    ('int_kpi__aanlevering', 'aanlevering'),
-] %}
+-- marts.kpi_values (docs/publication.md): the union of the per-family KPI models int_kpi__* (macro kpi_families:
+-- each aggregates its facts model int_kpi_facts__* through kpi_aggregate or delivered_kpi_aggregate), with unit
+-- and targets from the catalogue seed. A new family: one entry in kpi_families (macros/kpi_aggregate.sql).
 with kpi_rows as (
-    {%- for m, kpi_source in kpi_models %}
+    {%- for f in kpi_families() %}
     select
         kpi_id, period, period_start, period_end, municipality_code, provider_agb, care_form,
         numerator, denominator, value, n_youths, is_provisional, is_partial,
-        '{{ kpi_source }}' as source
-    from {{ ref(m) }}
+        '{{ f.source }}' as source
+    from {{ ref(f.model) }}
     {%- if not loop.last %}
     union all
     {%- endif %}
