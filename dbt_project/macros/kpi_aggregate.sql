@@ -144,3 +144,19 @@
         {'model': 'int_kpi__aanlevering', 'facts': 'int_kpi_facts__aanlevering', 'basis': 'aangeleverd', 'source': 'aanlevering'},
     ]) }}
 {% endmacro %}
+
+{#- Typed select list: `spec` is 'name type, name type, ...'; each column is cast to its type under its own name
+    (the published schema of a mart). -#}
+{% macro typed_columns(spec) -%}
+    {%- for item in spec.split(',') -%}
+        {%- set parts = item.strip().split(' ', 1) -%}
+        cast({{ parts[0] }} as {{ parts[1] }}) as {{ parts[0] }}{% if not loop.last %},
+    {% endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- The typed period and grain columns of the KPI marts (kpi_values, kpi_values_detail), after kpi_id. -#}
+{% macro kpi_grain_columns() -%}
+    {{ typed_columns('period varchar, period_start date, period_end date, municipality_code varchar,
+                      provider_agb varchar, care_form varchar') }}
+{%- endmacro %}

@@ -16,43 +16,42 @@ periods as (
     select * from {{ ref('int_reporting_periods') }}
 ),
 
-ended as (
-    select p.period, p.period_start, p.period_end, s.*
-    from stays as s
-    join periods as p on s.end_date between p.period_start and p.period_end
-    where s.is_closed
-),
-
-started as (
-    select p.period, p.period_start, p.period_end, s.*
-    from stays as s
-    join periods as p on s.start_date between p.period_start and p.period_end
+-- a period pairs with every reporting period in which it ends (closed) or starts
+dated as (
+    select
+        p.period, p.period_start, p.period_end, s.*,
+        s.is_closed and s.end_date between p.period_start and p.period_end as ended_in_p,
+        s.start_date between p.period_start and p.period_end as started_in_p
+    from periods as p
+    join stays as s
+      on s.start_date between p.period_start and p.period_end
+      or (s.is_closed and s.end_date between p.period_start and p.period_end)
 ),
 
 facts as (
     select 'VB05' as kpi_id, 'mean' as kind, *, true as in_numerator, true as in_denominator,
            duration_months as measure, not is_final as item_provisional
-    from ended where has_zwaar
+    from dated where ended_in_p and has_zwaar
     union all by name
     select 'VB06' as kpi_id, 'median' as kind, *, true as in_numerator, true as in_denominator,
            duration_months as measure, not is_final as item_provisional
-    from ended where has_zwaar
+    from dated where ended_in_p and has_zwaar
     union all by name
     select 'VB07' as kpi_id, 'ratio' as kind, *, duration_months < 9 as in_numerator, true as in_denominator,
            duration_months as measure, not is_final as item_provisional
-    from ended where has_zwaar
+    from dated where ended_in_p and has_zwaar
     union all by name
     select 'EG01' as kpi_id, 'ratio' as kind, *, n_providers = 1 as in_numerator, true as in_denominator,
            cast(n_providers as double) as measure, not is_final as item_provisional
-    from ended
+    from dated where ended_in_p
     union all by name
     select 'EG02' as kpi_id, 'mean' as kind, *, true as in_numerator, true as in_denominator,
            cast(n_providers as double) as measure, not is_final as item_provisional
-    from ended
+    from dated where ended_in_p
     union all by name
     select 'EG04' as kpi_id, 'ratio' as kind, *, period_number = 1 as in_numerator, true as in_denominator,
            cast(period_number as double) as measure, false as item_provisional
-    from started
+    from dated where started_in_p
 ),
 
 sources as (

@@ -9,10 +9,6 @@ with yp as (
     select * from {{ ref('int_youth_periods') }}
 ),
 
-periods as (
-    select * from {{ ref('int_reporting_periods') }}
-),
-
 -- one row per (period, youth) of a population of several care forms
 populations as (
     select
@@ -74,7 +70,7 @@ sources as (
         string_agg(distinct s.file_path, '; ' order by s.file_path) as file_path,
         string_agg(distinct s.message_id, '; ' order by s.message_id) as message_ids
     from (select distinct kpi_id, period, youth_key, population from facts) as y
-    join periods as p on p.period = y.period
+    join {{ ref('int_reporting_periods') }} as p on p.period = y.period
     join segment_sources as s
       on s.youth_key = y.youth_key
      and s.start_date <= p.period_end

@@ -51,54 +51,31 @@ delivered_units as (
         coalesce(bool_or(is_suppressed) over (partition by kpi_id, out_period, provider_agb, municipality_code), true)
             as excluded_municipality
     from ({{ delivered_periods('delivered_facts') }})
+),
+
+units as (
+    select
+        kpi_id, kind, 'telling' as basis, period, municipality_code, providers, care_form, unit_type,
+        unit_id as unit_key, youth_key, in_numerator, in_denominator, measure,
+        cast(null as double) as numerator_part, cast(null as double) as denominator_part,
+        false as excluded_provider, false as excluded_municipality,
+        unit_detail, source, source_file_path, source_file_sha256, source_locator
+    from counted
+    union all
+    select
+        kpi_id, kind, 'aangeleverd', out_period, municipality_code,
+        case when provider_agb is null then cast([] as varchar[]) else [provider_agb] end, null, unit_type,
+        unit_id, null, num <> 0, coalesce(den, 0) <> 0, null,
+        num, den, excluded_provider, excluded_municipality,
+        unit_detail, source, source_file_path, source_file_sha256, source_locator
+    from delivered_units
 )
 
 select
-    cast(kpi_id as varchar) as kpi_id,
-    cast(kind as varchar) as kind,
-    cast('telling' as varchar) as basis,
-    cast(period as varchar) as period,
-    cast(municipality_code as varchar) as municipality_code,
-    cast(providers as varchar[]) as providers,
-    cast(care_form as varchar) as care_form,
-    cast(unit_type as varchar) as unit_type,
-    cast(unit_id as varchar) as unit_key,
-    cast(youth_key as varchar) as youth_key,
-    cast(in_numerator as boolean) as in_numerator,
-    cast(in_denominator as boolean) as in_denominator,
-    cast(measure as double) as measure,
-    cast(null as double) as numerator_part,
-    cast(null as double) as denominator_part,
-    cast(false as boolean) as excluded_provider,
-    cast(false as boolean) as excluded_municipality,
-    cast(unit_detail as varchar) as unit_detail,
-    cast(source as varchar) as source,
-    cast(source_file_path as varchar) as source_file_path,
-    cast(source_file_sha256 as varchar) as source_file_sha256,
-    cast(source_locator as varchar) as source_locator
-from counted
-union all
-select
-    kpi_id,
-    kind,
-    'aangeleverd',
-    out_period,
-    municipality_code,
-    case when provider_agb is null then cast([] as varchar[]) else [provider_agb] end,
-    null,
-    unit_type,
-    unit_id,
-    null,
-    num <> 0,
-    coalesce(den, 0) <> 0,
-    null,
-    num,
-    den,
-    excluded_provider,
-    excluded_municipality,
-    unit_detail,
-    source,
-    source_file_path,
-    source_file_sha256,
-    source_locator
-from delivered_units
+    {{ typed_columns('kpi_id varchar, kind varchar, basis varchar, period varchar, municipality_code varchar,
+                      providers varchar[], care_form varchar, unit_type varchar, unit_key varchar, youth_key varchar,
+                      in_numerator boolean, in_denominator boolean, measure double, numerator_part double,
+                      denominator_part double, excluded_provider boolean, excluded_municipality boolean,
+                      unit_detail varchar, source varchar, source_file_path varchar, source_file_sha256 varchar,
+                      source_locator varchar') }}
+from units

@@ -49,18 +49,9 @@ targeted as (
 
 select
     cast(kpi_id as varchar) as kpi_id,
-    cast(period as varchar) as period,
-    cast(period_start as date) as period_start,
-    cast(period_end as date) as period_end,
-    cast(municipality_code as varchar) as municipality_code,
-    cast(provider_agb as varchar) as provider_agb,
-    cast(care_form as varchar) as care_form,
-    cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator,
-    cast(value as double) as value,
-    cast(unit as varchar) as unit,
-    cast(n_youths as integer) as n_youths,
-    cast(target as double) as target,
+    {{ kpi_grain_columns() }},
+    {{ typed_columns('numerator double, denominator double, value double, unit varchar, n_youths integer,
+                      target double') }},
     cast(case
         when target is null or value is null then null
         when direction = 'lower' then value <= target
