@@ -33,19 +33,46 @@
   provider-delivered KPIs: rows per provider, per municipality when the input has one, and a region row
   summed as Σnumerator / Σdenominator, never an average of percentages).
 
-  `contrib`: one row per kpi_id, half-year period ('YYYY-H1'), provider_agb and municipality_code (NULL when
-  the input has no municipality), with
+  `contrib`: a delivered facts model int_kpi_facts__* or rows of kpi_id, half-year period ('YYYY-H1'),
+  provider_agb and municipality_code (NULL when the input has no municipality; several rows per key are
+  summed), with
     kind ('ratio' -> 100 × num/den; 'mean' -> num/den; 'count' -> num), num, den (double),
     is_suppressed (a cell behind it was suppressed: the contribution is left out of every sum and the totals
     it belongs to are flagged is_partial), is_provisional.
   Year rows sum both half-years; a year with only one half-year of a provider is is_partial. Sums are exact
   (DECIMAL, macro `exact` in kpi_aggregate.sql), so a re-run gives the same digits.
 -#}
+{#-
+  The rows of a delivered facts model int_kpi_facts__* (the CTE `rel`: kpi_id, kind, period (half-year),
+  provider_agb, municipality_code, num, den, is_suppressed, is_provisional, unit_type, unit_detail, source,
+  source_file_path, source_file_sha256, source_locator) with a stable unit_id: a hash of the KPI, half-year,
+  file (or provider) and record (or description).
+-#}
+{% macro delivered_facts(rel) %}
+select
+    cast(md5(concat_ws('|', kpi_id, period, coalesce(source_file_path, provider_agb),
+                       coalesce(source_locator, unit_detail))) as varchar) as unit_id,
+    cast(kpi_id as varchar) as kpi_id, cast(kind as varchar) as kind, cast(period as varchar) as period,
+    cast(provider_agb as varchar) as provider_agb, cast(municipality_code as varchar) as municipality_code,
+    cast(num as double) as num, cast(den as double) as den,
+    cast(is_suppressed as boolean) as is_suppressed, cast(is_provisional as boolean) as is_provisional,
+    cast(unit_type as varchar) as unit_type, cast(unit_detail as varchar) as unit_detail,
+    cast(source as varchar) as source, cast(source_file_path as varchar) as source_file_path,
+    cast(source_file_sha256 as varchar) as source_file_sha256, cast(source_locator as varchar) as source_locator
+from {{ rel }}
+{% endmacro %}
+
+{#- A delivered half-year row counts in its half-year and in its year (out_period); used by
+    delivered_kpi_aggregate and marts.kpi_units. -#}
+{% macro delivered_periods(rel) %}
+    select *, period as out_period from {{ rel }}
+    union all
+    select *, left(period, 4) as out_period from {{ rel }}
+{% endmacro %}
+
 {% macro delivered_kpi_aggregate(contrib) %}
     dka_all as (
-        select *, period as out_period from {{ contrib }}
-        union all
-        select *, left(period, 4) as out_period from {{ contrib }}
+        {{ delivered_periods(contrib) }}
     ),
 
     dka_provider as (

@@ -1,13 +1,14 @@
 {#-
   Turn KPI "facts" (one row per counted unit) into kpi_values rows at the three grains of G7.
 
-  `facts` must be a relation/CTE with the columns
+  `facts` is a facts model int_kpi_facts__* (or a CTE over one); the macro reads its columns
     kpi_id, kind ('count' | 'ratio' | 'mean' | 'median' | 'sum'), period, period_start, period_end,
     unit_id (what is counted: youth, segment, stay period, prestatie), youth_key,
     municipality_code (grain attribution of the unit; NULL = only in the region row),
     providers (varchar[]: every provider the unit counts for; a unit counts once for each),
     care_form (NULL = all forms), in_numerator, in_denominator (boolean),
-    measure (double, for mean/median/sum; summed exactly, see `exact`), item_provisional (boolean).
+    measure (double, for mean/median/sum; summed exactly, see `exact`), item_provisional (boolean);
+  other columns (the unit's description and source lineage for marts.kpi_units) are ignored.
   For mean/median/sum every unit must occur once per (kpi_id, period, care_form); a ratio may list a unit
   in separate numerator and denominator rows with different attributions (VB03).
 
@@ -29,16 +30,22 @@
 
 {% macro kpi_aggregate(facts, zero_fill=[]) %}
     {%- set grains = 'kpi_id, kind, period, period_start, period_end, g_municipality, g_provider, care_form' -%}
+    kpi_facts as (
+        select kpi_id, kind, period, period_start, period_end, unit_id, youth_key, municipality_code, providers,
+               care_form, in_numerator, in_denominator, measure, item_provisional
+        from {{ facts }}
+    ),
+
     kpi_expanded as (
         select *, cast(null as varchar) as g_municipality, cast(null as varchar) as g_provider
-        from {{ facts }}
+        from kpi_facts
         union all
         select *, municipality_code as g_municipality, cast(null as varchar) as g_provider
-        from {{ facts }}
+        from kpi_facts
         where municipality_code is not null
         union all
         select *, cast(null as varchar) as g_municipality, unnest(list_distinct(providers)) as g_provider
-        from {{ facts }}
+        from kpi_facts
     ),
 
     kpi_grouped as (
@@ -114,3 +121,42 @@
         from kpi_rows
     )
 {% endmacro %}
+
+{#-
+  The KPI families: per family the model that aggregates its facts (unioned by marts.kpi_values, with the
+  source it reads), its facts model int_kpi_facts__* (unioned by marts.kpi_units; none = no units, VB02 whose
+  denominator is the CBS population) and the basis of those facts (telling = counted units through
+  kpi_aggregate, aangeleverd = delivered rows through delivered_kpi_aggregate). One list, so the values and
+  their units cannot cover different families. A new family: one entry here.
+-#}
+{% macro kpi_families() %}
+    {{ return([
+        {'model': 'int_kpi__youths', 'facts': 'int_kpi_facts__youths', 'basis': 'telling', 'source': 'berichtenverkeer'},
+        {'model': 'int_kpi__stays', 'facts': 'int_kpi_facts__stays', 'basis': 'telling', 'source': 'berichtenverkeer'},
+        {'model': 'int_kpi__tom', 'facts': 'int_kpi_facts__tom', 'basis': 'telling', 'source': 'berichtenverkeer'},
+        {'model': 'int_kpi__declared', 'facts': 'int_kpi_facts__declared', 'basis': 'telling', 'source': 'berichtenverkeer'},
+        {'model': 'int_kpi__ap', 'facts': 'int_kpi_facts__ap', 'basis': 'telling', 'source': 'berichtenverkeer'},
+        {'model': 'int_kpi__cbs', 'facts': 'int_kpi_facts__cbs', 'basis': 'aangeleverd', 'source': 'cbs_spiegel'},
+        {'model': 'int_kpi__bevolking', 'facts': none, 'basis': none, 'source': 'cbs_bevolking'},
+        {'model': 'int_kpi__aanbieder', 'facts': 'int_kpi_facts__aanbieder', 'basis': 'aangeleverd', 'source': 'aanbieder'},
+        {'model': 'int_kpi__gemeente', 'facts': 'int_kpi_facts__gemeente', 'basis': 'telling', 'source': 'gemeente'},
+        {'model': 'int_kpi__kwaliteitsgesprekken', 'facts': 'int_kpi_facts__kwaliteitsgesprekken', 'basis': 'aangeleverd', 'source': 'gemeente'},
+        {'model': 'int_kpi__aanlevering', 'facts': 'int_kpi_facts__aanlevering', 'basis': 'aangeleverd', 'source': 'aanlevering'},
+    ]) }}
+{% endmacro %}
+
+{#- Typed select list: `spec` is 'name type, name type, ...'; each column is cast to its type under its own name
+    (the published schema of a mart). -#}
+{% macro typed_columns(spec) -%}
+    {%- for item in spec.split(',') -%}
+        {%- set parts = item.strip().split(' ', 1) -%}
+        cast({{ parts[0] }} as {{ parts[1] }}) as {{ parts[0] }}{% if not loop.last %},
+    {% endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- The typed period and grain columns of the KPI marts (kpi_values, kpi_values_detail), after kpi_id. -#}
+{% macro kpi_grain_columns() -%}
+    {{ typed_columns('period varchar, period_start date, period_end date, municipality_code varchar,
+                      provider_agb varchar, care_form varchar') }}
+{%- endmacro %}

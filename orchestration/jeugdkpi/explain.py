@@ -123,7 +123,10 @@ def explain(warehouse: Path, kpi_id: str, period: str, gemeente: str | None = No
         try:
             cur = con.execute(
                 f"""select
-                        unit_type, unit_key, any_value(youth_key) as youth_key,
+                        unit_type, unit_key,
+                        -- a unit without a youth (AP02, AP07, AP10) counts itself in n_youths: no youth shown
+                        any_value(youth_key) filter (where unit_type = 'jeugdige' or youth_key <> unit_key)
+                            as youth_key,
                         bool_or(in_numerator) as in_numerator, bool_or(in_denominator) as in_denominator,
                         max(measure) filter (where in_denominator) as measure,
                         sum(numerator_part) as numerator_part, sum(denominator_part) as denominator_part,

@@ -1,26 +1,13 @@
--- marts.kpi_values (docs/publication.md): the union of the per-family KPI models int_kpi__*, with unit and
--- targets from the catalogue seed. A later issue adds its family model (and the source it reads) to
--- `kpi_models` below.
-{%- set kpi_models = [
-    ('int_kpi__youths', 'berichtenverkeer'),
-    ('int_kpi__stays', 'berichtenverkeer'),
-    ('int_kpi__tom', 'berichtenverkeer'),
-    ('int_kpi__declared', 'berichtenverkeer'),
-    ('int_kpi__ap', 'berichtenverkeer'),
-    ('int_kpi__cbs', 'cbs_spiegel'),
-    ('int_kpi__bevolking', 'cbs_bevolking'),
-    ('int_kpi__aanbieder', 'aanbieder'),
-    ('int_kpi__gemeente', 'gemeente'),
-    ('int_kpi__kwaliteitsgesprekken', 'gemeente'),
-    ('int_kpi__aanlevering', 'aanlevering'),
-] %}
+-- marts.kpi_values (docs/publication.md): the union of the per-family KPI models int_kpi__* (macro kpi_families:
+-- each aggregates its facts model int_kpi_facts__* through kpi_aggregate or delivered_kpi_aggregate), with unit
+-- and targets from the catalogue seed. A new family: one entry in kpi_families (macros/kpi_aggregate.sql).
 with kpi_rows as (
-    {%- for m, kpi_source in kpi_models %}
+    {%- for f in kpi_families() %}
     select
         kpi_id, period, period_start, period_end, municipality_code, provider_agb, care_form,
         numerator, denominator, value, n_youths, is_provisional, is_partial,
-        '{{ kpi_source }}' as source
-    from {{ ref(m) }}
+        '{{ f.source }}' as source
+    from {{ ref(f.model) }}
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -62,18 +49,9 @@ targeted as (
 
 select
     cast(kpi_id as varchar) as kpi_id,
-    cast(period as varchar) as period,
-    cast(period_start as date) as period_start,
-    cast(period_end as date) as period_end,
-    cast(municipality_code as varchar) as municipality_code,
-    cast(provider_agb as varchar) as provider_agb,
-    cast(care_form as varchar) as care_form,
-    cast(numerator as double) as numerator,
-    cast(denominator as double) as denominator,
-    cast(value as double) as value,
-    cast(unit as varchar) as unit,
-    cast(n_youths as integer) as n_youths,
-    cast(target as double) as target,
+    {{ kpi_grain_columns() }},
+    {{ typed_columns('numerator double, denominator double, value double, unit varchar, n_youths integer,
+                      target double') }},
     cast(case
         when target is null or value is null then null
         when direction = 'lower' then value <= target

@@ -5,17 +5,8 @@
 select
     cast(kpi_id as varchar) as kpi_id,
     cast(statistic as varchar) as statistic,
-    cast(period as varchar) as period,
-    cast(period_start as date) as period_start,
-    cast(period_end as date) as period_end,
-    cast(municipality_code as varchar) as municipality_code,
-    cast(provider_agb as varchar) as provider_agb,
-    cast(care_form as varchar) as care_form,
-    cast(value as double) as value,
-    cast(unit as varchar) as unit,
-    cast(n_youths as integer) as n_youths,
-    cast(is_provisional as boolean) as is_provisional,
-    cast(is_partial as boolean) as is_partial,
+    {{ kpi_grain_columns() }},
+    {{ typed_columns('value double, unit varchar, n_youths integer, is_provisional boolean, is_partial boolean') }},
     cast(false as boolean) as is_suppressed,
     cast('berichtenverkeer' as varchar) as source
 from {{ ref('int_kpi__ap_medians') }}
