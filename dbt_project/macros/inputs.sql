@@ -19,6 +19,23 @@
     ) = 1
 {%- endmacro %}
 
+{#- The rows of a provider's or CBS delivery table (`relation`, aliased `alias`) that belong to the latest loaded
+    delivery per provider and half-year (latest_deliveries over `leveringen_table` for `kind`), for half-years
+    that end on or before the peildatum: the FROM ... WHERE of the staging models of delivered figures. -#}
+{% macro latest_delivered_rows(relation, alias, leveringen_table, kind) -%}
+    {{ relation }} as {{ alias }}
+    join ({{ latest_deliveries(leveringen_table, kind, ['aanbieder_agb', 'periode']) }}) as latest
+        using (file_sha256, aanbieder_agb, periode)
+    where {{ periode_end(alias ~ '.periode') }} <= {{ peildatum() }}
+{%- endmacro %}
+
+{#- The latest loaded row per key of a municipal export (a later file replaces an earlier row of the same key). -#}
+{% macro latest_export_row(key_columns) -%}
+    qualify row_number() over (
+        partition by {{ key_columns | join(', ') }} order by loaded_at desc, file_path desc, record_locator desc
+    ) = 1
+{%- endmacro %}
+
 {#- Half-year periode 'YYYY-H1' -> its first / last day. -#}
 {% macro periode_start(p) -%}
     make_date(cast(left({{ p }}, 4) as integer), case when right({{ p }}, 1) = '1' then 1 else 7 end, 1)

@@ -1,8 +1,4 @@
 -- Complaint figures of the latest loaded template (or Klachten CSV) per provider and half-year.
-with latest as (
-    {{ latest_deliveries('leveringen_aanbieders', 'aanbieder_klachten', ['aanbieder_agb', 'periode']) }}
-)
-
 select
     k.aanbieder_agb as provider_agb,
     k.periode,
@@ -13,6 +9,4 @@ select
     k.aantal_clienten,
     k.file_path,
     k.record_locator
-from {{ source('raw', 'aanbieder_klachten') }} as k
-join latest as l using (file_sha256, aanbieder_agb, periode)
-where {{ periode_end('k.periode') }} <= {{ peildatum() }}
+from {{ latest_delivered_rows(source('raw', 'aanbieder_klachten'), 'k', 'leveringen_aanbieders', 'aanbieder_klachten') }}

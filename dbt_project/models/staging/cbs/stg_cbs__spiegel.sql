@@ -1,10 +1,6 @@
 -- CBS spiegelrapportage cells of the latest report per provider and half-year (CBS correction semantics:
 -- a later report replaces the earlier one entirely; the earlier stays in raw and in the audit tables).
 -- Suppressed cells keep aantal NULL (never 0). Reports for a period ending after peildatum are ignored.
-with latest as (
-    {{ latest_deliveries('leveringen_cbs_spiegel', 'cbs_spiegel', ['aanbieder_agb', 'periode']) }}
-)
-
 select
     s.aanbieder_agb as provider_agb,
     s.periode,
@@ -22,6 +18,4 @@ select
     s.file_path,
     s.file_sha256,
     s.record_locator
-from {{ region_source('cbs_spiegel', 'gemeentecode') }} as s
-join latest as l using (file_sha256, aanbieder_agb, periode)
-where {{ periode_end('s.periode') }} <= {{ peildatum() }}
+from {{ latest_delivered_rows(region_source('cbs_spiegel', 'gemeentecode'), 's', 'leveringen_cbs_spiegel', 'cbs_spiegel') }}

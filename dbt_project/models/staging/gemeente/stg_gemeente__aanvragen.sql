@@ -9,6 +9,4 @@ select
     record_locator
 from {{ region_source('gemeente_aanvragen', 'gemeentecode') }}
 where aanvraagdatum <= {{ peildatum() }}
-qualify row_number() over (
-    partition by gemeentecode, request_id order by loaded_at desc, file_path desc, record_locator desc
-) = 1
+{{ latest_export_row(['gemeentecode', 'request_id']) }}

@@ -8,6 +8,4 @@ select
     record_locator
 from {{ region_source('gemeente_afwijzingen', 'gemeentecode') }}
 where afwijzingsdatum <= {{ peildatum() }}
-qualify row_number() over (
-    partition by gemeentecode, toewijzingnummer order by loaded_at desc, file_path desc, record_locator desc
-) = 1
+{{ latest_export_row(['gemeentecode', 'toewijzingnummer']) }}

@@ -7,6 +7,4 @@ select
     record_locator
 from {{ source('raw', 'gemeente_betalingen') }}
 where betaaldatum <= {{ peildatum() }}
-qualify row_number() over (
-    partition by aanbieder_agb, declaratienummer order by loaded_at desc, file_path desc, record_locator desc
-) = 1
+{{ latest_export_row(['aanbieder_agb', 'declaratienummer']) }}

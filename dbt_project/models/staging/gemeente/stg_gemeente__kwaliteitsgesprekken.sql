@@ -16,6 +16,4 @@ select
     record_locator
 from {{ source('raw', 'kwaliteitsgesprekken') }}
 where gespreksdatum <= {{ peildatum() }}
-qualify row_number() over (
-    partition by aanbieder_agb, gespreksdatum, onderdeel order by loaded_at desc, file_path desc, record_locator desc
-) = 1
+{{ latest_export_row(['aanbieder_agb', 'gespreksdatum', 'onderdeel']) }}
