@@ -8,9 +8,8 @@ import csv
 import datetime as dt
 import re
 
-from dateutil.easter import easter
-
 import pytest
+from dateutil.easter import easter
 
 from jeugdkpi import seeds
 from jeugdkpi.settings import SEEDS_DIR, ConfigError
