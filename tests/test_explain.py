@@ -119,6 +119,7 @@ def test_text_output_header_table_and_footer(demo_run, capsys):
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("VB07 ") and f"Periode {row['period']}" in lines[1] and "regio" in lines[1]
+    assert "Maat: duur verblijfsperiode in maanden (teller: < 9)" in lines  # the catalogue's measure_label
     header = next(i for i, ln in enumerate(lines) if ln.startswith("nr "))
     table = lines[header + 1:lines.index("", header)]
     assert len(table) == row["denominator"]                           # VB07: every unit is in the noemer

@@ -8,9 +8,11 @@ import csv
 import datetime as dt
 import re
 
+import pytest
 from dateutil.easter import easter
 
-from jeugdkpi.settings import SEEDS_DIR
+from jeugdkpi import seeds
+from jeugdkpi.settings import SEEDS_DIR, ConfigError
 
 
 def rows(name: str) -> list[dict[str, str]]:
@@ -136,6 +138,87 @@ def test_kpi_catalogue_columns_hold_allowed_values():
     targets = {r["kpi_id"]: (r["target_value"], r["target_type"], r["target_year"], r["base_year"]) for r in catalogue}
     assert targets["VB01"] == ("-15", "change_pct_vs_base", "2026", "2023")
     assert targets["AP11"] == ("90", "absolute", "", "")
+
+
+def test_catalogue_measure_kind_delivery_and_scales():
+    cat = seeds.catalogue()
+    kinds = {k: v.measure_kind for k, v in cat.items() if v.measure_kind != "ratio"}
+    assert kinds == {"VB01": "count", "VB05": "mean", "VB06": "median", "VB10": "sum", "EG02": "mean",
+                     "EG03": "mean", "CT01": "score", "KL01": "count", "KL04": "count", "KG01": "score",
+                     "KG02": "score", "KG03": "score", "KG04": "score"}
+    # the scale of every score: the template's CT01 cell 1-10, the quality conversations 0/4/7/10
+    assert {k: (v.score_min, v.score_max) for k, v in cat.items() if v.measure_kind == "score"} == {
+        "CT01": (1, 10), "KG01": (0, 10), "KG02": (0, 10), "KG03": (0, 10), "KG04": (0, 10)}
+    assert all(v.score_min is None for v in cat.values() if v.measure_kind != "score")
+    assert [k for k, v in cat.items() if v.in_template] == [
+        "EG03", "DB01", "DB02", "DB03", "LR01", "LR02", "LR03", "LR04", "PP01", "OI06", "OI07", "CT01", "CT02"]
+    assert all(v.numerator_label and v.denominator_label for v in cat.values() if v.in_template)
+    delivery = {"berichtenverkeer": "computed", "berichtenverkeer+cbs_bevolking": "computed", "cbs_spiegel": "cbs",
+                "aanlevering": "delivery_status"}
+    for k, v in cat.items():  # delivery refines source: template rows and the complaint sheet, scores, exports
+        expected = delivery.get(v.source) or ("template_complaints" if k[:2] == "KL" else "template"
+                                              if v.source == "aanbieder" else "score_file" if k[:2] == "KG"
+                                              else "municipal_export")
+        assert v.delivery == expected, k
+        assert v.unit_label == "%" if v.unit == "percentage" else v.unit_label not in ("", "%"), k
+    assert (cat["VB05"].unit_label, cat["VB10"].unit_label, cat["CT01"].unit_label) == ("maanden", "etmalen", "cijfer")
+    labelled = [k for k, v in cat.items() if v.measure_label]
+    assert labelled == ["VB05", "VB06", "VB07", "VB09", "VB10", "EG01", "EG02", "EG04", *(f"AP{n:02d}" for n in
+                                                                                             range(1, 13))]
+    assert cat["AP09"].measure_label == "werkdagen tussen declaratie en antwoord"
+    # VB03 compares two populations: the only ratio whose teller is not bounded by its noemer
+    assert [k for k, v in cat.items() if v.measure_kind == "ratio" and not v.bounded] == ["VB03"]
+    assert all(v.active and v.active_from is None and v.active_until is None for v in cat.values())
+
+
+def _catalogue_with(tmp_path, **changes):
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    lines = (SEEDS_DIR / "kpi_catalogue.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    first = next(csv.DictReader(lines))
+    first.update(changes)
+    with open(folder / "kpi_catalogue.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, header, lineterminator="\n")
+        w.writeheader()
+        w.writerow(first)
+    return folder
+
+
+def test_catalogue_types_and_active_dates(tmp_path):
+    folder = _catalogue_with(tmp_path, active_from="2026-07-01", active_until="2027-12-31", target_value="-15",
+                             small_cell_rule="")
+    vb01 = seeds.catalogue(folder)["VB01"]
+    assert (vb01.target_value, vb01.target_year, vb01.base_year, vb01.norm_value) == (-15.0, 2026, 2023, None)
+    assert vb01.small_cell_rule is True and vb01.theme_order == 1  # empty: the rule applies
+    # a half-year counts when the KPI applies on its last day
+    assert [vb01.active_on(dt.date.fromisoformat(d)) for d in ("2026-06-30", "2026-12-31", "2027-12-31",
+                                                                "2028-06-30")] == [False, True, True, False]
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"measure_kind": "percentage"}, "measure_kind 'percentage'"),
+    ({"delivery": ""}, "delivery ''"),
+    ({"measure_kind": "score"}, "fill in score_min and score_max"),
+    ({"active": "ja"}, "column active"),
+    ({"active_from": "2026-H2"}, "column active_from"),
+])
+def test_a_bad_catalogue_row_is_a_configuration_error(tmp_path, changes, message):
+    with pytest.raises(ConfigError, match=message):
+        seeds.catalogue(_catalogue_with(tmp_path, **changes))
+
+
+def test_a_seed_edit_is_read_again(tmp_path):
+    folder = _catalogue_with(tmp_path)
+    assert seeds.catalogue(folder)["VB01"].name_nl == "Aantal jeugdigen in verblijf"
+    path = folder / "kpi_catalogue.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Aantal jeugdigen in verblijf", "Jeugdigen in verblijf"),
+                    encoding="utf-8")
+    assert seeds.catalogue(folder)["VB01"].name_nl == "Jeugdigen in verblijf"  # another size: read again
+    assert seeds.column("kpi_catalogue.csv", "kpi_id", folder) == ["VB01"]
+    assert seeds.rows("absent.csv", folder, missing_ok=True) == []
+    with pytest.raises(FileNotFoundError):
+        seeds.rows("absent.csv", folder)
 
 
 def test_providers_have_valid_agb_codes():

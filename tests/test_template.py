@@ -18,12 +18,13 @@ import pytest
 from openpyxl import load_workbook
 
 from jeugdkpi.cli import EXIT_USAGE, main
-from jeugdkpi.settings import SEEDS_DIR
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
+from jeugdkpi.ingest.tabular import Reference, ingest_source
+from jeugdkpi.settings import SEEDS_DIR
 from jeugdkpi.template import instructions, write_template
-
+from jeugdkpi.warehouse import connect
 from test_e2e_inputs import P9, P9_KLACHTEN, P9_KPI, inputs_run, row  # noqa: F401 (session fixture)
-from test_ingest_inputs import filled_template, land, query, run
+from test_ingest_inputs import filled_template, land, quarantine, query, run
 
 P1 = "75750001"
 KPI_HEADER = ["KPI-code", "Naam", "Definitie", "Teller", "Noemer", "Toelichting"]
@@ -47,7 +48,7 @@ def test_workbook_layout(tmp_path):
     ws = wb["KPI"]
     assert [c.value for c in ws[1]] == KPI_HEADER
     with open(SEEDS_DIR / "kpi_catalogue.csv", newline="", encoding="utf-8") as fh:
-        expected = [r["kpi_id"] for r in csv.DictReader(fh) if r["source"] == "aanbieder" and r["kpi_id"][:2] != "KL"]
+        expected = [r["kpi_id"] for r in csv.DictReader(fh) if r["delivery"] == "template"]
     assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == expected
     # data validation on every input cell: whole numbers >= 0, CT01's teller a score 1-10, teller <= noemer
     dv = {str(rng): (v.type, v.formula1) for v in ws.data_validations.dataValidation for rng in v.sqref.ranges}
@@ -59,16 +60,64 @@ def test_workbook_layout(tmp_path):
     assert {"A2", "B2", "C2", "D2", "E2"} <= kl
 
 
-def test_a_new_catalogue_kpi_appears_without_code_changes(tmp_path):
+def _seeds_with(tmp_path, *rows: dict):
+    """A copy of the seeds with catalogue rows appended (columns not given are empty)."""
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS_DIR, seeds)
-    with open(seeds / "kpi_catalogue.csv", "a", encoding="utf-8") as fh:
-        fh.write("ZZ01,nieuw,Percentage jeugdigen met een nieuw gemeten iets,percentage,aanbieder,higher,,,,,,,test\n")
+    with open(seeds / "kpi_catalogue.csv", newline="", encoding="utf-8") as fh:
+        columns = next(csv.reader(fh))
+    with open(seeds / "kpi_catalogue.csv", "a", newline="", encoding="utf-8") as fh:
+        for r in rows:
+            csv.DictWriter(fh, columns, lineterminator="\n").writerow(
+                {"theme": "nieuw", "unit": "percentage", "source": "aanbieder", "direction": "higher",
+                 "from_document": "test", "small_cell_rule": "true", "active": "true", "numerator_bounded": "true",
+                 "measure_kind": "ratio", "unit_label": "%", "delivery": "template", **r})
+    return seeds
+
+
+def test_a_new_catalogue_kpi_appears_without_code_changes(tmp_path):
+    seeds = _seeds_with(tmp_path, {"kpi_id": "ZZ01", "name_nl": "Percentage jeugdigen met een nieuw gemeten iets"},
+                        {"kpi_id": "ZZ02", "name_nl": "Gemiddeld cijfer voor iets", "unit": "score",
+                         "measure_kind": "score", "score_min": "0", "score_max": "5", "unit_label": "cijfer",
+                         "numerator_label": "het gemiddelde cijfer", "denominator_label": "aantal beoordelaars"})
     write_template(tmp_path / "t.xlsx", P9, "2026-H1", seeds)
-    ws = load_workbook(tmp_path / "t.xlsx")["KPI"]
-    last = [ws.cell(ws.max_row, c).value for c in (1, 2)]
-    assert last == ["ZZ01", "Percentage jeugdigen met een nieuw gemeten iets"]
-    assert "contract" in ws.cell(ws.max_row, 3).value  # generic definition text
+    wb = load_workbook(tmp_path / "t.xlsx")
+    ws = wb["KPI"]
+    zz01, zz02 = ws.max_row - 1, ws.max_row
+    assert [ws.cell(zz01, c).value for c in (1, 2)] == ["ZZ01", "Percentage jeugdigen met een nieuw gemeten iets"]
+    assert ws.cell(zz01, 3).value == ("Teller en noemer zoals afgesproken in het contract voor 'Percentage jeugdigen "
+                                      "met een nieuw gemeten iets' (percentage).")  # no labels: the generic text
+    assert ws.cell(zz02, 3).value == ("Teller: het gemiddelde cijfer (0-5, decimalen toegestaan). Noemer: aantal "
+                                      "beoordelaars.")
+    dv = {str(rng): (v.type, v.formula1, v.formula2) for v in ws.data_validations.dataValidation
+          for rng in v.sqref.ranges}
+    assert dv[f"D{zz02}"] == ("decimal", "0", "5") and dv[f"D{zz01}"][0] == "custom"  # its own scale; teller <= noemer
+    text = " ".join(str(c.value) for r in wb["Instructie"].iter_rows() for c in r if c.value)
+    assert ("alleen bij CT01 is de teller een gemiddeld rapportcijfer van 1 tot 10; bij ZZ02 is de teller een "
+            "gemiddeld rapportcijfer van 0 tot 5") in text
+
+
+def test_a_kpi_applies_from_and_until_its_dates(tmp_path, make_settings):
+    seeds = _seeds_with(tmp_path, {"kpi_id": "ZZ01", "name_nl": "Nieuw vanaf 2026", "active_from": "2026-01-01"},
+                        {"kpi_id": "ZZ02", "name_nl": "Vervalt na 2025", "active_until": "2025-12-31"})
+
+    def rows_of(periode):
+        ws = load_workbook(write_template(tmp_path / f"{periode}.xlsx", P9, periode, seeds))["KPI"]
+        return [ws.cell(r, 1).value for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value.startswith("ZZ")]
+
+    assert rows_of("2025-H2") == ["ZZ02"] and rows_of("2026-H1") == ["ZZ01"]
+    # the intake accepts a KPI only for the half-years it applies in
+    settings = make_settings()
+    ref = Reference.load(seeds)
+    cases = {("2025-H2", "ZZ02"): True, ("2026-H1", "ZZ02"): False, ("2025-H2", "ZZ01"): False}  # -> accepted
+    for periode, kpi in cases:
+        land(settings, "aanbieders", f"{periode}/{kpi}.csv",
+             f"aanbieder_agb,periode,kpi_id,teller,noemer\n{P9},{periode},{kpi},1,2\n")
+    with connect(settings.warehouse) as con:
+        ingest_source(con, settings, "run-zz", AANBIEDERS, ref)
+    assert query(settings, "select periode, kpi_id from raw.aanbieder_kpi") == [k for k, ok in cases.items() if ok]
+    assert [(f, r) for f, _, r in quarantine(settings, "aanbieders")] == [
+        (f"{p}/{k}.csv", "unknown_kpi") for (p, k), ok in sorted(cases.items()) if not ok]
 
 
 @pytest.mark.parametrize("args, message", [

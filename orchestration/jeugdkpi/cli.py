@@ -364,17 +364,15 @@ def cmd_template(args) -> int:
 
 
 def cmd_cbs_bevolking(args) -> int:
-    import csv
     import datetime as dt
 
+    from jeugdkpi import seeds
     from jeugdkpi.ingest.cbs_bevolking.refresh import PopulationError, fetch_population, write_population
-    from jeugdkpi.settings import SEEDS_DIR
 
     if args.gemeenten:
         munis = [m.strip().zfill(4) for m in args.gemeenten.split(",") if m.strip()]
     else:
-        with open(SEEDS_DIR / "municipalities.csv", newline="", encoding="utf-8") as fh:
-            munis = [r["municipality_code"] for r in csv.DictReader(fh)]
+        munis = seeds.column("municipalities.csv", "municipality_code")
     first, last = args.jaren or (dt.date.today().year - 3, dt.date.today().year)
     try:
         rows = fetch_population(munis, list(range(first, last + 1)))

@@ -19,20 +19,6 @@ from jeugdkpi.warehouse import connect
 
 PERIOD_RE = re.compile(r"^\d{4}(-H[12])?$")
 
-# What `measure` holds per KPI (for the header and the CSV's column meaning).
-MEASURE_LABELS = {
-    "VB05": "duur verblijfsperiode in maanden (dagen / 30,4375)",
-    "VB06": "duur verblijfsperiode in maanden (dagen / 30,4375)",
-    "VB07": "duur verblijfsperiode in maanden (teller: < 9)",
-    "VB09": "etmalen per week",
-    "VB10": "netto gedeclareerde etmalen (credit negatief)",
-    "EG01": "aantal aanbieders in de verblijfsperiode (teller: 1)",
-    "EG02": "aantal aanbieders in de verblijfsperiode",
-    "EG04": "volgnummer van de verblijfsperiode (teller: 1)",
-    "AP09": "werkdagen tussen declaratie en antwoord",
-}
-AP_MEASURE = "dagen (of werkdagen) doorlooptijd"
-
 CSV_COLUMNS = ["nr", "soort", "eenheid", "jeugdige", "in_teller", "in_noemer", "maat", "teller_bijdrage",
                "noemer_bijdrage", "omschrijving", "bronmap", "bronbestand", "bronlocatie"]
 
@@ -54,6 +40,7 @@ class Explanation:
     care_form: str | None
     row: dict
     units: list[dict] = field(default_factory=list)
+    measure_label: str = ""  # what `measure` holds (catalogue measure_label; '' = no measure)
     checks: list[tuple[str, bool]] = field(default_factory=list)  # (Dutch line, holds)
 
     @property
@@ -93,9 +80,11 @@ def explain(warehouse: Path, kpi_id: str, period: str, gemeente: str | None = No
     if not Path(warehouse).is_file():
         raise ExplainError(f"werkmagazijn {warehouse} bestaat niet (eerst `jeugdkpi run`)")
     with connect(Path(warehouse), read_only=True) as con:
-        cat = con.execute("select name_nl from seeds.kpi_catalogue where kpi_id = ?", [kpi_id]).fetchone()
-        if cat is None:
+        cur = con.execute("select * from seeds.kpi_catalogue where kpi_id = ?", [kpi_id])
+        found = cur.fetchone()
+        if found is None:
             raise ExplainError(f"onbekende KPI '{kpi_id}' (zie seeds/kpi_catalogue.csv)")
+        cat = dict(zip([d[0] for d in cur.description], found))  # the catalogue the warehouse was built with
         try:
             covered = con.execute("select kind, basis from marts.kpi_units where kpi_id = ? limit 1",
                                   [kpi_id]).fetchone()
@@ -144,8 +133,8 @@ def explain(warehouse: Path, kpi_id: str, period: str, gemeente: str | None = No
                                f"verwacht: draai `jeugdkpi run` opnieuw ({type(exc).__name__})")
         names = [d[0] for d in cur.description]
         units = [dict(zip(names, r)) for r in cur.fetchall()]
-    ex = Explanation(kpi_id, cat[0], row.get("unit") or "", kind, basis, period, gemeente, aanbieder, care_form,
-                     row, units)
+    ex = Explanation(kpi_id, cat["name_nl"], row.get("unit") or "", kind, basis, period, gemeente, aanbieder,
+                     care_form, row, units, measure_label=cat.get("measure_label") or "")
     ex.checks = _checks(ex)
     return ex
 
@@ -236,9 +225,8 @@ def write_text(ex: Explanation, out: TextIO) -> None:
       f"   n jeugdigen {_fmt(r['n_youths'])}" + (f"   ({', '.join(flags)})" if flags else ""), file=out)
     if ex.basis == "aangeleverd":
         p("Bron: aangeleverde rijen (teller = Σ tellerbijdrage, noemer = Σ noemerbijdrage)", file=out)
-    elif any(x["measure"] is not None for x in ex.units) and (ex.kpi_id in MEASURE_LABELS
-                                                               or ex.kpi_id.startswith("AP")):
-        p(f"Maat: {MEASURE_LABELS.get(ex.kpi_id, AP_MEASURE)}", file=out)
+    elif any(x["measure"] is not None for x in ex.units) and ex.measure_label:
+        p(f"Maat: {ex.measure_label}", file=out)
     p("Werkmagazijn, niet onderdrukt (kleine aantallen zijn hier zichtbaar).", file=out)
     p("", file=out)
     delivered = ex.basis == "aangeleverd"

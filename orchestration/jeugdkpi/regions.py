@@ -14,10 +14,10 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
+from jeugdkpi import seeds
 from jeugdkpi.settings import SEEDS_DIR, ConfigError
 
 DEMO_REGION = "Flevoland"
@@ -25,11 +25,7 @@ MERGERS_FILE = "municipality_mergers.csv"
 
 
 def _rows(seeds_dir: Path, name: str) -> list[dict[str, str]]:
-    path = Path(seeds_dir) / name
-    if not path.exists():
-        return []
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    return seeds.rows(name, seeds_dir, missing_ok=True)
 
 
 def _key(text: str) -> str:

@@ -1,9 +1,11 @@
 """The provider template (`jeugdkpi template --aanbieder AGB --periode P --out F`): an XLSX workbook with the
 sheets Instructie, KPI and Klachten (docs/inputs.md; read back by ingest/aanbieders/load.py).
 
-The KPI rows come from `seeds/kpi_catalogue.csv` (every row with source `aanbieder`, except the KL complaint
-KPIs, which have their own sheet), so a KPI added to the catalogue appears in the next template without code
-changes; its definition text falls back to a generic one when `DEFINITIONS` has none.
+The KPI rows come from `seeds/kpi_catalogue.csv` (every row with delivery `template` that applies in the
+half-year; the KL complaint KPIs have their own sheet), so a KPI added to the catalogue appears in the next
+template without code changes. Its definition text is the catalogue's numerator_label and denominator_label
+(a generic text when they are empty), its teller cell a score on the KPI's scale (measure_kind `score`) or a
+whole number, with teller <= noemer for a bounded ratio (docs/adding-a-kpi.md).
 
 Headers and labels are Dutch (`KPI_HEADERS`, `KLACHTEN_HEADERS`, `INSTRUCTIE_LABELS` in the ingest, which reads
 them back, as it still reads the column names of earlier templates). Every sheet is protected without a
@@ -13,7 +15,7 @@ with the header row repeated on every page.
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import datetime as dt
 import textwrap
 from pathlib import Path
@@ -23,45 +25,35 @@ from jeugdkpi.ingest.aanbieders.load import (
     KLACHTEN_COLUMNS,
     KLACHTEN_HEADERS,
     KPI_HEADERS,
-    MEAN_KPIS,
-    SCORE_KPIS,
 )
 from jeugdkpi.ingest.tabular import PERIODE_RE, periode_end
+from jeugdkpi.seeds import Kpi, rows, template_kpis
 from jeugdkpi.settings import SEEDS_DIR
 
-# Teller / noemer per KPI, as the provider must count them (Dutch: the provider reads this).
-DEFINITIONS = {
-    "EG03": "Teller: aantal verblijfsplekken (plaatsingen) binnen de verblijfsperioden die in het halfjaar zijn "
-            "afgesloten. Noemer: aantal in het halfjaar afgesloten verblijfsperioden.",
-    "DB01": "Teller: jeugdigen in het perceel gezinsgericht die in de eigen gemeente wonen. Noemer: alle "
-            "jeugdigen in het perceel gezinsgericht.",
-    "DB02": "Teller: pleegzorgplaatsingen in het eigen sociale netwerk. Noemer: alle pleegzorgplaatsingen.",
-    "DB03": "Teller: geplaatste jeugdigen met broertjes/zusjes die samen met hen zijn geplaatst. Noemer: "
-            "geplaatste jeugdigen met broertjes/zusjes in pleegzorg.",
-    "LR01": "Teller: jeugdigen in verblijf met een verklarende analyse. Noemer: alle jeugdigen in verblijf.",
-    "LR02": "Teller: uitgestroomde jeugdigen met gemeten cliënttevredenheid. Noemer: uitgestroomde jeugdigen.",
-    "LR03": "Teller: uitgestroomde jeugdigen met gemeten afname van de problematiek. Noemer: uitgestroomde jeugdigen.",
-    "LR04": "Teller: uitgestroomde jeugdigen met gemeten doelrealisatie. Noemer: uitgestroomde jeugdigen.",
-    "PP01": "Teller: jeugdigen ouder dan 16 met een tijdig opgesteld perspectiefplan. Noemer: jeugdigen ouder dan 16.",
-    "OI06": "Teller: cliënten bij wie de problematiek betrouwbaar is afgenomen. Noemer: cliënten met een begin- "
-            "en eindmeting.",
-    "OI07": "Teller: cliënten bij wie de overeengekomen doelen (grotendeels) zijn gerealiseerd. Noemer: cliënten "
-            "met een geëvalueerd plan.",
-    "CT01": "Teller: het gemiddelde rapportcijfer (1-10, decimalen toegestaan). Noemer: aantal respondenten.",
-    "CT02": "Teller: aantal respondenten van de tevredenheidsmeting. Noemer: aantal uitgenodigde cliënten.",
-}
 # Layout (the instructions name these cells and columns; tests/test_template.py checks them against the sheets)
 HEAD_ROWS = {"aanbieder_agb": 3, "periode": 4, "aanbieder_naam": 5, "uiterste_datum": 6}  # Instructie, value in B
 KPI_INPUT_COLUMNS = "DEF"  # Teller, Noemer, Toelichting on sheet KPI
 KLACHTEN_ROW = 2  # the one row of figures on sheet Klachten
 
 
-def instructions() -> list[str]:
+def definition(kpi: Kpi) -> str:
+    """The definition column of the KPI sheet: what teller and noemer count (catalogue numerator_label and
+    denominator_label), for a score with its scale; a generic text when the catalogue has no labels."""
+    if not kpi.numerator_label:
+        return f"Teller en noemer zoals afgesproken in het contract voor '{kpi.name_nl}' ({kpi.unit})."
+    scale = f" ({kpi.score_min:g}-{kpi.score_max:g}, decimalen toegestaan)" if kpi.measure_kind == "score" else ""
+    return f"Teller: {kpi.numerator_label}{scale}. Noemer: {kpi.denominator_label}."
+
+
+def instructions(kpis: list[Kpi] | None = None) -> list[str]:
+    """The numbered instructions; the score KPIs among `kpis` (default: the catalogue's template KPIs) are named."""
     agb, periode = (f"B{HEAD_ROWS[k]}" for k in ("aanbieder_agb", "periode"))
+    scores = [f"{k.kpi_id} is de teller een gemiddeld rapportcijfer van {k.score_min:g} tot {k.score_max:g}"
+              for k in (template_kpis() if kpis is None else kpis) if k.measure_kind == "score"]
     return [
         "Vul op het tabblad KPI per KPI de teller (kolom D) en de noemer (kolom E) in voor het genoemde "
-        "halfjaar: hele getallen van 0 of meer (alleen bij CT01 is de teller een gemiddeld rapportcijfer van 1 "
-        "tot 10). Alleen de gele cellen zijn in te vullen; de andere cellen zijn beveiligd.",
+        "halfjaar: hele getallen van 0 of meer" + (f" (alleen bij {'; bij '.join(scores)})" if scores else "")
+        + ". Alleen de gele cellen zijn in te vullen; de andere cellen zijn beveiligd.",
         "De teller mag bij een percentage niet groter zijn dan de noemer.",
         "Laat teller én noemer leeg als u een KPI niet kunt aanleveren; een lege regel telt als 'niet "
         "aangeleverd', niet als 0.",
@@ -84,14 +76,18 @@ def deadline(periode: str) -> dt.date:
     return dt.date(year, 10, 1) if half == "1" else dt.date(year + 1, 4, 1)
 
 
+def template_rows(seeds: Path, periode: str) -> list[Kpi]:
+    """The rows of the KPI sheet for `periode`: the template KPIs that apply on its last day."""
+    return [k for k in template_kpis(seeds) if k.active_on(periode_end(periode))]
+
+
 def _catalogue(seeds: Path) -> list[dict]:
-    with open(seeds / "kpi_catalogue.csv", newline="", encoding="utf-8") as fh:
-        return [r for r in csv.DictReader(fh) if r["source"] == "aanbieder" and not r["kpi_id"].startswith("KL")]
+    """The template KPIs as dicts (for generate/inputs.py, which has not moved to `template_kpis` yet)."""
+    return [dataclasses.asdict(k) for k in template_kpis(seeds)]
 
 
 def _providers(seeds: Path) -> dict[str, str]:
-    with open(seeds / "providers.csv", newline="", encoding="utf-8") as fh:
-        return {r["provider_agb"]: r["name"] for r in csv.DictReader(fh)}
+    return {r["provider_agb"]: r["name"] for r in rows("providers.csv", seeds)}
 
 
 class TemplateError(ValueError):
@@ -149,7 +145,7 @@ def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *
     providers = _providers(seeds)
     if agb not in providers:
         raise TemplateError(f"AGB code {agb} is not a provider in seeds/providers.csv")
-    kpis = _catalogue(seeds)
+    kpis = template_rows(seeds, periode)
     bold = Font(name="Calibri", size=11, bold=True)  # a Font without a name prints in a serif in LibreOffice
     fill = PatternFill("solid", fgColor="FFF2CC")  # input cells: light yellow
     head_fill = PatternFill("solid", fgColor="DDEBF7")
@@ -184,7 +180,7 @@ def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *
         ins.row_dimensions[r].height = _row_height((value, widths["B"]), (label, widths["C"]))
     first = max(HEAD_ROWS.values()) + 2
     ins.cell(first, 1, "Zo vult u dit bestand in").font = bold
-    for i, text in enumerate(instructions(), start=1):
+    for i, text in enumerate(instructions(kpis), start=1):
         r = first + i
         ins.cell(r, 1, f"{i}.").alignment = Alignment(horizontal="right", vertical="top")
         ins.cell(r, 2, text).alignment = wrap
@@ -193,35 +189,34 @@ def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *
         ins.row_dimensions[r].height = _row_height((text, widths["B"] + widths["C"]))
     for col, width in widths.items():
         ins.column_dimensions[col].width = width
-    _print_setup(ins, "C", first + len(instructions()), None)
+    _print_setup(ins, "C", first + len(instructions(kpis)), None)
 
     ws = wb.create_sheet("KPI")
     header(ws, [KPI_HEADERS[c] for c in ("kpi_id", "name", "definition", "teller", "noemer", "toelichting")])
     for k in kpis:
-        teller, noemer = (kpi_values or {}).get(k["kpi_id"], (None, None))
-        ws.append([k["kpi_id"], k["name_nl"],
-                   DEFINITIONS.get(k["kpi_id"], f"Teller en noemer zoals afgesproken in het contract voor "
-                                                f"'{k['name_nl']}' ({k['unit']})."), teller, noemer, None])
+        teller, noemer = (kpi_values or {}).get(k.kpi_id, (None, None))
+        ws.append([k.kpi_id, k.name_nl, definition(k), teller, noemer, None])
     n = len(kpis) + 1
     whole = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                            showErrorMessage=True, errorTitle="Ongeldige waarde",
                            error="Vul een heel getal van 0 of meer in (of laat de cel leeg).")
-    score = DataValidation(type="decimal", operator="between", formula1="1", formula2="10", allow_blank=True,
-                           showErrorMessage=True, errorTitle="Ongeldige waarde",
-                           error="Vul het gemiddelde rapportcijfer in: een getal van 1 tot 10.")
     ws.add_data_validation(whole)
-    ws.add_data_validation(score)
+    scores: dict[tuple[float, float], DataValidation] = {}  # one validation per score scale
+    for lo, hi in dict.fromkeys((k.score_min, k.score_max) for k in kpis if k.measure_kind == "score"):
+        scores[lo, hi] = DataValidation(type="decimal", operator="between", formula1=f"{lo:g}", formula2=f"{hi:g}",
+                                        allow_blank=True, showErrorMessage=True, errorTitle="Ongeldige waarde",
+                                        error=f"Vul het gemiddelde rapportcijfer in: een getal van {lo:g} tot {hi:g}.")
+        ws.add_data_validation(scores[lo, hi])
     kpi_widths = {"A": 10, "B": 36, "C": 62, "D": 10, "E": 10, "F": 32}
-    for r in range(2, n + 1):
-        kpi_id = ws.cell(r, 1).value
-        (score if kpi_id in SCORE_KPIS else whole).add(f"D{r}")
+    for r, k in enumerate(kpis, start=2):
+        (scores[k.score_min, k.score_max] if k.measure_kind == "score" else whole).add(f"D{r}")
         whole.add(f"E{r}")
         for col in KPI_INPUT_COLUMNS:
             input_cell(ws[f"{col}{r}"])
         for c in (1, 2, 3):
             ws.cell(r, c).alignment = wrap
         ws.row_dimensions[r].height = _row_height(*((ws[f"{col}{r}"].value, kpi_widths[col]) for col in "BC"))
-        if kpi_id not in MEAN_KPIS | SCORE_KPIS:
+        if k.bounded:
             # a percentage: teller <= noemer (checked again at intake)
             le = DataValidation(type="custom", formula1=f"OR(D{r}=\"\",E{r}=\"\",D{r}<=E{r})", allow_blank=True,
                                 showErrorMessage=True, errorTitle="Teller groter dan noemer",

@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets: every model, seed and data test of dbt_project/ (tests = asset checks)."""
 
-import csv
 import os
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from jeugdkpi.dbt_child import PARENT_PID_ENV, dbt_executable
 from jeugdkpi.fingerprint import build_fingerprint
 from jeugdkpi.regions import dbt_vars as region_dbt_vars
 from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.seeds import catalogue
 from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, load_settings
 from jeugdkpi.warehouse import connect, ensure_audit_schema
 
@@ -53,8 +53,7 @@ if _manifest_is_stale():
 
 
 def _catalogue() -> dict[str, str]:
-    with open(SEEDS_DIR / "kpi_catalogue.csv", newline="", encoding="utf-8") as fh:
-        return {row["kpi_id"]: row["name_nl"] for row in csv.DictReader(fh)}
+    return {kpi_id: kpi.name_nl for kpi_id, kpi in catalogue().items()}
 
 
 def _kpi_docs() -> dict[str, str]:

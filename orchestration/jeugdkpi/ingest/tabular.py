@@ -43,6 +43,8 @@ from jeugdkpi.ingest.files import (
     landing_moment,
     sha256_bytes,
 )
+from jeugdkpi.seeds import Kpi, catalogue
+from jeugdkpi.seeds import column as seeds_column
 from jeugdkpi.settings import SEEDS_DIR, Settings
 from jeugdkpi.warehouse import ensure_audit_schema
 
@@ -374,20 +376,15 @@ class Reference:
 
     providers: frozenset[str]
     municipalities: frozenset[str]
-    kpis: dict[str, str]  # kpi_id -> source column of the catalogue
-    kpi_units: dict[str, str]
+    kpis: dict[str, Kpi]  # the KPI catalogue
 
     @classmethod
     def load(cls, seeds: Path = SEEDS_DIR) -> "Reference":
         from jeugdkpi.regions import successors  # merged municipalities' codes count for their successor
 
-        def rows(name):
-            with open(seeds / name, newline="", encoding="utf-8") as fh:
-                return list(csv.DictReader(fh))
-        cat = rows("kpi_catalogue.csv")
-        return cls(frozenset(r["provider_agb"] for r in rows("providers.csv")),
-                   frozenset(r["municipality_code"] for r in rows("municipalities.csv")) | set(successors(seeds)),
-                   {r["kpi_id"]: r["source"] for r in cat}, {r["kpi_id"]: r["unit"] for r in cat})
+        return cls(frozenset(seeds_column("providers.csv", "provider_agb", seeds)),
+                   frozenset(seeds_column("municipalities.csv", "municipality_code", seeds)) | set(successors(seeds)),
+                   catalogue(seeds))
 
 
 @dataclass

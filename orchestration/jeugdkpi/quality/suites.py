@@ -19,11 +19,11 @@ Value sets that come from the region's reference tables (`seeds/*.csv`) are GX s
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jeugdkpi import seeds
 from jeugdkpi.settings import EXPECTATIONS_DIR, SEEDS_DIR
 
 SEVERITIES = ("critical", "warning")
@@ -129,8 +129,7 @@ def load_suites(folder: Path = EXPECTATIONS_DIR) -> list[Suite]:
 
 
 def _seed_column(file: str, column: str, seeds_dir: Path) -> list[str]:
-    with open(seeds_dir / file, newline="", encoding="utf-8") as fh:
-        return sorted({r[column] for r in csv.DictReader(fh) if r.get(column)})
+    return seeds.column(file, column, seeds_dir)
 
 
 def suite_parameters(seeds_dir: Path = SEEDS_DIR) -> dict[str, list]:

@@ -35,6 +35,7 @@ from jeugdkpi.ingest.tabular import (
     parse_int,
     parse_number,
     parse_periode,
+    periode_end,
     with_aliases,
 )
 from jeugdkpi.settings import Settings
@@ -56,10 +57,9 @@ INSTRUCTIE_LABELS = {"aanbieder_agb": "AGB-code", "periode": "Periode", "aanbied
                      "uiterste_datum": "Uiterste datum"}
 HEADER_ALIASES = {fold_header(label): column
                   for names in (KPI_HEADERS, KLACHTEN_HEADERS, INSTRUCTIE_LABELS) for column, label in names.items()}
-# KPIs whose teller is not a part of the noemer: EG03 (placements / stay periods, a mean) and CT01 (the mean
-# rapportcijfer 1-10, noemer = respondents). Every other provider KPI is a percentage: teller <= noemer.
-MEAN_KPIS = {"EG03"}
-SCORE_KPIS = {"CT01"}
+# What a teller is comes from the catalogue (seeds.Kpi): measure_kind `score` = the mean score on the KPI's scale
+# score_min-score_max (CT01: 1-10, noemer = respondents); `ratio` with numerator_bounded = a part of the noemer
+# (teller <= noemer); otherwise (EG03, a mean: placements / stay periods) a whole number of its own.
 
 TABLES = {
     "aanbieder_kpi": [
@@ -81,10 +81,11 @@ TABLES = {
 }
 
 
-def provider_kpis(ref: Reference) -> list[str]:
-    """The KPIs a provider delivers through the template: catalogue rows with source `aanbieder`, except KL
-    (the Klachten sheet)."""
-    return [k for k, src in ref.kpis.items() if src == "aanbieder" and not k.startswith("KL")]
+def provider_kpis(ref: Reference, periode: str | None = None) -> list[str]:
+    """The KPIs a provider delivers on the KPI sheet of the template: catalogue rows with delivery `template`
+    (the Klachten sheet has its own columns), those that apply in `periode` when given."""
+    return [k for k, kpi in ref.kpis.items()
+            if kpi.in_template and (periode is None or kpi.active_on(periode_end(periode)))]
 
 
 def _head_from_instructions(tables: dict[str, Table]) -> dict[str, Cell]:
@@ -154,7 +155,7 @@ def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
 
 def _parse_kpi(table: Table, agb, periode, ctx: Context, out: Parsed) -> int:
     e: Errors = out.errors
-    allowed = set(provider_kpis(ctx.ref))
+    allowed = set(provider_kpis(ctx.ref, periode))
     seen: dict[str, str] = {}
     filled = 0
     for loc, c in table.rows:
@@ -164,17 +165,20 @@ def _parse_kpi(table: Table, agb, periode, ctx: Context, out: Parsed) -> int:
         out.n_in += 1
         filled += 1
         if kpi not in allowed:
-            e.add(c["kpi_id"].locator, "unknown_kpi", "not a provider-delivered KPI of seeds/kpi_catalogue.csv", loc)
+            e.add(c["kpi_id"].locator, "unknown_kpi", "not a provider-delivered KPI of seeds/kpi_catalogue.csv"
+                  + (f" for {periode}" if periode else ""), loc)
         elif kpi in seen:
             e.add(c["kpi_id"].locator, "duplicate_key", f"the same kpi_id as {seen[kpi]}", loc)
         seen.setdefault(kpi, c["kpi_id"].locator)
-        if kpi in SCORE_KPIS:
-            teller = parse_number(c["teller"], e, loc, 1, 10)
+        definition = ctx.ref.kpis.get(kpi)
+        if definition is not None and definition.measure_kind == "score":
+            teller = parse_number(c["teller"], e, loc, definition.score_min, definition.score_max)
         else:
             n = parse_int(c["teller"], e, loc)
             teller = float(n) if n is not None else None
         noemer = parse_int(c["noemer"], e, loc)
-        if teller is not None and noemer is not None and kpi not in MEAN_KPIS | SCORE_KPIS and teller > noemer:
+        bounded = definition is None or definition.bounded  # an unknown KPI is rejected anyway
+        if teller is not None and noemer is not None and bounded and teller > noemer:
             e.add(c["teller"].locator, "teller_gt_noemer", f"teller {teller:g} is larger than noemer {noemer}", loc)
         out.add("aanbieder_kpi", loc, aanbieder_agb=agb, periode=periode, kpi_id=kpi, teller=teller, noemer=noemer)
     return filled
