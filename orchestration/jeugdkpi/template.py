@@ -15,7 +15,6 @@ with the header row repeated on every page.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import textwrap
 from pathlib import Path
@@ -79,11 +78,6 @@ def deadline(periode: str) -> dt.date:
 def template_rows(seeds: Path, periode: str) -> list[Kpi]:
     """The rows of the KPI sheet for `periode`: the template KPIs that apply on its last day."""
     return [k for k in template_kpis(seeds) if k.active_on(periode_end(periode))]
-
-
-def _catalogue(seeds: Path) -> list[dict]:
-    """The template KPIs as dicts (for generate/inputs.py, which has not moved to `template_kpis` yet)."""
-    return [dataclasses.asdict(k) for k in template_kpis(seeds)]
 
 
 def _providers(seeds: Path) -> dict[str, str]:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from pathlib import Path
+
+from jeugdkpi import seeds
 
 ONE_DAY = timedelta(days=1)
 
 
 def load_holidays(seeds_dir: Path) -> set[date]:
-    with open(seeds_dir / "holidays.csv", newline="", encoding="utf-8") as fh:
-        return {date.fromisoformat(row["date"]) for row in csv.DictReader(fh) if row.get("date")}
+    return {date.fromisoformat(row["date"]) for row in seeds.rows("holidays.csv", seeds_dir) if row.get("date")}
 
 
 class WorkCalendar:

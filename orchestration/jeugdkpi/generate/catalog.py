@@ -10,11 +10,11 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from jeugdkpi import seeds
 from jeugdkpi.regions import DEMO_REGION
 
 VERBLIJF_FORMS = frozenset(
@@ -128,8 +128,7 @@ class Catalog:
 
 
 def _read(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+    return [{k: (v or "").strip() for k, v in row.items()} for row in seeds.rows(path.name, path.parent)]
 
 
 def _tariff(care_form: str, name: str) -> int:

@@ -23,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from jeugdkpi.generate.catalog import MUNICIPALITY_WEIGHTS, Catalog
+from jeugdkpi.seeds import Kpi, rows as seed_rows
 
 SYNTHETIC_SOURCE = "SYNTHETISCH (geen CBS-cijfers; indeling van 03759ned)"
 TEMPLATE_HALF_YEARS = 4  # provider workbooks for the last N completed half-years (keeps generation fast)
@@ -48,8 +49,7 @@ def _deadline(periode: str) -> dt.date:
 
 
 def _providers(seeds: Path) -> list[dict]:
-    with open(seeds / "providers.csv", newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = seed_rows("providers.csv", seeds)
     for r in rows:
         r["from"] = dt.date.fromisoformat(r["contract_from"])
         r["to"] = dt.date.fromisoformat(r["contract_to"]) if r["contract_to"] else None
@@ -155,9 +155,10 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
                 files["cbs_spiegel"] += 1
 
     # --- provider templates (the last completed half-years): workbooks for the latest two, CSV before that
-    from jeugdkpi.template import _catalogue, write_template
+    from jeugdkpi.seeds import template_kpis
+    from jeugdkpi.template import write_template
 
-    kpi_ids = [k["kpi_id"] for k in _catalogue(seeds)]
+    kpis = {k.kpi_id: k for k in template_kpis(seeds)}
     bad = None
     recent = periods[-TEMPLATE_HALF_YEARS:]
     for periode in recent:
@@ -165,14 +166,14 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
             agb = p["provider_agb"]
             if not _under_contract(p, periode) or not _delivers(r, periode, until):
                 continue
-            values = {k: _kpi_figures(r, k) for k in kpi_ids if r.random() >= 0.08}  # ~8 % not delivered
+            values = {k: _kpi_figures(r, kpi) for k, kpi in kpis.items() if r.random() >= 0.08}  # ~8 % not delivered
             clients = r.randint(20, 300)
             n = r.randint(0, max(1, clients // 25))
             klachten = (n, min(n, r.randint(0, n)), r.randint(0, n), r.randint(0, n // 2), clients)
             if with_errors and bad is None and _deadline(periode) <= until:
                 # the workbook with errors: a teller above its noemer and a noemer that is text
                 bad = (agb, periode)
-                pct = [k for k in kpi_ids if k not in ("EG03", "CT01")]
+                pct = [k for k, kpi in kpis.items() if kpi.bounded]
                 values[pct[0]] = (50, 40)
                 values[pct[1]] = (3, "veel")
             folder = out / "aanbieders" / periode
@@ -282,11 +283,12 @@ def _spiegel_rows(r: random.Random, agb: str, periode: str, status: str, munis: 
     return rows
 
 
-def _kpi_figures(r: random.Random, kpi: str) -> tuple[float, int]:
-    if kpi == "EG03":
+def _kpi_figures(r: random.Random, kpi: Kpi) -> tuple[float, int]:
+    """A provider's teller and noemer for one template KPI, by the catalogue's measure kind."""
+    if kpi.measure_kind == "mean":  # EG03: placements per stay period
         stays = r.randint(5, 40)
         return stays + r.randint(0, stays), stays
-    if kpi == "CT01":
+    if kpi.measure_kind == "score":  # CT01: a mean mark and its respondents
         return round(6.5 + 2 * r.random(), 1), r.randint(15, 120)
     noemer = r.randint(10, 150)
     return int(noemer * (0.55 + 0.45 * r.random())), noemer
