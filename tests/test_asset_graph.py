@@ -79,7 +79,7 @@ def test_kpi_model_declarations_match_what_they_build(graph, demo_run):
     from jeugdkpi.assets.transform import kpis_of_model, dbt_project
     import json
 
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = json.loads(dbt_project().manifest_path.read_text())
     models = {n["name"]: n for n in manifest["nodes"].values()
               if n["resource_type"] == "model" and n["name"].startswith("int_kpi__")
               and not n["name"].endswith("_medians")}
