@@ -181,7 +181,7 @@ def run_with_progress(settings, out: TextIO, instance=None):
 
     from jeugdkpi import runlock
     from jeugdkpi.pipeline import dagster_instance, repo_relative, run_pipeline
-    from jeugdkpi.publish.writer import half_year
+    from jeugdkpi.periods import half_year
     from jeugdkpi.warehouse import WarehouseDamagedError, WarehouseLockedError, connect
 
     problem = unwritable_output(settings)

@@ -14,7 +14,8 @@ from pathlib import Path
 import dagster as dg
 
 from jeugdkpi.assets.landing import note_first_sights, regular_files, run_tags
-from jeugdkpi.settings import load_settings, peildatum_for
+from jeugdkpi.periods import peildatum_for
+from jeugdkpi.settings import load_settings
 
 
 def run_config_for(peildatum: dt.date) -> dict:

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from jeugdkpi.periods import peildatum_for
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -43,14 +45,6 @@ def parse_date(value: str, name: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from exc
-
-
-def peildatum_for(moment: dt.datetime | dt.date) -> dt.date:
-    """The last day of the most recent complete half-year before `moment`: the default peildatum and the one the
-    half-yearly schedule runs with. A half-year is complete the day after its last day (on 30 June the first
-    half-year is still running, so 30 June 2026 -> 2025-12-31; 1 July 2026 -> 2026-06-30)."""
-    day = moment.date() if isinstance(moment, dt.datetime) else moment
-    return dt.date(day.year - 1, 12, 31) if day.month <= 6 else dt.date(day.year, 6, 30)
 
 
 def parse_int(value: str, name: str, minimum: int = 1) -> int:

@@ -43,6 +43,7 @@ from jeugdkpi.ingest.files import (
     landing_moment,
     sha256_bytes,
 )
+from jeugdkpi import periods
 from jeugdkpi.settings import SEEDS_DIR, Settings
 from jeugdkpi.warehouse import ensure_audit_schema
 
@@ -138,7 +139,8 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
 }
 
 SUPPRESSION_SYMBOLS = {"", ".", "x", "X", "*", "-", "geheim"}
-PERIODE_RE = re.compile(r"^(\d{4})-H([12])$")
+PERIODE_RE = periods.HALF_YEAR_RE
+periode_end = periods.end  # imported by template.py
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -507,17 +509,13 @@ def parse_date(cell: Cell, errors: Errors, row: str, *, allow_empty: bool = Fals
         return None
 
 
-def periode_end(periode: str) -> dt.date:
-    year, half = PERIODE_RE.match(periode).groups()
-    return dt.date(int(year), 6, 30) if half == "1" else dt.date(int(year), 12, 31)
-
 
 def parse_periode(cell: Cell, errors: Errors, row: str, ctx: Context) -> str | None:
     text = cell.text.upper().replace("HJ", "H").replace("-0", "-")
     if not PERIODE_RE.match(text):
         errors.add(cell.locator, "invalid_value", "periode must be YYYY-H1 or YYYY-H2", row)
         return None
-    if periode_end(text) > ctx.peildatum:
+    if periods.end(text) > ctx.peildatum:
         errors.add(cell.locator, "period_in_future",
                    f"the period {text} ends after the peildatum {ctx.peildatum}", row)
         return None
