@@ -9,7 +9,7 @@ import sys
 
 import dagster as dg
 
-from jeugdkpi.assets.transform import JeugdkpiTranslator, dbt_env, dbt_project, scoped_environ
+from jeugdkpi.assets.transform import JeugdkpiTranslator, dbt_project, scoped_environ
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.settings import REPO_ROOT, load_settings
 
@@ -62,7 +62,7 @@ def test_dbt_env_is_set_for_the_block_only(monkeypatch, tmp_path):
     monkeypatch.delenv("JEUGDKPI_WAREHOUSE", raising=False)
     settings = load_settings({"JEUGDKPI_WAREHOUSE": str(tmp_path / "w.duckdb"), "JEUGDKPI_PEILDATUM": "2026-06-30",
                               "JEUGDKPI_UITVAL_CODES": "04,03"})
-    env = dbt_env(settings)
+    env = settings.dbt_env()
     assert (env["JEUGDKPI_WAREHOUSE"], env["JEUGDKPI_PEILDATUM"], env["JEUGDKPI_UITVAL_CODES"]) == \
         (str(tmp_path / "w.duckdb"), "2026-06-30", "03,04")
     assert env["JEUGDKPI_REGIO"] == "Flevoland" and env["JEUGDKPI_REGIO_GEMEENTEN"]

@@ -109,7 +109,8 @@ class Settings:
         return self.warehouse.parent
 
     def to_env(self) -> dict[str, str]:
-        """The JEUGDKPI_* variables that reproduce these settings (for dbt and the Dagster resources)."""
+        """The JEUGDKPI_* variables that reproduce these settings (for a child process such as a test's
+        `dagster asset materialize`)."""
         env = {"JEUGDKPI_LANDING": str(self.landing), "JEUGDKPI_WAREHOUSE": str(self.warehouse),
                "JEUGDKPI_PUBLISH": str(self.publish), "JEUGDKPI_PEILDATUM": self.peildatum.isoformat(),
                "JEUGDKPI_MIN_CELL": str(self.min_cell), "JEUGDKPI_WORKERS": str(self.workers),
@@ -122,6 +123,15 @@ class Settings:
         if self.xsd_dir:
             env["JEUGDKPI_XSD_DIR"] = str(self.xsd_dir)
         return env
+
+    def dbt_env(self) -> dict[str, str]:
+        """The environment variables dbt reads (profiles.yml: the warehouse; dbt_project.yml vars: peildatum,
+        OI01's uitval codes, the region's municipalities and mergers, docs/regions.md). Set for the dbt
+        subprocess only; the same for `dbt build` and `dbt docs generate`, so the docs reuse the build's parse."""
+        from jeugdkpi.regions import dbt_vars as region_dbt_vars  # regions reads the seeds
+
+        return {"JEUGDKPI_WAREHOUSE": str(self.warehouse), "JEUGDKPI_PEILDATUM": self.peildatum.isoformat(),
+                "JEUGDKPI_UITVAL_CODES": ",".join(self.uitval_codes), **region_dbt_vars(self.regio)}
 
     def with_overrides(self, **kwargs) -> "Settings":
         values = {k: v for k, v in kwargs.items() if v is not None}

@@ -3,8 +3,8 @@
 Nothing happens at import (as in dagster-open-platform's defs/dbt): the DbtProject, its manifest and the
 @dbt_assets definition are built by cached factories (`dbt_project()`, `dbt_warehouse_assets()`,
 `dbt_resource()`) that jeugdkpi.definitions calls once. dbt reads the run's settings from environment
-variables (profiles.yml, dbt_project.yml vars): they are set for the dbt subprocess only (`dbt_env`), never
-left in this process's environment.
+variables (profiles.yml, dbt_project.yml vars): they are set for the dbt subprocess only (`Settings.dbt_env`),
+never left in this process's environment.
 """
 
 import contextlib
@@ -28,17 +28,9 @@ from dagster_dbt.dbt_manifest import validate_manifest
 from jeugdkpi import progress
 from jeugdkpi.dbt_child import PARENT_PID_ENV, dbt_executable, real_dbt
 from jeugdkpi.fingerprint import build_fingerprint
-from jeugdkpi.regions import dbt_vars as region_dbt_vars
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings, load_settings
 from jeugdkpi.warehouse import connect, ensure_audit_schema
-
-
-def dbt_env(settings: Settings) -> dict[str, str]:
-    """The environment variables dbt reads (profiles.yml: the warehouse; dbt_project.yml vars: peildatum, OI01's
-    uitval codes, the region's municipalities and mergers, docs/regions.md)."""
-    return {"JEUGDKPI_WAREHOUSE": str(settings.warehouse), "JEUGDKPI_PEILDATUM": settings.peildatum.isoformat(),
-            "JEUGDKPI_UITVAL_CODES": ",".join(settings.uitval_codes), **region_dbt_vars(settings.regio)}
 
 
 @contextlib.contextmanager
@@ -78,7 +70,7 @@ def dbt_project() -> DbtProject:
 
 
 def _parse(project: DbtProject) -> None:
-    with scoped_environ(dbt_env(load_settings())):
+    with scoped_environ(load_settings().dbt_env()):
         DbtCliResource(project_dir=project, dbt_executable=real_dbt()).cli(
             ["parse", "--quiet"], target_path=project.target_path).wait()
 
@@ -173,7 +165,7 @@ class ChildDbtCliResource(DbtCliResource):
     def cli_for(self, settings: Settings, args: list[str], **kwargs):
         """`dbt <args>` with the run's settings in dbt's environment (and this process's id, which the wrapper
         checks is still its parent); this process's own environment is left as it was."""
-        with scoped_environ({**dbt_env(settings), PARENT_PID_ENV: str(os.getpid())}):
+        with scoped_environ({**settings.dbt_env(), PARENT_PID_ENV: str(os.getpid())}):
             return self.cli(args, **kwargs)  # starts the dbt subprocess with a copy of the environment
 
 
