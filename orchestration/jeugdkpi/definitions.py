@@ -21,7 +21,6 @@ from jeugdkpi.assets.landing import LANDING_KEYS, observe_landing, run_tags
 from jeugdkpi.assets.publish import publish
 from jeugdkpi.assets.quality import quality_checks
 from jeugdkpi.assets.reports import reports
-from jeugdkpi.assets.transform import dbt_resource, dbt_warehouse_assets
 from jeugdkpi.resources import JeugdkpiConfig, settings_from_config
 from jeugdkpi.schedules import build_automation
 
@@ -71,7 +70,9 @@ halfjaarlijkse_run, nieuwe_bestanden = build_automation(pipeline_job)
 
 @functools.cache
 def build_defs() -> dg.Definitions:
-    """The Definitions of the code location, built once per process."""
+    """The Definitions of the code location, built once per process (dagster-dbt and dbt are imported here)."""
+    from jeugdkpi.assets.transform import dbt_resource, dbt_warehouse_assets
+
     return dg.Definitions(
         assets=[observe_landing, ingest_berichten_asset, *input_assets, dbt_warehouse_assets(), publish, reports],
         asset_checks=quality_checks,
