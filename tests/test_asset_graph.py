@@ -75,11 +75,12 @@ def test_kpi_models_carry_dutch_names_and_definitions(graph):
 
 
 def test_kpi_model_declarations_match_what_they_build(graph, demo_run):
-    """meta.kpis of every int_kpi__* model (shown in its UI description) = the KPI ids it actually writes."""
+    """The catalogue KPIs of every int_kpi__* model (catalogue `family`, shown in its UI description) = the KPI
+    ids it actually writes."""
     from jeugdkpi.assets.transform import kpis_of_model, dbt_project
     import json
 
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = json.loads(dbt_project().manifest_path.read_text())
     models = {n["name"]: n for n in manifest["nodes"].values()
               if n["resource_type"] == "model" and n["name"].startswith("int_kpi__")
               and not n["name"].endswith("_medians")}

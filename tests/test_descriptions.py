@@ -70,7 +70,7 @@ def graph():
 def manifest():
     from jeugdkpi.assets.transform import dbt_project
 
-    return json.loads(dbt_project.manifest_path.read_text())
+    return json.loads(dbt_project().manifest_path.read_text())
 
 
 def column_schemas(metadata) -> list:

@@ -32,13 +32,15 @@ def spec(check, **params) -> CustomCheckSpec:
 
 
 def warehouse(catalogue, kpi_rows=(), units=(), delivered=("raw.berichten",)) -> duckdb.DuckDBPyConnection:
-    """catalogue: (kpi_id, source, active); kpi_rows: kpi ids with a row; units: kpi_units rows
+    """catalogue: (kpi_id, source, active[, family]); kpi_rows: kpi ids with a row; units: kpi_units rows
     (kpi_id, kind, basis, in_numerator, in_denominator, numerator_part, denominator_part, excluded_provider);
-    delivered: the raw tables that hold a row (the others exist, empty)."""
+    delivered: the raw tables that hold a row (the others exist, empty). The family int_kpi__t has a facts
+    model (table int_kpi_facts__t); int_kpi__n has none."""
     con = duckdb.connect()
-    con.execute("CREATE TABLE cat (kpi_id VARCHAR, source VARCHAR, active BOOLEAN)")
+    con.execute("CREATE TABLE cat (kpi_id VARCHAR, source VARCHAR, active BOOLEAN, family VARCHAR)")
     for row in catalogue:
-        con.execute("INSERT INTO cat VALUES (?, ?, ?)", list(row))
+        con.execute("INSERT INTO cat VALUES (?, ?, ?, ?)", (list(row) + [None])[:4])
+    con.execute("CREATE TABLE int_kpi_facts__t (kpi_id VARCHAR)")
     con.execute("CREATE TABLE kv (kpi_id VARCHAR, period VARCHAR)")
     for k in kpi_rows:
         con.execute("INSERT INTO kv VALUES (?, '2025')", [k])
@@ -103,39 +105,37 @@ def test_kpis_with_a_unit_list_are_required_when_a_unit_gives_a_row_a_value():
         ("D4", "count", "aangeleverd", False, False, 0.0, None, False),
     ]
     ids = ["R1", "R2", "C1", "D1", "D2", "D3", "D4", "N1"]
-    con = warehouse([(k, "berichtenverkeer", True) for k in ids], kpi_rows=["R1"], units=units)
-    got = missing(con, units_kpis=ids)
+    con = warehouse([(k, "berichtenverkeer", True, "int_kpi__t") for k in ids], kpi_rows=["R1"], units=units)
+    got = missing(con)
     # N1 has no units at all (e.g. no TOM youth in the region): not required, though its source delivered
     assert got == [("C1", "eenheden in marts.kpi_units"), ("D2", "eenheden in marts.kpi_units"),
                    ("D4", "eenheden in marts.kpi_units"), ("R2", "eenheden in marts.kpi_units")]
+    # the same KPIs in a family without a facts model (VB02-like): required once their sources delivered
+    con = warehouse([(k, "berichtenverkeer", True, "int_kpi__n") for k in ids], kpi_rows=["R1"], units=units)
+    assert [k for k, _ in missing(con)] == [k for k in sorted(ids) if k != "R1"]
 
 
-def kpis_with_units() -> set[str]:
-    """The KPIs marts.kpi_units covers: those (meta.kpis) of every int_kpi__* model that aggregates a facts model
-    int_kpi_facts__* (kpi_units is the union of the facts models; macro kpi_families)."""
-    models = DBT_PROJECT_DIR / "models" / "intermediate"
-    kpis: set[str] = set()
-    for yml in models.glob("_*.yml"):
-        for m in (yaml.safe_load(yml.read_text()) or {}).get("models", []):
-            sql = models / f"{m['name']}.sql"
-            if m["name"].startswith("int_kpi__") and "int_kpi_facts__" in sql.read_text():
-                kpis |= set(m.get("config", {}).get("meta", {}).get("kpis", []))
-    return kpis
+def test_the_catalogue_names_each_kpis_family_and_no_check_keeps_a_list():
+    """The catalogue's `family` is the only list of which model computes a KPI: every family is an int_kpi__*
+    model of the dbt project; a family aggregates a facts model int_kpi_facts__<f> exactly when that model
+    exists (the check derives the KPIs with units from it). Neither the suite nor the reconciliation test keeps
+    a list of KPI ids of its own."""
+    from jeugdkpi.seeds import catalogue
 
-
-def test_the_suite_lists_the_kpis_of_the_unit_reconciliation():
-    """`units_kpis` of the suite is the list of KPIs kpi_units covers (its reconciliation test in dbt covers every
-    KPI with units: no list of its own)."""
+    sql = {p.stem: p.read_text() for p in (DBT_PROJECT_DIR / "models" / "intermediate").rglob("int_kpi*.sql")}
+    families = {k.family for k in catalogue().values()}
+    assert all(f in sql for f in families), families - set(sql)
+    with_facts = {f for f in families if f.replace("int_kpi__", "int_kpi_facts__") in sql}
+    assert with_facts == {f for f in families if f"ref('{f.replace('int_kpi__', 'int_kpi_facts__')}')" in sql[f]}
+    covered = {k for k, kpi in catalogue().items() if kpi.family in with_facts}
+    assert "VB02" not in covered and {"VB01", "AP09", "OI01", "KG01", "AL01"} <= covered
     suite = next(s for s in load_suites() if s.name == "marts_kpi_values")
     check = next(c for c in suite.custom_checks if c.check == "catalogue_kpis_have_rows")
-    assert check.severity == "critical"
+    assert check.severity == "critical" and "units_kpis" not in check.params
     model = yaml.safe_load((DBT_PROJECT_DIR / "models" / "marts" / "_kpi_units.yml").read_text())["models"][0]
     reconcile = next(t["units_reconcile_with_kpi_values"] for t in model["data_tests"]
                      if "units_reconcile_with_kpi_values" in t)
     assert "kpi_ids" not in reconcile["arguments"]
-    covered = kpis_with_units()
-    assert "VB02" not in covered and {"VB01", "AP09", "OI01", "KG01", "AL01"} <= covered
-    assert sorted(check.params["units_kpis"]) == sorted(covered)
     assert next(c for c in suite.custom_checks if c.check == "inactive_kpis_without_rows").severity == "warning"
 
 
@@ -164,10 +164,10 @@ def test_an_uncomputed_catalogue_kpi_fails_the_run_and_publishes_nothing(tmp_pat
     # run 1 passed the gate (run_scenario asserts it): every required KPI has rows
     before = tree_state(settings.publish)
     assert before
-    with connect(settings.warehouse) as con:  # the seed's rows plus XX01, a copy of VB01 under a new id
+    with connect(settings.warehouse) as con:  # the seed's rows plus XX01, a copy of VB01 under a new id, no family
         con.execute("CREATE SCHEMA test")
         con.execute("CREATE VIEW test.kpi_catalogue AS SELECT * FROM seeds.kpi_catalogue UNION ALL "
-                    "SELECT * REPLACE ('XX01' AS kpi_id) FROM seeds.kpi_catalogue WHERE kpi_id = 'VB01'")
+                    "SELECT * REPLACE ('XX01' AS kpi_id, '' AS family) FROM seeds.kpi_catalogue WHERE kpi_id = 'VB01'")
     monkeypatch.setitem(catalogue_check.params, "catalogue", "test.kpi_catalogue")
     s = scenario["s"]  # one more youth: new input for run 2
     s.care(s.youth("Bram", "0995"), P2, "35", "35P01", "pleegzorg", "2025-02-01", "2025-05-31")

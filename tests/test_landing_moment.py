@@ -23,6 +23,10 @@ from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.files import first_sight_path, sha256_bytes
 from jeugdkpi.ingest.tabular import ensure_tables, ingest_source
 from jeugdkpi.warehouse import connect, ensure_audit_schema
+from jeugdkpi.resources import JeugdkpiConfig
+
+# the sensor's and schedule's `jeugdkpi` resource as the code location has it: empty fields = the environment
+RESOURCES = {"jeugdkpi": JeugdkpiConfig()}
 
 P9, P11 = "75750009", "75750011"
 HEAD = "aanbieder_agb,periode,kpi_id,teller,noemer\n"
@@ -102,7 +106,7 @@ def test_sensor_notes_first_sights_beside_the_warehouse(make_settings, monkeypat
     log.unlink()
     for key, value in s.to_env().items():
         monkeypatch.setenv(key, value)
-    assert isinstance(nieuwe_bestanden(dg.build_sensor_context()), dg.RunRequest)
+    assert isinstance(nieuwe_bestanden(dg.build_sensor_context(resources=RESOURCES)), dg.RunRequest)
     assert list(json.loads(log.read_text())["files"]) == ["aanbieders/p11.csv"]
     assert sorted(p.name for p in folder.iterdir()) == ["p11.csv", "~$p11.xlsx"]
 

@@ -17,6 +17,10 @@ import pytest
 
 from jeugdkpi.assets.landing import fingerprint
 from jeugdkpi.definitions import defs, halfjaarlijkse_run, nieuwe_bestanden
+from jeugdkpi.resources import JeugdkpiConfig
+
+# the sensor's and schedule's `jeugdkpi` resource as the code location has it: empty fields = the environment
+RESOURCES = {"jeugdkpi": JeugdkpiConfig()}
 
 SOURCES = ("berichten", "cbs_spiegel", "cbs_bevolking", "aanbieders", "gemeente", "kwaliteitsgesprekken")
 LANDING = [dg.AssetKey(["landing", s]) for s in SOURCES]
@@ -161,10 +165,10 @@ def test_schedule_and_sensor_tag_their_runs(tmp_path, monkeypatch):
     write(landing / "berichten" / "a.xml", "<Bericht/>", 1_700_000_000)
     monkeypatch.setenv("JEUGDKPI_LANDING", str(landing))
     monkeypatch.setenv("JEUGDKPI_PEILDATUM", "2026-06-30")
-    tick = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 4, 15, 6, tzinfo=ZoneInfo(
-        "Europe/Amsterdam")))
+    moment = dt.datetime(2026, 4, 15, 6, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    tick = dg.build_schedule_context(resources=RESOURCES, scheduled_execution_time=moment)
     scheduled = halfjaarlijkse_run(tick)
-    sensed = nieuwe_bestanden(dg.build_sensor_context())
+    sensed = nieuwe_bestanden(dg.build_sensor_context(resources=RESOURCES))
     fingerprint_tag = expected_landing_fingerprint(landing)
     assert scheduled.tags == {"jeugdkpi/peildatum": "2025-12-31", "jeugdkpi/landing_fingerprint": fingerprint_tag,
                               "jeugdkpi/trigger": "schedule"}

@@ -8,6 +8,10 @@ import pytest
 
 from jeugdkpi.definitions import defs, halfjaarlijkse_run, nieuwe_bestanden
 from jeugdkpi.settings import peildatum_for
+from jeugdkpi.resources import JeugdkpiConfig
+
+# the sensor's and schedule's `jeugdkpi` resource as the code location has it: empty fields = the environment
+RESOURCES = {"jeugdkpi": JeugdkpiConfig()}
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -17,7 +21,7 @@ AMS = ZoneInfo("Europe/Amsterdam")
     (dt.datetime(2026, 10, 15, 6, 0, tzinfo=AMS), "2026-06-30"),  # after H1 2026: deliveries due 1 October
 ])
 def test_schedule_sets_the_peildatum_of_the_half_year_that_ended(moment, peildatum):
-    request = halfjaarlijkse_run(dg.build_schedule_context(scheduled_execution_time=moment))
+    request = halfjaarlijkse_run(dg.build_schedule_context(resources=RESOURCES, scheduled_execution_time=moment))
     assert request.run_config == {"resources": {"jeugdkpi": {"config": {"peildatum": peildatum}}}}
     assert request.tags["jeugdkpi/peildatum"] == peildatum
     assert request.run_key == f"halfjaar-{peildatum}"
@@ -45,20 +49,22 @@ def test_sensor_is_off_by_default():
 def test_sensor_requests_a_run_when_a_file_lands(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     monkeypatch.setenv("JEUGDKPI_LANDING", str(landing))
-    assert isinstance(nieuwe_bestanden(dg.build_sensor_context()), dg.SkipReason)  # no folder yet
+    # no folder yet
+    assert isinstance(nieuwe_bestanden(dg.build_sensor_context(resources=RESOURCES)), dg.SkipReason)
 
     (landing / "berichten").mkdir(parents=True)
     (landing / "berichten" / "a.xml").write_text("<Bericht/>")
-    context = dg.build_sensor_context()
+    context = dg.build_sensor_context(resources=RESOURCES)
     first = nieuwe_bestanden(context)
     assert isinstance(first, dg.RunRequest) and first.run_key == f"landing-{context.cursor}"
 
     # nothing changed since the cursor: no run
-    assert isinstance(nieuwe_bestanden(dg.build_sensor_context(cursor=context.cursor)), dg.SkipReason)
+    assert isinstance(nieuwe_bestanden(dg.build_sensor_context(cursor=context.cursor, resources=RESOURCES)),
+                      dg.SkipReason)
 
     # a second file lands: a new run with a new key
     (landing / "berichten" / "b.xml").write_text("<Bericht/>")
-    again = dg.build_sensor_context(cursor=context.cursor)
+    again = dg.build_sensor_context(cursor=context.cursor, resources=RESOURCES)
     second = nieuwe_bestanden(again)
     assert isinstance(second, dg.RunRequest) and second.run_key != first.run_key
     assert again.cursor.startswith("2:")  # two files counted

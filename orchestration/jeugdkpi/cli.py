@@ -181,7 +181,7 @@ def run_with_progress(settings, out: TextIO, instance=None):
 
     from jeugdkpi import runlock
     from jeugdkpi.pipeline import dagster_instance, repo_relative, run_pipeline
-    from jeugdkpi.publish.writer import half_year
+    from jeugdkpi.periods import half_year
     from jeugdkpi.warehouse import WarehouseDamagedError, WarehouseLockedError, connect
 
     problem = unwritable_output(settings)
@@ -354,11 +354,8 @@ def cmd_template(args) -> int:
     from jeugdkpi.template import TemplateError, write_template
 
     out = resolve_path(args.out or f"aanlevering_{args.aanbieder}_{args.periode.upper()}.xlsx")
-    try:
+    with usage_error_on(TemplateError):
         write_template(out, args.aanbieder, args.periode)
-    except TemplateError as exc:
-        print(f"jeugdkpi: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     print(f"jeugdkpi template: {out}")
     return EXIT_OK
 
@@ -392,12 +389,9 @@ def cmd_report(args) -> int:
     from jeugdkpi.report import ReportError, write_report
 
     settings = load_settings().with_overrides(publish=args.publish)
-    try:
+    with usage_error_on(ReportError):
         path = write_report(settings.publish, args.periode, args.aanbieder,
                             resolve_path(args.out) if args.out else None)
-    except ReportError as exc:
-        print(f"jeugdkpi: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     print(f"jeugdkpi report: {path}")
     return EXIT_OK
 
@@ -488,33 +482,43 @@ def cmd_publicaties(args) -> int:
     return EXIT_OK
 
 
+class UsageError(Exception):
+    """A command cannot do what was asked (exit code EXIT_USAGE); the message is printed as is."""
+
+
+@contextlib.contextmanager
+def usage_error_on(*errors: type[Exception]):
+    """An exception of `errors` in the block ends the command with 'jeugdkpi: error: <message>' (EXIT_USAGE)."""
+    try:
+        yield
+    except errors as exc:
+        raise UsageError(f"jeugdkpi: error: {exc}") from exc
+
+
+def cmd_cbs_gebieden(args) -> int:
+    from jeugdkpi.ingest.cbs_gebieden.refresh import command
+
+    return command(args)
+
+
+COMMANDS = {"run": cmd_run, "generate": cmd_generate, "template": cmd_template, "report": cmd_report,
+            "cbs-bevolking": cmd_cbs_bevolking, "cbs-gebieden": cmd_cbs_gebieden, "explain": cmd_explain,
+            "diff": cmd_diff, "publicaties": cmd_publicaties}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    command = COMMANDS.get(args.command)
+    if command is None:
+        return EXIT_USAGE
     try:
-        if args.command == "run":
-            return cmd_run(args)
-        if args.command == "generate":
-            return cmd_generate(args)
-        if args.command == "template":
-            return cmd_template(args)
-        if args.command == "report":
-            return cmd_report(args)
-        if args.command == "cbs-bevolking":
-            return cmd_cbs_bevolking(args)
-        if args.command == "cbs-gebieden":
-            from jeugdkpi.ingest.cbs_gebieden.refresh import command as cmd_cbs_gebieden
-
-            return cmd_cbs_gebieden(args)
-        if args.command == "explain":
-            return cmd_explain(args)
-        if args.command == "diff":
-            return cmd_diff(args)
-        if args.command == "publicaties":
-            return cmd_publicaties(args)
+        return command(args)
     except ConfigError as exc:
         print(f"jeugdkpi: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_USAGE
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

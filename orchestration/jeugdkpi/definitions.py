@@ -1,6 +1,13 @@
-"""The Dagster code location of jeugdkpi (`dagster dev -m jeugdkpi.definitions`)."""
+"""The Dagster code location of jeugdkpi (`dagster dev -m jeugdkpi.definitions`).
+
+As in dagster-open-platform, importing this module does no work: the dbt project is parsed and the assets are
+built when Dagster loads the location (`location`, a `@dg.definitions` function) or when code asks for
+`jeugdkpi.definitions.defs` (pipeline.py, tests): both get the one Definitions that `build_defs()` builds once.
+The run's settings reach the assets as the `jeugdkpi` resource (resources.py)."""
 
 from __future__ import annotations
+
+import functools
 
 import dagster as dg
 from dagster._core.events import DagsterEvent, EngineEventData
@@ -14,11 +21,8 @@ from jeugdkpi.assets.landing import LANDING_KEYS, observe_landing, run_tags
 from jeugdkpi.assets.publish import publish
 from jeugdkpi.assets.quality import quality_checks
 from jeugdkpi.assets.reports import reports
-from jeugdkpi.assets.transform import dbt_resource, dbt_warehouse
-from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.resources import JeugdkpiConfig, settings_from_config
 from jeugdkpi.schedules import build_automation
-
-all_assets = [observe_landing, ingest_berichten_asset, *input_assets, dbt_warehouse, publish, reports]
 
 
 class RunLockedExecutor(Executor):
@@ -40,7 +44,8 @@ class RunLockedExecutor(Executor):
 
     def execute(self, plan_context, execution_plan):
         resolved = ResolvedRunConfig.build(plan_context.job.get_definition(), plan_context.run_config)
-        settings = JeugdkpiConfig(**resolved.resources["jeugdkpi"].config).settings()
+        # the settings the run's resource gets (the pseudonym key is not needed for the lock or the tags)
+        settings = settings_from_config({**resolved.resources["jeugdkpi"].config, "pseudonym_key": None})
         paths = runlock.lock_paths(settings.warehouse, settings.publish)
         with runlock.run_lock(plan_context.instance, plan_context.run_id, paths) as warnings:
             for warning in warnings:
@@ -62,14 +67,33 @@ pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelect
                                                "inlezen, transformeren, controleren en publiceren.")
 halfjaarlijkse_run, nieuwe_bestanden = build_automation(pipeline_job)
 
-defs = dg.Definitions(
-    assets=all_assets,
-    asset_checks=quality_checks,
-    jobs=[pipeline_job],
-    schedules=[halfjaarlijkse_run],
-    sensors=[nieuwe_bestanden],
-    resources={"jeugdkpi": JeugdkpiConfig(), "dbt": dbt_resource()},
-    # DuckDB allows one writing process: every step runs in the run's own process, one after another, and the
-    # whole run holds the run lock of its warehouse (docs/operations.md, "One run at a time").
-    executor=in_process_run_lock_executor,
-)
+
+@functools.cache
+def build_defs() -> dg.Definitions:
+    """The Definitions of the code location, built once per process (dagster-dbt and dbt are imported here)."""
+    from jeugdkpi.assets.transform import dbt_resource, dbt_warehouse_assets
+
+    return dg.Definitions(
+        assets=[observe_landing, ingest_berichten_asset, *input_assets, dbt_warehouse_assets(), publish, reports],
+        asset_checks=quality_checks,
+        jobs=[pipeline_job],
+        schedules=[halfjaarlijkse_run],
+        sensors=[nieuwe_bestanden],
+        resources={"jeugdkpi": JeugdkpiConfig(), "dbt": dbt_resource()},
+        # DuckDB allows one writing process: every step runs in the run's own process, one after another, and
+        # the whole run holds the run lock of its warehouse (docs/operations.md, "One run at a time").
+        executor=in_process_run_lock_executor,
+    )
+
+
+@dg.definitions
+def location() -> dg.Definitions:
+    """What `dagster dev -m jeugdkpi.definitions` and the run workers load."""
+    return build_defs()
+
+
+def __getattr__(name: str):
+    """`from jeugdkpi.definitions import defs` builds the Definitions on first use (module __getattr__, PEP 562)."""
+    if name == "defs":
+        return build_defs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

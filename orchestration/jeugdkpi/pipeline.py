@@ -75,10 +75,8 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None,
         # run lock here (the job's executor takes the same lock for runs launched from the UI or a schedule).
         stack.enter_context(runlock.run_lock(instance, run_id,
                                              runlock.lock_paths(settings.warehouse, settings.publish)))
-        # dbt runs as a subprocess and the resources fall back on the environment: export the run's settings.
-        os.environ.update(settings.to_env())
-        config = JeugdkpiConfig(landing=str(settings.landing), warehouse=str(settings.warehouse),
-                                publish=str(settings.publish), peildatum=settings.peildatum.isoformat())
+        # the run's settings reach every asset as the `jeugdkpi` resource (dbt gets its env vars from it)
+        config = JeugdkpiConfig.from_settings(settings)
         job = defs.resolve_job_def("jeugdkpi_pipeline")
         log_level = os.environ.get("JEUGDKPI_LOG_LEVEL", "WARNING").upper()
         result = job.execute_in_process(resources={"jeugdkpi": config}, instance=instance, run_id=run_id,

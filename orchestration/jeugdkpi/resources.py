@@ -1,21 +1,64 @@
-"""Dagster resources: the settings of one run (env defaults, overridable per run from the CLI or UI)."""
+"""Dagster resources: the settings of one run, as the `jeugdkpi` resource.
 
+settings.py is where the JEUGDKPI_* environment is read (the user-facing configuration, docs/settings.md); the
+assets, checks and dbt get the run's settings from this resource and never read the environment themselves.
+`jeugdkpi run` passes the whole Settings it made (`from_settings`); in the UI and the schedule the fields are
+run config that override settings.py's reading of the environment (an empty field = the environment's value;
+Dagster replaces a resource's whole config by the run config, so the resource cannot carry those defaults
+itself). The pseudonym key is a secret and never appears in the UI's config.
+"""
 
-from typing import Optional
+from __future__ import annotations
+
+import dataclasses
+from typing import List, Optional
 
 import dagster as dg
 
 from jeugdkpi.settings import Settings, load_settings
 
+_PATHS = ("landing", "warehouse", "publish", "xsd_dir")
+
 
 class JeugdkpiConfig(dg.ConfigurableResource):
-    """Where the data lives and which peildatum applies. Empty fields fall back to the JEUGDKPI_* env vars."""
+    """Where the data lives and which peildatum applies (docs/settings.md). Empty fields fall back to the
+    JEUGDKPI_* environment, as settings.py reads it."""
 
     landing: Optional[str] = None
     warehouse: Optional[str] = None
     publish: Optional[str] = None
     peildatum: Optional[str] = None
+    regio: Optional[str] = None
+    min_cell: Optional[int] = None
+    uitval_codes: Optional[List[str]] = None
+    volume_factor: Optional[float] = None
+    workers: Optional[int] = None
+    max_file_bytes: Optional[int] = None
+    xsd_dir: Optional[str] = None
+    pseudonym_key: Optional[str] = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "JeugdkpiConfig":
+        """The resource that carries every setting of `settings` (the CLI: nothing is read from the environment)."""
+        values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)}
+        values = {k: (str(v) if k in _PATHS and v is not None else v) for k, v in values.items()}
+        values["peildatum"] = settings.peildatum.isoformat()
+        values["uitval_codes"] = list(settings.uitval_codes)
+        return cls(**values)
 
     def settings(self) -> Settings:
-        return load_settings().with_overrides(landing=self.landing, warehouse=self.warehouse,
-                                              publish=self.publish, peildatum=self.peildatum)
+        return settings_from_config({name: getattr(self, name) for name in type(self).model_fields})
+
+
+def settings_from_config(config) -> Settings:
+    """The run's Settings: the resource's (resolved) config over settings.py's reading of the environment,
+    which is skipped when the config has every field."""
+    values = {k: v for k, v in config.items() if v is not None}
+    if "uitval_codes" in values:
+        values["uitval_codes"] = tuple(values["uitval_codes"])
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    if fields - {"pseudonym_key", "xsd_dir"} <= set(values):  # complete (from_settings)
+        base = Settings(**{k: values[k] for k in ("landing", "warehouse", "publish")}, peildatum=values["peildatum"])
+    else:
+        base = load_settings()
+    return base.with_overrides(**values)

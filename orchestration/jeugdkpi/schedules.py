@@ -1,4 +1,5 @@
 """When the pipeline runs by itself: the half-yearly schedule and the landing-folder sensor (docs/operations.md).
+Both read the settings from the `jeugdkpi` resource, as the assets do.
 
 - `halfjaarlijkse_run`: 15 April and 15 October at 06:00 Europe/Amsterdam, with peildatum = the last day of
   the half-year that just ended (15 April 2026 -> 2025-12-31, 15 October 2026 -> 2026-06-30), so the
@@ -14,7 +15,8 @@ from pathlib import Path
 import dagster as dg
 
 from jeugdkpi.assets.landing import note_first_sights, regular_files, run_tags
-from jeugdkpi.settings import load_settings, peildatum_for
+from jeugdkpi.periods import peildatum_for
+from jeugdkpi.resources import JeugdkpiConfig
 
 
 def run_config_for(peildatum: dt.date) -> dict:
@@ -35,9 +37,9 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
                  execution_timezone="Europe/Amsterdam",
                  description="Halfjaarlijkse run op 15 april en 15 oktober, 06:00; peildatum = laatste dag van "
                              "het afgelopen halfjaar.")
-    def halfjaarlijkse_run(context: dg.ScheduleEvaluationContext):
+    def halfjaarlijkse_run(context: dg.ScheduleEvaluationContext, jeugdkpi: JeugdkpiConfig):
         peildatum = peildatum_for(context.scheduled_execution_time)
-        tags = run_tags(load_settings().with_overrides(peildatum=peildatum.isoformat()))
+        tags = run_tags(jeugdkpi.settings().with_overrides(peildatum=peildatum.isoformat()))
         return dg.RunRequest(run_key=f"halfjaar-{peildatum.isoformat()}", run_config=run_config_for(peildatum),
                              tags={**tags, "jeugdkpi/trigger": "schedule"})
 
@@ -45,8 +47,8 @@ def build_automation(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
                default_status=dg.DefaultSensorStatus.STOPPED,
                description="Start een run wanneer er bestanden in de landing-map bijkomen of veranderen "
                            "(standaard uit).")
-    def nieuwe_bestanden(context: dg.SensorEvaluationContext):
-        settings = load_settings()
+    def nieuwe_bestanden(context: dg.SensorEvaluationContext, jeugdkpi: JeugdkpiConfig):
+        settings = jeugdkpi.settings()
         signature = landing_signature(settings.landing)
         if signature is None:
             return dg.SkipReason("de landing-map is leeg")

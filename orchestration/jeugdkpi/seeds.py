@@ -84,6 +84,7 @@ class Kpi:
     score_max: float | None
     active_from: dt.date | None  # first day the KPI applies (None: always)
     active_until: dt.date | None  # last day the KPI applies (None: no end)
+    family: str  # the dbt model int_kpi__<family> that computes it ('' = none yet: a new catalogue row)
 
     @property
     def in_template(self) -> bool:

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from jeugdkpi.periods import peildatum_for
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -43,14 +45,6 @@ def parse_date(value: str, name: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from exc
-
-
-def peildatum_for(moment: dt.datetime | dt.date) -> dt.date:
-    """The last day of the most recent complete half-year before `moment`: the default peildatum and the one the
-    half-yearly schedule runs with. A half-year is complete the day after its last day (on 30 June the first
-    half-year is still running, so 30 June 2026 -> 2025-12-31; 1 July 2026 -> 2026-06-30)."""
-    day = moment.date() if isinstance(moment, dt.datetime) else moment
-    return dt.date(day.year - 1, 12, 31) if day.month <= 6 else dt.date(day.year, 6, 30)
 
 
 def parse_int(value: str, name: str, minimum: int = 1) -> int:
@@ -115,7 +109,8 @@ class Settings:
         return self.warehouse.parent
 
     def to_env(self) -> dict[str, str]:
-        """The JEUGDKPI_* variables that reproduce these settings (for dbt and the Dagster resources)."""
+        """The JEUGDKPI_* variables that reproduce these settings (for a child process such as a test's
+        `dagster asset materialize`)."""
         env = {"JEUGDKPI_LANDING": str(self.landing), "JEUGDKPI_WAREHOUSE": str(self.warehouse),
                "JEUGDKPI_PUBLISH": str(self.publish), "JEUGDKPI_PEILDATUM": self.peildatum.isoformat(),
                "JEUGDKPI_MIN_CELL": str(self.min_cell), "JEUGDKPI_WORKERS": str(self.workers),
@@ -128,6 +123,15 @@ class Settings:
         if self.xsd_dir:
             env["JEUGDKPI_XSD_DIR"] = str(self.xsd_dir)
         return env
+
+    def dbt_env(self) -> dict[str, str]:
+        """The environment variables dbt reads (profiles.yml: the warehouse; dbt_project.yml vars: peildatum,
+        OI01's uitval codes, the region's municipalities and mergers, docs/regions.md). Set for the dbt
+        subprocess only; the same for `dbt build` and `dbt docs generate`, so the docs reuse the build's parse."""
+        from jeugdkpi.regions import dbt_vars as region_dbt_vars  # regions reads the seeds
+
+        return {"JEUGDKPI_WAREHOUSE": str(self.warehouse), "JEUGDKPI_PEILDATUM": self.peildatum.isoformat(),
+                "JEUGDKPI_UITVAL_CODES": ",".join(self.uitval_codes), **region_dbt_vars(self.regio)}
 
     def with_overrides(self, **kwargs) -> "Settings":
         values = {k: v for k, v in kwargs.items() if v is not None}

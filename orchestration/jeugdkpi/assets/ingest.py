@@ -1,6 +1,8 @@
 """Ingest assets: one multi-asset per landing source, one asset key per raw table it fills."""
 
 
+from typing import Callable, Iterable
+
 import dagster as dg
 
 from jeugdkpi import progress
@@ -8,6 +10,7 @@ from jeugdkpi.assets import code_version
 from jeugdkpi.ingest.berichten.load import SOURCE as BERICHTEN, ingest_berichten
 from jeugdkpi.ingest.berichten.schema import COLUMN_DESCRIPTIONS, MESSAGES_TABLE, RECORD_TABLES, table_columns
 from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.settings import Settings
 from jeugdkpi.warehouse import connect
 
 RAW_GROUP = "raw"
@@ -39,39 +42,58 @@ def column_schema(table: str, columns, descriptions: dict[str, str]) -> dg.Table
         for name, typ in columns])
 
 
-def _spec(table: str, columns) -> dg.AssetSpec:
+def raw_asset_spec(table: str, columns, source: str, kind: str, description: str, descriptions: dict[str, str],
+                   code_version: str) -> dg.AssetSpec:
+    """The asset raw/`table`, filled from landing/`source` (files of `kind`: xml, csv)."""
     return dg.AssetSpec(
-        key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "xml"}, deps=[["landing", BERICHTEN]],
-        description=_DESCRIPTIONS[table] + " Bron: landing/berichten (iJw 3.2). BSN gepseudonimiseerd.",
-        metadata={"dagster/column_schema": column_schema(table, columns, COLUMN_DESCRIPTIONS),
+        key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", kind}, deps=[["landing", source]],
+        description=description,
+        metadata={"dagster/column_schema": column_schema(table, columns, descriptions),
                   "dagster/table_name": f"raw.{table}"},
-        code_version=CODE_VERSION,
+        code_version=code_version,
     )
 
 
-BERICHTEN_SPECS = [_spec("berichten", MESSAGES_TABLE)] + [_spec(t, table_columns(t)) for t in RECORD_TABLES]
+def ingest_results(context: dg.AssetExecutionContext, settings: Settings, source: str, label: str,
+                   tables: Iterable[str], ingest: Callable, rows_added: Callable | None = None):
+    """The one loop of every ingest asset: `ingest(con)` loads landing/`source` into raw.* and returns its stats;
+    then one MaterializeResult per raw table with its row count, the rows this run added (`rows_added(stats,
+    table)`, default the stats' rows per table) and the run's ingest statistics."""
+    with connect(settings.warehouse) as con, progress.step(f"{label} inlezen", unit="bestanden") as step:
+        stats = ingest(con)
+        step.detail = stats.progress_detail()
+        counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in tables}
+    context.log.info(f"{source}: {stats.files_new} new files, {stats.records_in} records in = "
+                     f"{stats.records_loaded} loaded + {stats.records_quarantined} quarantined")
+    run_md = {**stats.as_metadata(),
+              "quarantine_by_reason": dg.MetadataValue.json(stats.quarantine_by_reason),
+              "landing": dg.MetadataValue.path(str(settings.landing / source)),
+              "peildatum": settings.peildatum.isoformat()}
+    for table, total in counts.items():
+        added = rows_added(stats, table) if rows_added else stats.rows_by_table.get(table, 0)
+        yield dg.MaterializeResult(asset_key=["raw", table],
+                                   metadata={"dagster/row_count": total, "rows_added_this_run": added, **run_md})
+
+
+BERICHTEN_SPECS = [
+    raw_asset_spec(table, columns, BERICHTEN, "xml",
+                   _DESCRIPTIONS[table] + " Bron: landing/berichten (iJw 3.2). BSN gepseudonimiseerd.",
+                   COLUMN_DESCRIPTIONS, CODE_VERSION)
+    for table, columns in [("berichten", MESSAGES_TABLE), *((t, table_columns(t)) for t in RECORD_TABLES)]]
+
+
+def _berichten_rows_added(stats, table: str) -> int:
+    """raw.berichten gains one row per new message that is neither a duplicate nor quarantined."""
+    if table == "berichten":
+        return stats.files_new - stats.files_duplicate - stats.files_quarantined
+    return stats.rows_by_table.get(table, 0)
 
 
 @dg.multi_asset(specs=BERICHTEN_SPECS, name="ingest_berichten", pool="duckdb", can_subset=False)
 def ingest_berichten_asset(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig):
     """Parse every new iJw message under landing/berichten into raw.* (see docs/ingest.md)."""
     settings = jeugdkpi.settings()
-    with connect(settings.warehouse) as con, progress.step("iJw-berichten inlezen", unit="bestanden") as step:
-        stats = ingest_berichten(con, settings, context.run.run_id, progress=progress.update)
-        step.detail = stats.progress_detail()
-        counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0]
-                  for t in ["berichten", *RECORD_TABLES]}
-    context.log.info(
-        f"berichten: {stats.files_new} new files, {stats.records_in} records in = {stats.records_loaded} loaded "
-        f"+ {stats.records_quarantined} quarantined")
-    run_md = {**stats.as_metadata(),
-              "quarantine_by_reason": dg.MetadataValue.json(stats.quarantine_by_reason),
-              "landing": dg.MetadataValue.path(str(settings.landing / BERICHTEN)),
-              "peildatum": settings.peildatum.isoformat()}
-    for table, total in counts.items():
-        yield dg.MaterializeResult(
-            asset_key=["raw", table],
-            metadata={"dagster/row_count": total,
-                      "rows_added_this_run": stats.rows_by_table.get(table, 0) if table != "berichten"
-                      else stats.files_new - stats.files_duplicate - stats.files_quarantined,
-                      **run_md})
+    yield from ingest_results(
+        context, settings, BERICHTEN, "iJw-berichten", ["berichten", *RECORD_TABLES],
+        lambda con: ingest_berichten(con, settings, context.run.run_id, progress=progress.update),
+        _berichten_rows_added)

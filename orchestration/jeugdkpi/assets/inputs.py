@@ -11,12 +11,10 @@ from jeugdkpi.ingest.cbs_bevolking.load import SPEC as CBS_BEVOLKING
 from jeugdkpi.ingest.cbs_spiegel.load import SPEC as CBS_SPIEGEL
 from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE
 from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEITSGESPREKKEN
-from jeugdkpi.assets.ingest import column_schema
+from jeugdkpi.assets.ingest import ingest_results, raw_asset_spec
 from jeugdkpi.ingest.tabular import COLUMN_DESCRIPTIONS, SourceSpec, ingest_source
 from jeugdkpi.resources import JeugdkpiConfig
-from jeugdkpi.warehouse import connect
 
-RAW_GROUP = "raw"
 INPUT_SPECS = [CBS_SPIEGEL, CBS_BEVOLKING, AANBIEDERS, GEMEENTE, KWALITEITSGESPREKKEN]
 
 _DESCRIPTIONS = {
@@ -29,42 +27,28 @@ _DESCRIPTIONS = {
     "gemeente_betalingen": "Gemeentelijke export: betaaldatum per declaratie.",
     "kwaliteitsgesprekken": "Scores van de kwaliteitsgesprekken (contractmanager).",
 }
+_DELIVERY_LOG = "Leveringslog: elk geladen of afgewezen bestand, per levering (aanbieder, periode), met de status."
 
 
 def _specs(spec: SourceSpec) -> list[dg.AssetSpec]:
-    out = []
-    for table, columns in spec.all_tables().items():
-        desc = _DESCRIPTIONS.get(table, "Leveringslog: elk geladen of afgewezen bestand, per levering "
-                                        "(aanbieder, periode), met de status.")
-        out.append(dg.AssetSpec(
-            key=["raw", table], group_name=RAW_GROUP, kinds={"duckdb", "csv"}, deps=[["landing", spec.source]],
-            description=f"{desc} Bron: landing/{spec.source}.",
-            metadata={"dagster/column_schema": column_schema(table, columns, COLUMN_DESCRIPTIONS),
-                      "dagster/table_name": f"raw.{table}"},
-            code_version=code_version("ingest/tabular.py", "ingest/files.py", f"ingest/{spec.source}")))
-    return out
+    version = code_version("ingest/tabular.py", "ingest/files.py", f"ingest/{spec.source}")
+    return [raw_asset_spec(table, columns, spec.source, "csv",
+                           f"{_DESCRIPTIONS.get(table, _DELIVERY_LOG)} Bron: landing/{spec.source}.",
+                           COLUMN_DESCRIPTIONS, version)
+            for table, columns in spec.all_tables().items()]
 
 
 def _make_asset(spec: SourceSpec):
     @dg.multi_asset(specs=_specs(spec), name=f"ingest_{spec.source}", pool="duckdb", can_subset=False)
     def _asset(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig):
         settings = jeugdkpi.settings()
-        with connect(settings.warehouse) as con, progress.step(f"{spec.source} inlezen", unit="bestanden") as step:
+
+        def ingest(con):
             stats = ingest_source(con, settings, context.run.run_id, spec)
             progress.update(stats.files_seen, stats.files_seen)
-            step.detail = stats.progress_detail()
-            counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in spec.all_tables()}
-        context.log.info(f"{spec.source}: {stats.files_new} new files, {stats.records_in} records in = "
-                         f"{stats.records_loaded} loaded + {stats.records_quarantined} quarantined")
-        run_md = {**stats.as_metadata(),
-                  "quarantine_by_reason": dg.MetadataValue.json(stats.quarantine_by_reason),
-                  "landing": dg.MetadataValue.path(str(settings.landing / spec.source)),
-                  "peildatum": settings.peildatum.isoformat()}
-        for table, total in counts.items():
-            yield dg.MaterializeResult(asset_key=["raw", table],
-                                       metadata={"dagster/row_count": total,
-                                                 "rows_added_this_run": stats.rows_by_table.get(table, 0),
-                                                 **run_md})
+            return stats
+
+        yield from ingest_results(context, settings, spec.source, spec.source, spec.all_tables(), ingest)
 
     _asset.__doc__ = f"Read every new file under landing/{spec.source} into raw.* (see docs/inputs.md)."
     return _asset

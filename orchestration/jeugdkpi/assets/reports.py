@@ -6,7 +6,8 @@ import dagster as dg
 
 from jeugdkpi import progress
 from jeugdkpi.assets import code_version
-from jeugdkpi.publish.writer import half_year, latest_dir
+from jeugdkpi.periods import half_year
+from jeugdkpi.publish.writer import latest_dir
 from jeugdkpi.report.data import load_published
 from jeugdkpi.report.render import render_factsheet, render_regional, report_path, save
 from jeugdkpi.resources import JeugdkpiConfig

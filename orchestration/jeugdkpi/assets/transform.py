@@ -1,11 +1,20 @@
-"""The dbt project as Dagster assets: every model, seed and data test of dbt_project/ (tests = asset checks)."""
+"""The dbt project as Dagster assets: every model, seed and data test of dbt_project/ (tests = asset checks).
 
+Nothing happens at import (as in dagster-open-platform's defs/dbt): the DbtProject, its manifest and the
+@dbt_assets definition are built by cached factories (`dbt_project()`, `dbt_warehouse_assets()`,
+`dbt_resource()`) that jeugdkpi.definitions calls once. dbt reads the run's settings from environment
+variables (profiles.yml, dbt_project.yml vars): they are set for the dbt subprocess only (`Settings.dbt_env`),
+never left in this process's environment.
+"""
+
+import contextlib
+import functools
 import os
-import sys
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import dagster as dg
+from dagster._utils import run_with_concurrent_update_guard
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -16,29 +25,31 @@ from dagster_dbt import (
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from jeugdkpi import progress
-from jeugdkpi.dbt_child import PARENT_PID_ENV, dbt_executable
+from jeugdkpi.dbt_child import PARENT_PID_ENV, dbt_executable, real_dbt
 from jeugdkpi.fingerprint import build_fingerprint
-from jeugdkpi.regions import dbt_vars as region_dbt_vars
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.seeds import catalogue
-from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, load_settings
+from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings, load_settings
 from jeugdkpi.warehouse import connect, ensure_audit_schema
 
-# dbt reads the warehouse path and peildatum from the environment; give parsing sane defaults.
-_defaults = load_settings()
-os.environ.setdefault("JEUGDKPI_WAREHOUSE", str(_defaults.warehouse))
-os.environ.setdefault("JEUGDKPI_PEILDATUM", _defaults.peildatum.isoformat())
-# The dbt of this interpreter's environment, also when the venv is not activated (dagster-dbt looks on PATH).
-_bin = str(Path(sys.executable).parent)
-if _bin not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+@contextlib.contextmanager
+def scoped_environ(env: Mapping[str, str]) -> Iterator[None]:
+    """`env` in os.environ while the block runs (dagster-dbt hands dbt a copy of os.environ), then as before."""
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
-def _manifest_is_stale() -> bool:
-    manifest = dbt_project.manifest_path
+def _manifest_is_stale(project: DbtProject) -> bool:
+    manifest = project.manifest_path
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
@@ -47,48 +58,64 @@ def _manifest_is_stale() -> bool:
     return any(p.is_file() and p.stat().st_mtime > built for p in sources)
 
 
-# Tests, CI and a fresh clone have no manifest; an edited model makes it stale: parse (a few seconds).
-if _manifest_is_stale():
-    dbt_project.preparer.prepare(dbt_project)
+@functools.cache
+def dbt_project() -> DbtProject:
+    """dbt_project/ with a current manifest: tests, CI and a fresh clone have none, and an edited model, macro,
+    test or seed makes it stale (also under `dagster dev`): then dbt parses (a few seconds), with the default
+    settings for the env vars dbt needs to parse."""
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    if _manifest_is_stale(project):
+        run_with_concurrent_update_guard(project.manifest_path, _parse, project=project)
+    return project
 
 
-def _catalogue() -> dict[str, str]:
-    return {kpi_id: kpi.name_nl for kpi_id, kpi in catalogue().items()}
+def _parse(project: DbtProject) -> None:
+    with scoped_environ(load_settings().dbt_env()):
+        DbtCliResource(project_dir=project, dbt_executable=real_dbt()).cli(
+            ["parse", "--quiet"], target_path=project.target_path).wait()
 
 
-def _kpi_docs() -> dict[str, str]:
+def manifest() -> Mapping[str, Any]:
+    return validate_manifest(dbt_project().manifest_path)  # dagster-dbt's cached read, shared with @dbt_assets
+
+
+@functools.cache
+def kpi_docs() -> dict[str, str]:
     """The Dutch KPI definitions: the docs blocks `kpi_<ID>` of models/marts/_kpi_definitions.md."""
-    manifest = validate_manifest(dbt_project.manifest_path)  # dagster-dbt's cached read, shared with @dbt_assets
-    return {doc["name"]: doc["block_contents"].strip() for doc in manifest.get("docs", {}).values()
+    return {doc["name"]: doc["block_contents"].strip() for doc in manifest().get("docs", {}).values()
             if doc.get("package_name") == "jeugdkpi"}
 
 
-CATALOGUE = _catalogue()
-KPI_DOCS = _kpi_docs()
-
-
 def kpis_of_model(dbt_resource_props: Mapping[str, Any]) -> list[str]:
-    """The catalogue KPIs a model writes, as declared in its `meta.kpis` (the whole-graph test checks the
-    declaration against the rows the model builds)."""
-    meta = dbt_resource_props.get("config", {}).get("meta") or dbt_resource_props.get("meta") or {}
-    return [k for k in CATALOGUE if k in set(meta.get("kpis", []))]
+    """The catalogue KPIs a model writes: the catalogue rows whose `family` is the model (the whole-graph test
+    checks the catalogue against the rows the model builds)."""
+    name = dbt_resource_props.get("name")
+    return [k.kpi_id for k in catalogue().values() if k.family == name]
 
 
 def kpi_table(kpi_ids: list[str]) -> str:
     """Markdown: id, Dutch name (catalogue) and Dutch definition (docs block) of each KPI."""
     lines = ["| KPI | naam | definitie |", "|---|---|---|"]
     for kpi in kpi_ids:
-        definition = KPI_DOCS.get(f"kpi_{kpi}", "").replace("\n", " ").replace("|", "/")
-        lines.append(f"| {kpi} | {CATALOGUE[kpi]} | {definition} |")
+        definition = kpi_docs().get(f"kpi_{kpi}", "").replace("\n", " ").replace("|", "/")
+        lines.append(f"| {kpi} | {catalogue()[kpi].name_nl} | {definition} |")
     return "\n".join(lines)
 
 
 class JeugdkpiTranslator(DagsterDbtTranslator):
-    """Groups = layers (seeds, staging, intermediate, marts); raw sources map to the ingest assets. The UI shows
-    the Dutch YAML description of every model, seed and column (not dagster-dbt's "dbt model X" stand-in nor the
-    appended raw SQL: the SQL file is one click away through the asset's code reference). KPI models carry the
-    Dutch names and definitions of the KPIs they compute. A dbt data test becomes an asset check under its
-    YAML `name:` with its Dutch `description:` (dagster-dbt itself reads only `meta.description`)."""
+    """The one place where dbt nodes become Dagster assets. Asset keys: a dbt source table is the raw table the
+    ingest assets write (`<schema>/<table>`, e.g. raw/berichten, whatever the source is called in the YAML); a
+    model or seed keeps dagster-dbt's default (its name). Groups = layers (seeds, staging, intermediate, marts).
+    The UI shows the Dutch YAML description of every model, seed and column (not dagster-dbt's "dbt model X"
+    stand-in nor the appended raw SQL: the SQL file is one click away through the asset's code reference). KPI
+    models carry the Dutch names and definitions of the KPIs they compute. A dbt data test becomes an asset check
+    under its YAML `name:` with its Dutch `description:` (dagster-dbt itself reads only `meta.description`)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["schema"],
+                                dbt_resource_props.get("identifier") or dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -102,8 +129,8 @@ class JeugdkpiTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] != "model":
             return description
         if name == "kpi_values":
-            intro = KPI_DOCS.get("kpi_values_intro", "")
-            return f"{intro}\n\n**KPI-catalogus** (seeds/kpi_catalogue.csv):\n\n{kpi_table(list(CATALOGUE))}"
+            intro = kpi_docs().get("kpi_values_intro", "")
+            return f"{intro}\n\n**KPI-catalogus** (seeds/kpi_catalogue.csv):\n\n{kpi_table(list(catalogue()))}"
         if name.startswith("int_kpi__"):
             kpis = kpis_of_model(dbt_resource_props)
             if kpis:
@@ -127,31 +154,41 @@ class ChildDbtCliResource(DbtCliResource):
     """dbt through `jeugdkpi-dbt` (jeugdkpi/dbt_child.py): the dbt child is killed by the kernel when the process
     that started it ends, however it ends (kill -9 included), so no orphaned dbt goes on writing the warehouse."""
 
-    def cli(self, *args, **kwargs):
-        os.environ[PARENT_PID_ENV] = str(os.getpid())  # the wrapper checks that this parent still lives
-        return super().cli(*args, **kwargs)
+    def cli_for(self, settings: Settings, args: list[str], **kwargs):
+        """`dbt <args>` with the run's settings in dbt's environment (and this process's id, which the wrapper
+        checks is still its parent); this process's own environment is left as it was."""
+        with scoped_environ({**settings.dbt_env(), PARENT_PID_ENV: str(os.getpid())}):
+            return self.cli(args, **kwargs)  # starts the dbt subprocess with a copy of the environment
 
 
-def dbt_resource() -> DbtCliResource:
-    # Use the dbt of this interpreter's environment, also when the venv is not activated; through the wrapper
-    # when it is installed (pip install -e .), else plain dbt.
-    return ChildDbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
+@functools.cache
+def dbt_resource() -> ChildDbtCliResource:
+    # dbt of this interpreter's environment, also when the venv is not activated; through the wrapper when it is
+    # installed (pip install -e .), else plain dbt.
+    return ChildDbtCliResource(project_dir=dbt_project(), profiles_dir=str(DBT_PROJECT_DIR),
                                dbt_executable=dbt_executable())
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-            pool="duckdb", name="dbt_warehouse")
-def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, jeugdkpi: JeugdkpiConfig):
-    """dbt build: seeds, staging, intermediate and marts with their data and unit tests. Every materialised
-    table gets its row count and column schema (read from the warehouse after dbt has finished)."""
-    settings = jeugdkpi.settings()
-    os.environ["JEUGDKPI_WAREHOUSE"] = str(settings.warehouse)
-    os.environ["JEUGDKPI_PEILDATUM"] = settings.peildatum.isoformat()
-    os.environ.update(region_dbt_vars(settings.regio))  # the region's municipalities and mergers (docs/regions.md)
+@functools.cache
+def dbt_warehouse_assets() -> dg.AssetsDefinition:
+    """The @dbt_assets of the whole project (built once, from the parsed manifest)."""
+    project = dbt_project()
+
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=translator,
+                pool="duckdb", name="dbt_warehouse")
+    def dbt_warehouse(context: dg.AssetExecutionContext, dbt: ChildDbtCliResource, jeugdkpi: JeugdkpiConfig):
+        """dbt build: seeds, staging, intermediate and marts with their data and unit tests. Every materialised
+        table gets its row count and column schema (read from the warehouse after dbt has finished)."""
+        yield from build_warehouse(context, dbt, jeugdkpi.settings())
+
+    return dbt_warehouse
+
+
+def build_warehouse(context: dg.AssetExecutionContext, dbt: ChildDbtCliResource, settings: Settings):
     built_from = build_fingerprint(settings.regio)  # the seeds and SQL this build reads, taken before it starts
     with connect(settings.warehouse) as con:
         ensure_audit_schema(con)  # the ledger dbt's hooks write to
-    invocation = dbt.cli(["build"], context=context)
+    invocation = dbt.cli_for(settings, ["build"], context=context)
     events: list = []
     error: Exception | None = None
     with progress.step("dbt build: modellen en tests", unit="knopen") as step:

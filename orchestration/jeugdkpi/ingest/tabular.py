@@ -29,20 +29,8 @@ from typing import Callable, Iterable
 import duckdb
 import pandas as pd
 
-from jeugdkpi.ingest.files import (
-    ArchiveProblem,
-    AuditWriter,
-    FileTooLargeError,
-    KnownFiles,
-    LandingItem,
-    NotRegularFileError,
-    RunStats,
-    discover,
-    first_sight_path,
-    first_sights,
-    landing_moment,
-    sha256_bytes,
-)
+from jeugdkpi import periods
+from jeugdkpi.ingest import files
 from jeugdkpi.seeds import Kpi, catalogue
 from jeugdkpi.seeds import column as seeds_column
 from jeugdkpi.settings import SEEDS_DIR, Settings
@@ -140,7 +128,8 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
 }
 
 SUPPRESSION_SYMBOLS = {"", ".", "x", "X", "*", "-", "geheim"}
-PERIODE_RE = re.compile(r"^(\d{4})-H([12])$")
+PERIODE_RE = periods.HALF_YEAR_RE
+periode_end = periods.end  # imported by template.py
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -361,7 +350,7 @@ def read_workbook(data: bytes) -> dict[str, Table]:
     return tables
 
 
-def read_tables(item: LandingItem, data: bytes) -> dict[str, Table]:
+def read_tables(item: files.LandingItem, data: bytes) -> dict[str, Table]:
     name = item.display_path.lower()
     if name.endswith(".xlsx"):
         return read_workbook(data)
@@ -504,17 +493,13 @@ def parse_date(cell: Cell, errors: Errors, row: str, *, allow_empty: bool = Fals
         return None
 
 
-def periode_end(periode: str) -> dt.date:
-    year, half = PERIODE_RE.match(periode).groups()
-    return dt.date(int(year), 6, 30) if half == "1" else dt.date(int(year), 12, 31)
-
 
 def parse_periode(cell: Cell, errors: Errors, row: str, ctx: Context) -> str | None:
     text = cell.text.upper().replace("HJ", "H").replace("-0", "-")
     if not PERIODE_RE.match(text):
         errors.add(cell.locator, "invalid_value", "periode must be YYYY-H1 or YYYY-H2", row)
         return None
-    if periode_end(text) > ctx.peildatum:
+    if periods.end(text) > ctx.peildatum:
         errors.add(cell.locator, "period_in_future",
                    f"the period {text} ends after the peildatum {ctx.peildatum}", row)
         return None
@@ -643,7 +628,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str,
         con.unregister("input_batch")
 
 
-def parse_file(spec: SourceSpec, item: LandingItem, data: bytes, ctx: Context) -> Parsed:
+def parse_file(spec: SourceSpec, item: files.LandingItem, data: bytes, ctx: Context) -> Parsed:
     """The file boundary: whatever goes wrong while reading or parsing one file quarantines that file (with
     the exception's class in the message) and never stops the run."""
     try:
@@ -682,17 +667,18 @@ def _formulas_without_value(tables: dict[str, Table], parsed: Parsed) -> None:
 
 
 def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, spec: SourceSpec,
-                  ref: Reference | None = None) -> RunStats:
+                  ref: Reference | None = None) -> files.RunStats:
     """Ingest every new file under landing/<source>: one transaction, records in = loaded + quarantined."""
     ensure_tables(con, spec)
     ctx = Context(settings.peildatum, ref or Reference.load(), settings)
-    stats = RunStats(run_id=run_id, source=spec.source, started_at=dt.datetime.now(), peildatum=settings.peildatum)
-    known = KnownFiles.load(con, spec.source)
-    problems: list[ArchiveProblem] = []  # links and special files: quarantined, never opened
-    items = list(discover(settings.landing / spec.source, spec.patterns, problems=problems, with_mtime=True))
-    sights = first_sights(first_sight_path(settings.warehouse), spec.source)  # the landing sensor's, if any
+    stats = files.RunStats(run_id=run_id, source=spec.source, started_at=dt.datetime.now(),
+                           peildatum=settings.peildatum)
+    known = files.KnownFiles.load(con, spec.source)
+    problems: list[files.ArchiveProblem] = []  # links and special files: quarantined, never opened
+    items = list(files.discover(settings.landing / spec.source, spec.patterns, problems=problems, with_mtime=True))
+    sights = files.first_sights(files.first_sight_path(settings.warehouse), spec.source)  # the landing sensor's, if any
     stats.files_seen = len(items) + len(problems)
-    audit = AuditWriter(spec.source, run_id)
+    audit = files.AuditWriter(spec.source, run_id)
     rows: dict[str, list[dict]] = {t: [] for t in spec.all_tables()}
     seen: set[str] = set()
     known_paths = {p: s for (p, s) in known.by_path_sha if (p, s) not in known.retriable}
@@ -701,22 +687,22 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
         for item in items:
             try:
                 data = item.read(settings.max_file_bytes)
-            except FileTooLargeError as exc:
+            except files.FileTooLargeError as exc:
                 stats.reject_file(audit, known, item.display_path,
-                                  sha256_bytes(f"too-large:{item.display_path}:{exc.args[0]}".encode()),
+                                  files.sha256_bytes(f"too-large:{item.display_path}:{exc.args[0]}".encode()),
                                   exc.args[0], "file_too_large",
                                   f"the file is larger than the limit of {settings.max_file_bytes} bytes")
                 continue
-            except NotRegularFileError as exc:  # swapped for a link or FIFO after discovery
-                problems.append(ArchiveProblem(item.display_path, Path(item.path), exc.reason,
-                                               f"{type(exc).__name__}: {exc.reason} refused when opened"))
+            except files.NotRegularFileError as exc:  # swapped for a link or FIFO after discovery
+                problems.append(files.ArchiveProblem(item.display_path, Path(item.path), exc.reason,
+                                                     f"{type(exc).__name__}: {exc.reason} refused when opened"))
                 continue
             except OSError as exc:  # an I/O error or a file gone since discovery: this file only, as berichten
                 stats.reject_file(audit, known, item.display_path,
-                                  sha256_bytes(f"unreadable:{item.display_path}:{type(exc).__name__}".encode()), 0,
-                                  "read_error", f"the file cannot be read: {type(exc).__name__}: {exc}")
+                                  files.sha256_bytes(f"unreadable:{item.display_path}:{type(exc).__name__}".encode()),
+                                  0, "read_error", f"the file cannot be read: {type(exc).__name__}: {exc}")
                 continue
-            path, sha = item.display_path, sha256_bytes(data)
+            path, sha = item.display_path, files.sha256_bytes(data)
             if known_paths.get(path) == sha:
                 continue  # the same file as before: nothing changes
             retried = (path, sha) in known.retriable
@@ -726,7 +712,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
                 stats.files_new += 1
                 stats.files_duplicate += 1
                 audit.file(path, sha, len(data), "duplicate", 0, 0, 0,
-                           landing_moment(item, sha, sights, dt.datetime.now()))
+                           files.landing_moment(item, sha, sights, dt.datetime.now()))
                 continue
             parsed = parse_file(spec, item, data, ctx)
             if retried:
@@ -739,7 +725,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
             stats.files_new += 1
             loaded_at = dt.datetime.now()
             lineage = {"file_sha256": sha, "file_path": path, "loaded_at": loaded_at, "run_id": run_id,
-                       "landed_at": landing_moment(item, sha, sights, loaded_at)}
+                       "landed_at": files.landing_moment(item, sha, sights, loaded_at)}
             errors = parsed.errors
             if errors and (spec.reject_whole or errors.file_level or len(errors.bad_rows) >= parsed.n_in):
                 n_loaded, n_quar = 0, parsed.n_in
@@ -779,7 +765,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, settings: Settings, run_id: st
     return stats
 
 
-def _count(stats: RunStats, n_in: int, n_loaded: int, n_quar: int, reasons: list[str]) -> None:
+def _count(stats: files.RunStats, n_in: int, n_loaded: int, n_quar: int, reasons: list[str]) -> None:
     stats.records_in += n_in
     stats.records_loaded += n_loaded
     stats.records_quarantined += n_quar

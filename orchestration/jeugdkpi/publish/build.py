@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from jeugdkpi import periods
 from jeugdkpi.fingerprint import code_version, inputs_fingerprint, publication_fingerprint, seeds_fingerprint
 from jeugdkpi.ingest import raw_tables_by_source
 from jeugdkpi.publish import writer
@@ -134,7 +135,7 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
         inputs, seeds, code = inputs_fingerprint(con), seeds_fingerprint(), code_version()
         fingerprint = publication_fingerprint(inputs=inputs, seeds=seeds, code=code, regio=settings.regio,
                                               peildatum=settings.peildatum, min_cell=settings.min_cell)
-        period = writer.half_year(settings.peildatum)
+        period = periods.half_year(settings.peildatum)
         latest = writer.latest_dir(settings.publish, period)
         latest_manifest = writer.read_manifest(latest)
         if latest_manifest and latest_manifest.get("fingerprint") == fingerprint:

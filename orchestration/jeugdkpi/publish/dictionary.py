@@ -97,78 +97,86 @@ TABLES = {
     COLUMNS_TABLE: "Gegevenswoordenboek: elke gepubliceerde tabel, view en kolom met type en omschrijving.",
 }
 
-# (table, column) -> description: publication-only columns and publication meanings (rule 1 above)
-PUBLISHED_COLUMNS = {
-    ("kpi_values", "is_suppressed"): "Waar (true) als de kleineaantallenregel de cel onderdrukt: waarde, teller, "
-                                     "noemer, aantal jeugdigen en doel gehaald zijn dan leeg.",
-    # the view
-    (VIEW, "kpi"): "KPI-code uit de catalogus (bijv. VB01).",
-    (VIEW, "kpi_naam"): "Naam van de KPI.",
-    (VIEW, "thema"): "Thema van de KPI in de catalogus.",
-    (VIEW, "eenheid"): "Eenheid van de waarde: procent, aantal, maanden, dagen, werkdagen of score.",
-    (VIEW, "periode"): "Rapportageperiode: JJJJ (jaar), JJJJ-H1 of JJJJ-H2 (halfjaar).",
-    (VIEW, "periodesoort"): "jaar of halfjaar. Tel jaar- en halfjaarrijen nooit bij elkaar op.",
-    (VIEW, "periode_begin"): "Eerste dag van de periode.",
-    (VIEW, "periode_einde"): "Laatste dag van de periode.",
-    (VIEW, "niveau"): "regio, gemeente, aanbieder, of gemeente en aanbieder. Filter op één niveau: de regio is "
-                      "(voor optelbare KPI's) de som van de gemeenten.",
-    (VIEW, "gemeentecode"): "CBS-gemeentecode (vier cijfers); leeg = de hele regio.",
-    (VIEW, "gemeente"): "Naam van de gemeente; leeg = de hele regio.",
-    (VIEW, "aanbieder_agb"): "AGB-code van de aanbieder; leeg = alle aanbieders.",
-    (VIEW, "aanbieder"): "Naam van de aanbieder; leeg = alle aanbieders.",
-    (VIEW, "zorgvorm"): "Zorgvorm (alleen VB01 heeft rijen per zorgvorm); leeg = alle zorgvormen.",
-    (VIEW, "waarde"): "De KPI-waarde in de eenheid (percentages 0-100, niet afgerond).",
-    (VIEW, "teller"): "Teller van een percentage; leeg bij aantallen, gemiddelden en medianen.",
-    (VIEW, "noemer"): "Noemer van een percentage; leeg bij aantallen, gemiddelden en medianen.",
-    (VIEW, "aantal_jeugdigen"): "Aantal verschillende jeugdigen achter de waarde.",
-    (VIEW, "doel"): "Het doel als getal in de eenheid van de waarde, alleen op jaarrijen vanaf het doeljaar (alle "
-                    "zorgvormen samen). Een doel 'verandering t.o.v. basisjaar' is omgerekend met de waarde van het "
-                    "basisjaar op hetzelfde niveau; leeg als die waarde onderdrukt is.",
-    (VIEW, "doel_gehaald"): "Waar (true) als de waarde het doel haalt (richting 'lager': waarde <= doel; 'hoger': "
-                            "waarde >= doel); leeg zonder doel.",
-    (VIEW, "voorlopig"): "Waar (true) als de waarde nog kan veranderen: de periode loopt nog of een nazorgtermijn "
-                         "is nog niet verstreken.",
-    (VIEW, "lopende_periode"): "Waar (true) als de periode op de peildatum nog niet voorbij is: de waarde dekt "
-                               "alleen het begin tot de peildatum.",
-    (VIEW, "onderdrukt"): "Waar (true) als de kleineaantallenregel de cel onderdrukt (minder dan het minimum, of "
-                          "aanvullend onderdrukt zodat de cel niet terug te rekenen is).",
-    # publicatie
-    ("publicatie", "half_year"): "Het halfjaar van de peildatum (JJJJ-H1 of JJJJ-H2).",
-    ("publicatie", "peildatum"): "De peildatum van de run: gegevens tot en met deze dag.",
-    ("publicatie", "version"): "Versienummer binnen het halfjaar (1, 2, ...).",
-    ("publicatie", "run_id"): "Id van de run die publiceerde (Dagster-runhistorie).",
-    ("publicatie", "created_at"): "Tijdstip van de publicatie (ISO 8601).",
-    ("publicatie", "fingerprint"): "Vingerafdruk (SHA-256) van invoer, seeds, code, peildatum en minimum: gelijk "
-                                   "= ongewijzigd.",
-    ("publicatie", "input_fingerprint"): "Vingerafdruk (SHA-256) van alle ingelezen bestanden.",
-    ("publicatie", "seeds_fingerprint"): "Vingerafdruk (SHA-256) van de referentietabellen (seeds).",
-    ("publicatie", "code_version"): "Versie van de code (dbt-project, Python-pakket, verwachtingen).",
-    ("publicatie", "gate_result"): "Uitslag van de kwaliteitspoort: geslaagd, of geslaagd met N waarschuwing(en).",
-    ("publicatie", "gate_runs"): "De runs op wier controles de publicatie rust.",
-    ("publicatie", "build_run"): "De run van de dbt build die gepubliceerd is.",
-    ("publicatie", "regio"): "De jeugdzorgregio waarvoor deze publicatie is gemaakt (JEUGDKPI_REGIO).",
-    ("publicatie", "min_cell"): "Minimum van de kleineaantallenregel (JEUGDKPI_MIN_CELL).",
-    # revisies
-    ("revisies", "kpi_id"): "KPI-code.",
-    ("revisies", "period"): "Periode van de gewijzigde cel.",
-    ("revisies", "municipality_code"): "CBS-gemeentecode; leeg = de hele regio.",
-    ("revisies", "provider_agb"): "AGB-code van de aanbieder; leeg = alle aanbieders.",
-    ("revisies", "care_form"): "Zorgvorm; leeg = alle zorgvormen.",
-    ("revisies", "change"): "Soort wijziging: gewijzigd, verwijderd, toegevoegd, onderdrukt of niet meer onderdrukt.",
-    ("revisies", "old_value"): "Gepubliceerde waarde in de vorige publicatie (leeg als onderdrukt of afwezig).",
-    ("revisies", "new_value"): "Gepubliceerde waarde in deze publicatie (leeg als onderdrukt of verwijderd).",
-    ("revisies", "previous_publication"): "De vorige publicatie (halfjaar/versie).",
-    ("revisies", "publication"): "De publicatie die de wijziging liet zien (halfjaar/versie).",
-    ("revisies", "published_at"): "Tijdstip van die publicatie.",
-    # kolommen
-    (COLUMNS_TABLE, "tabel"): "Naam van de gepubliceerde tabel of view.",
-    (COLUMNS_TABLE, "soort"): "tabel of view.",
-    (COLUMNS_TABLE, "kolom"): "Naam van de kolom.",
-    (COLUMNS_TABLE, "positie"): "Positie van de kolom in de tabel (1 = eerste).",
-    (COLUMNS_TABLE, "type"): "DuckDB-gegevenstype.",
-    (COLUMNS_TABLE, "omschrijving"): "Omschrijving van de kolom (dezelfde tekst als COMMENT ON en de "
-                                     "Parquet-veldmetadata).",
+# table -> column -> description: publication-only columns and publication meanings (rule 1 above)
+PUBLISHED_COLUMNS_BY_TABLE: dict[str, dict[str, str]] = {
+    "kpi_values": {
+        "is_suppressed": "Waar (true) als de kleineaantallenregel de cel onderdrukt: waarde, teller, "
+                         "noemer, aantal jeugdigen en doel gehaald zijn dan leeg.",
+    },
+    VIEW: {
+        "kpi": "KPI-code uit de catalogus (bijv. VB01).",
+        "kpi_naam": "Naam van de KPI.",
+        "thema": "Thema van de KPI in de catalogus.",
+        "eenheid": "Eenheid van de waarde: procent, aantal, maanden, dagen, werkdagen of score.",
+        "periode": "Rapportageperiode: JJJJ (jaar), JJJJ-H1 of JJJJ-H2 (halfjaar).",
+        "periodesoort": "jaar of halfjaar. Tel jaar- en halfjaarrijen nooit bij elkaar op.",
+        "periode_begin": "Eerste dag van de periode.",
+        "periode_einde": "Laatste dag van de periode.",
+        "niveau": "regio, gemeente, aanbieder, of gemeente en aanbieder. Filter op één niveau: de regio is "
+                  "(voor optelbare KPI's) de som van de gemeenten.",
+        "gemeentecode": "CBS-gemeentecode (vier cijfers); leeg = de hele regio.",
+        "gemeente": "Naam van de gemeente; leeg = de hele regio.",
+        "aanbieder_agb": "AGB-code van de aanbieder; leeg = alle aanbieders.",
+        "aanbieder": "Naam van de aanbieder; leeg = alle aanbieders.",
+        "zorgvorm": "Zorgvorm (alleen VB01 heeft rijen per zorgvorm); leeg = alle zorgvormen.",
+        "waarde": "De KPI-waarde in de eenheid (percentages 0-100, niet afgerond).",
+        "teller": "Teller van een percentage; leeg bij aantallen, gemiddelden en medianen.",
+        "noemer": "Noemer van een percentage; leeg bij aantallen, gemiddelden en medianen.",
+        "aantal_jeugdigen": "Aantal verschillende jeugdigen achter de waarde.",
+        "doel": "Het doel als getal in de eenheid van de waarde, alleen op jaarrijen vanaf het doeljaar (alle "
+                "zorgvormen samen). Een doel 'verandering t.o.v. basisjaar' is omgerekend met de waarde van het "
+                "basisjaar op hetzelfde niveau; leeg als die waarde onderdrukt is.",
+        "doel_gehaald": "Waar (true) als de waarde het doel haalt (richting 'lager': waarde <= doel; 'hoger': "
+                        "waarde >= doel); leeg zonder doel.",
+        "voorlopig": "Waar (true) als de waarde nog kan veranderen: de periode loopt nog of een nazorgtermijn "
+                     "is nog niet verstreken.",
+        "lopende_periode": "Waar (true) als de periode op de peildatum nog niet voorbij is: de waarde dekt "
+                           "alleen het begin tot de peildatum.",
+        "onderdrukt": "Waar (true) als de kleineaantallenregel de cel onderdrukt (minder dan het minimum, of "
+                      "aanvullend onderdrukt zodat de cel niet terug te rekenen is).",
+    },
+    "publicatie": {
+        "half_year": "Het halfjaar van de peildatum (JJJJ-H1 of JJJJ-H2).",
+        "peildatum": "De peildatum van de run: gegevens tot en met deze dag.",
+        "version": "Versienummer binnen het halfjaar (1, 2, ...).",
+        "run_id": "Id van de run die publiceerde (Dagster-runhistorie).",
+        "created_at": "Tijdstip van de publicatie (ISO 8601).",
+        "fingerprint": "Vingerafdruk (SHA-256) van invoer, seeds, code, peildatum en minimum: gelijk "
+                       "= ongewijzigd.",
+        "input_fingerprint": "Vingerafdruk (SHA-256) van alle ingelezen bestanden.",
+        "seeds_fingerprint": "Vingerafdruk (SHA-256) van de referentietabellen (seeds).",
+        "code_version": "Versie van de code (dbt-project, Python-pakket, verwachtingen).",
+        "gate_result": "Uitslag van de kwaliteitspoort: geslaagd, of geslaagd met N waarschuwing(en).",
+        "gate_runs": "De runs op wier controles de publicatie rust.",
+        "build_run": "De run van de dbt build die gepubliceerd is.",
+        "regio": "De jeugdzorgregio waarvoor deze publicatie is gemaakt (JEUGDKPI_REGIO).",
+        "min_cell": "Minimum van de kleineaantallenregel (JEUGDKPI_MIN_CELL).",
+    },
+    "revisies": {
+        "kpi_id": "KPI-code.",
+        "period": "Periode van de gewijzigde cel.",
+        "municipality_code": "CBS-gemeentecode; leeg = de hele regio.",
+        "provider_agb": "AGB-code van de aanbieder; leeg = alle aanbieders.",
+        "care_form": "Zorgvorm; leeg = alle zorgvormen.",
+        "change": "Soort wijziging: gewijzigd, verwijderd, toegevoegd, onderdrukt of niet meer onderdrukt.",
+        "old_value": "Gepubliceerde waarde in de vorige publicatie (leeg als onderdrukt of afwezig).",
+        "new_value": "Gepubliceerde waarde in deze publicatie (leeg als onderdrukt of verwijderd).",
+        "previous_publication": "De vorige publicatie (halfjaar/versie).",
+        "publication": "De publicatie die de wijziging liet zien (halfjaar/versie).",
+        "published_at": "Tijdstip van die publicatie.",
+    },
+    COLUMNS_TABLE: {
+        "tabel": "Naam van de gepubliceerde tabel of view.",
+        "soort": "tabel of view.",
+        "kolom": "Naam van de kolom.",
+        "positie": "Positie van de kolom in de tabel (1 = eerste).",
+        "type": "DuckDB-gegevenstype.",
+        "omschrijving": "Omschrijving van de kolom (dezelfde tekst als COMMENT ON en de "
+                        "Parquet-veldmetadata).",
+    },
 }
+PUBLISHED_COLUMNS = {(table, column): text for table, columns in PUBLISHED_COLUMNS_BY_TABLE.items()
+                     for column, text in columns.items()}
 
 # (table, column) -> description of published columns the dbt YAML does not describe (rule 3 above)
 FALLBACK: dict[tuple[str, str], str] = {

@@ -21,7 +21,7 @@ def generate_static_docs(out: Path, settings: Settings, run_id: str | None = Non
     target folder `dbt_warehouse-<run id>-*`) so dbt parses partially; the SQL is not compiled again
     (`--no-compile`): the docs show each model's source SQL and the warehouse catalog."""
     dbt = dbt_executable()  # killed with this process, never an orphan (jeugdkpi/dbt_child.py)
-    env = {**os.environ, **settings.to_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    env = {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            PARENT_PID_ENV: str(os.getpid())}
     with tempfile.TemporaryDirectory(prefix="jeugdkpi-docs-") as tmp:
         target = Path(tmp) / "target"

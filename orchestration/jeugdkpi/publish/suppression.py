@@ -30,15 +30,14 @@ Deterministic: the same rows in any order give the same result.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
+
+from jeugdkpi import periods
 
 KEY = ["kpi_id", "period", "municipality_code", "provider_agb", "care_form"]
 MEASURES = ["numerator", "denominator", "n_youths", "value"]
 SUPPRESSED_COLUMNS = ["value", "numerator", "denominator", "n_youths", "target_met"]
-HALF_YEAR = re.compile(r"^(\d{4})-H[12]$")
 # position in KEY of each breakdown dimension (the period hierarchy is handled apart)
 BREAKDOWN_POSITIONS = (2, 3, 4)
 EXACT = 1e-9            # relative: a total equals the sum of its parts
@@ -69,7 +68,7 @@ def _parents(key: tuple) -> list[tuple[int, tuple]]:
     """The totals one row is a part of, with the hierarchy (position in KEY) of each: its year (for a
     half-year) and its total over each breakdown."""
     out = []
-    m = HALF_YEAR.match(key[1] or "")
+    m = periods.HALF_YEAR_RE.match(key[1] or "")
     if m:
         out.append((1, (key[0], m.group(1)) + key[2:]))
     for pos in BREAKDOWN_POSITIONS:

@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from jeugdkpi import periods
 from jeugdkpi.publish.dictionary import COLUMNS_TABLE, DICTIONARY_FILE, Describer, render_markdown
 
 CURRENT = "current"
@@ -44,9 +45,6 @@ ENTRY_POINTS = ("kpi.duckdb", "manifest.json", "validation.html", "docs", DICTIO
 def _crash_point(step: str) -> None:
     """No-op; tests replace it to simulate a run killed at `step` (written, renamed)."""
 
-
-def half_year(day: dt.date) -> str:
-    return f"{day.year}-H{1 if day.month <= 6 else 2}"
 
 
 def sha256_file(path: Path) -> str:
@@ -247,7 +245,7 @@ def publish(root: Path, *, run_id: str, peildatum: dt.date, version: int, tables
     tables (`dictionary.VIEW`); `describer`: the descriptions behind COMMENT ON, the Parquet field metadata, the
     `kolommen` table and woordenboek.md (docs/bi.md)."""
     root = Path(root)
-    period = half_year(peildatum)
+    period = periods.half_year(peildatum)
     period_dir = root / SNAPSHOTS / period
     period_dir.mkdir(parents=True, exist_ok=True)
     snapshot = period_dir / f"v{version}"

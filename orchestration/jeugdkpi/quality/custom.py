@@ -77,13 +77,25 @@ def _catalogue(con: duckdb.DuckDBPyConnection, spec: CustomCheckSpec, active: bo
         where coalesce(active, true) = ? order by kpi_id""", [active]).fetchall()
 
 
+def _kpis_of_facts_families(con: duckdb.DuckDBPyConnection, spec: CustomCheckSpec) -> set[str]:
+    """The catalogue KPIs whose family (catalogue `family`, the model int_kpi__<f>) aggregates a facts model
+    int_kpi_facts__<f> that this warehouse holds: the KPIs whose units marts.kpi_units lists (kpi_units is the
+    union of the facts models; dbt macro kpi_families)."""
+    return {k for (k,) in con.execute(f"""
+        select c.kpi_id from {spec.params.get('catalogue', 'seeds.kpi_catalogue')} as c
+        where starts_with(c.family, 'int_kpi__')
+          and exists (select 1 from information_schema.tables as t
+                      where t.table_name = replace(c.family, 'int_kpi__', 'int_kpi_facts__'))""").fetchall()}
+
+
 def _kpis_with_rows(con: duckdb.DuckDBPyConnection, spec: CustomCheckSpec) -> set[str]:
     return {k for (k,) in con.execute(f"select distinct kpi_id from {spec.table}").fetchall()}
 
 
 def catalogue_kpis_have_rows(ctx: CheckContext, spec: CustomCheckSpec) -> pd.DataFrame:
     """R7: an active catalogue KPI that is *required* has at least one row. Required is (docs/quality-gate.md):
-    - a KPI whose units `marts.kpi_units` lists (params `units_kpis`): when kpi_units holds a unit of it that
+    - a KPI whose units `marts.kpi_units` lists (its catalogue `family` has a facts model): when kpi_units
+      holds a unit of it that
       gives a kpi_values row a value (a counted unit in the denominator, a counted unit of a count, a delivered
       row not left out for suppression with a denominator > 0, or a delivered count) - a KPI without
       qualifying units (no TOM youth, an absent optional export) has no rows and that is not an error;
@@ -92,7 +104,7 @@ def catalogue_kpis_have_rows(ctx: CheckContext, spec: CustomCheckSpec) -> pd.Dat
       not listed there always counts as delivered, so a misspelt source fails loudly)."""
     p = spec.params
     with_rows = _kpis_with_rows(ctx.con, spec)
-    units_kpis = set(p.get("units_kpis", []))
+    units_kpis = _kpis_of_facts_families(ctx.con, spec)
     with_units = {k for (k,) in ctx.con.execute(f"""
         select distinct kpi_id from {p.get('units', 'marts.kpi_units')}
         where case when basis = 'aangeleverd'
