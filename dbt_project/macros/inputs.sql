@@ -10,9 +10,9 @@
 
 {#- The latest loaded delivery per key from a raw.leveringen_<source> table: later loaded_at wins, then the
     later file path (two deliveries in one run). Replaced deliveries stay in raw and in the audit tables. -#}
-{% macro latest_deliveries(source_table, kind, key_columns) -%}
+{% macro latest_deliveries(leveringen, kind, key_columns) -%}
     select file_sha256, {{ key_columns | join(', ') }}
-    from {{ source('raw', source_table) }}
+    from {{ leveringen }}
     where kind = '{{ kind }}' and status = 'loaded'
     qualify row_number() over (
         partition by {{ key_columns | join(', ') }} order by loaded_at desc, file_path desc
@@ -20,11 +20,11 @@
 {%- endmacro %}
 
 {#- The rows of a provider's or CBS delivery table (`relation`, aliased `alias`) that belong to the latest loaded
-    delivery per provider and half-year (latest_deliveries over `leveringen_table` for `kind`), for half-years
+    delivery per provider and half-year (latest_deliveries over the delivery log `leveringen` for `kind`), for half-years
     that end on or before the peildatum: the FROM ... WHERE of the staging models of delivered figures. -#}
-{% macro latest_delivered_rows(relation, alias, leveringen_table, kind) -%}
+{% macro latest_delivered_rows(relation, alias, leveringen, kind) -%}
     {{ relation }} as {{ alias }}
-    join ({{ latest_deliveries(leveringen_table, kind, ['aanbieder_agb', 'periode']) }}) as latest
+    join ({{ latest_deliveries(leveringen, kind, ['aanbieder_agb', 'periode']) }}) as latest
         using (file_sha256, aanbieder_agb, periode)
     where {{ periode_end(alias ~ '.periode') }} <= {{ peildatum() }}
 {%- endmacro %}

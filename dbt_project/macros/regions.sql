@@ -35,8 +35,7 @@
     (every staging model reads its raw table through it). The rows of other municipalities stay in raw.
     A unit test's fixture (a `__dbt__cte__` in place of the raw table) is not filtered, so the models' unit tests
     hold for any JEUGDKPI_REGIO, unless the test sets the var `regio_filter_in_unit_tests` (tests of the filter). -#}
-{% macro region_source(table, column='gemeente_code') -%}
-    {%- set relation = source('raw', table) -%}
+{% macro region_source(relation, column='gemeente_code') -%}
     {%- if '__dbt__cte__' in (relation | string) and not var('regio_filter_in_unit_tests', false) -%}
     (select * from {{ relation }})
     {%- else -%}

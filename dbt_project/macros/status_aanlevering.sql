@@ -91,7 +91,7 @@
 {#- The lines of one iJw message table that count at peildatum: Dagtekening <= peildatum (G10), the region's
     municipalities only (region_source). -#}
 {% macro ijw_messages(table) -%}
-    select * from {{ region_source(table) }} where dagtekening <= {{ peildatum() }}
+    select * from {{ region_source(source('ijw', table)) }} where dagtekening <= {{ peildatum() }}
 {%- endmacro %}
 
 {#- As ijw_messages, and a message loaded twice (same sender, gemeente, message, Dagtekening, record) counts once. -#}

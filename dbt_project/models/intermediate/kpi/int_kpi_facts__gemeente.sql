@@ -52,7 +52,7 @@ rejections_judged as (
 message_files_by_id as (
     select provider_agb, message_id, dagtekening, any_value(file_path) as file_path,
            any_value(file_sha256) as file_sha256
-    from {{ source('raw', 'berichten') }}
+    from {{ source('ijw', 'berichten') }}
     group by provider_agb, message_id, dagtekening
 ),
 

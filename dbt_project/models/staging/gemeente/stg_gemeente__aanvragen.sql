@@ -7,6 +7,6 @@ select
     case when besluitdatum <= {{ peildatum() }} then besluitdatum end as besluitdatum,
     file_path,
     record_locator
-from {{ region_source('gemeente_aanvragen', 'gemeentecode') }}
+from {{ region_source(source('gemeente', 'gemeente_aanvragen'), 'gemeentecode') }}
 where aanvraagdatum <= {{ peildatum() }}
 {{ latest_export_row(['gemeentecode', 'request_id']) }}

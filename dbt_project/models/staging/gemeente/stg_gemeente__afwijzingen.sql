@@ -6,6 +6,6 @@ select
     afwijzingsdatum,
     file_path,
     record_locator
-from {{ region_source('gemeente_afwijzingen', 'gemeentecode') }}
+from {{ region_source(source('gemeente', 'gemeente_afwijzingen'), 'gemeentecode') }}
 where afwijzingsdatum <= {{ peildatum() }}
 {{ latest_export_row(['gemeentecode', 'toewijzingnummer']) }}

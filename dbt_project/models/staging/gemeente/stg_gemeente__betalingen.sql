@@ -5,6 +5,6 @@ select
     betaaldatum,
     file_path,
     record_locator
-from {{ source('raw', 'gemeente_betalingen') }}
+from {{ source('gemeente', 'gemeente_betalingen') }}
 where betaaldatum <= {{ peildatum() }}
 {{ latest_export_row(['aanbieder_agb', 'declaratienummer']) }}

@@ -14,6 +14,6 @@ select
     case when score < 10 then cast(gespreksdatum + interval 6 week as date) end as verbeterdatum,
     file_path,
     record_locator
-from {{ source('raw', 'kwaliteitsgesprekken') }}
+from {{ source('gemeente', 'kwaliteitsgesprekken') }}
 where gespreksdatum <= {{ peildatum() }}
 {{ latest_export_row(['aanbieder_agb', 'gespreksdatum', 'onderdeel']) }}

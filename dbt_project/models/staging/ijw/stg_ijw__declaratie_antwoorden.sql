@@ -4,7 +4,7 @@
 -- prestaties is approved and the 323 counts as not sent (advice of the iJw 3.2 release).
 with src as (
     select *
-    from {{ region_source('jw325_declaratie_antwoord') }}
+    from {{ region_source(source('ijw', 'jw325_declaratie_antwoord')) }}
     where dagtekening <= {{ peildatum() }}
     qualify row_number() over (
         partition by provider_agb, declaratie_message_id, declaratie_message_dagtekening

@@ -24,7 +24,7 @@ rejected as (
         p.declaratie_message_id,
         p.referentienummer,
         string_agg(distinct p.retourcodes, ' ') as retourcodes
-    from {{ region_source('jw325_prestatie') }} as p
+    from {{ region_source(source('ijw', 'jw325_prestatie')) }} as p
     where p.dagtekening <= {{ peildatum() }}
     group by p.provider_agb, p.declaratie_message_id, p.referentienummer
 ),

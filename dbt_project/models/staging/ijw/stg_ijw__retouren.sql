@@ -4,7 +4,7 @@
 -- receiver did not process the heenbericht (advice of the iJw 3.2 release). Downstream models only flag it.
 with retour as (
     select *
-    from {{ region_source('retour') }}
+    from {{ region_source(source('ijw', 'retour')) }}
     where dagtekening <= {{ peildatum() }}
       and dagtekening_retour <= {{ peildatum() }}
 ),

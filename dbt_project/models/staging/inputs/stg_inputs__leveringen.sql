@@ -4,8 +4,9 @@
 -- sensor's first sight when earlier; docs/ingest.md), never later than the run that first loaded it. Rows
 -- written before landed_at was recorded fall back to loaded_at.
 with all_deliveries as (
-    {%- for src in ['cbs_spiegel', 'cbs_bevolking', 'aanbieders', 'gemeente', 'kwaliteitsgesprekken'] %}
-    select '{{ src }}' as source, * from {{ source('raw', 'leveringen_' ~ src) }}
+    {%- for system, src in [('cbs', 'cbs_spiegel'), ('cbs', 'cbs_bevolking'), ('aanbieders', 'aanbieders'),
+                            ('gemeente', 'gemeente'), ('gemeente', 'kwaliteitsgesprekken')] %}
+    select '{{ src }}' as source, * from {{ source(system, 'leveringen_' ~ src) }}
     {%- if not loop.last %} union all{% endif %}
     {%- endfor %}
 )

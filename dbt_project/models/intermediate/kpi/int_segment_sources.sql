@@ -2,7 +2,7 @@
 -- built on segments (int_kpi_facts__youths, __stays, __tom).
 with message_files as (
     select file_sha256, any_value(file_path) as file_path
-    from {{ source('raw', 'berichten') }}
+    from {{ source('ijw', 'berichten') }}
     group by file_sha256
 )
 
