@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 import duckdb
 
+from jeugdkpi import periods
 from jeugdkpi.csvsafe import neutralise_row
 from jeugdkpi.warehouse import connect
 
-PERIOD_RE = re.compile(r"^\d{4}(-H[12])?$")
 
 CSV_COLUMNS = ["nr", "soort", "eenheid", "jeugdige", "in_teller", "in_noemer", "maat", "teller_bijdrage",
                "noemer_bijdrage", "omschrijving", "bronmap", "bronbestand", "bronlocatie"]
@@ -70,7 +69,7 @@ def explain(warehouse: Path, kpi_id: str, period: str, gemeente: str | None = No
             aanbieder: str | None = None, care_form: str | None = None) -> Explanation:
     kpi_id = kpi_id.strip().upper()
     period = period.strip().upper()
-    if not PERIOD_RE.match(period):
+    if not periods.PERIOD_RE.match(period):
         raise ExplainError(f"periode '{period}' niet herkend: gebruik YYYY, YYYY-H1 of YYYY-H2 (bijv. 2025-H2)")
     if gemeente and aanbieder:
         raise ExplainError("kies --gemeente of --aanbieder, niet allebei (kpi_values heeft geen rijen per "

@@ -25,7 +25,7 @@ from jeugdkpi.ingest.aanbieders.load import (
     KLACHTEN_HEADERS,
     KPI_HEADERS,
 )
-from jeugdkpi.ingest.tabular import PERIODE_RE, periode_end
+from jeugdkpi import periods
 from jeugdkpi.seeds import Kpi, rows, template_kpis
 from jeugdkpi.settings import SEEDS_DIR
 
@@ -77,7 +77,7 @@ def deadline(periode: str) -> dt.date:
 
 def template_rows(seeds: Path, periode: str) -> list[Kpi]:
     """The rows of the KPI sheet for `periode`: the template KPIs that apply on its last day."""
-    return [k for k in template_kpis(seeds) if k.active_on(periode_end(periode))]
+    return [k for k in template_kpis(seeds) if k.active_on(periods.end(periode))]
 
 
 def _providers(seeds: Path) -> dict[str, str]:
@@ -134,7 +134,7 @@ def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *
     from openpyxl.worksheet.datavalidation import DataValidation
 
     periode = periode.upper()
-    if not PERIODE_RE.match(periode):
+    if not periods.is_half_year(periode):
         raise TemplateError(f"periode must be YYYY-H1 or YYYY-H2, got {periode!r}")
     providers = _providers(seeds)
     if agb not in providers:
@@ -162,7 +162,7 @@ def write_template(out: Path, agb: str, periode: str, seeds: Path = SEEDS_DIR, *
     widths = {"A": 20, "B": 30, "C": 86}
     for key, value, label in [
         ("aanbieder_agb", agb, "AGB-code van uw organisatie (niet wijzigen)"),
-        ("periode", periode, f"Halfjaar waarover u aanlevert, t/m {periode_end(periode).isoformat()} (niet wijzigen)"),
+        ("periode", periode, f"Halfjaar waarover u aanlevert, t/m {periods.end(periode).isoformat()} (niet wijzigen)"),
         ("aanbieder_naam", providers[agb], "Naam van uw organisatie"),
         ("uiterste_datum", deadline(periode).isoformat(), "Uiterste datum van aanlevering"),
     ]:

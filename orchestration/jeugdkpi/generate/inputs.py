@@ -22,30 +22,12 @@ import random
 from collections import Counter
 from pathlib import Path
 
+from jeugdkpi import periods
 from jeugdkpi.generate.catalog import MUNICIPALITY_WEIGHTS, Catalog
 from jeugdkpi.seeds import Kpi, rows as seed_rows
 
 SYNTHETIC_SOURCE = "SYNTHETISCH (geen CBS-cijfers; indeling van 03759ned)"
 TEMPLATE_HALF_YEARS = 4  # provider workbooks for the last N completed half-years (keeps generation fast)
-
-
-def _half_years(first_year: int, until: dt.date) -> list[str]:
-    out = []
-    for y in range(first_year, until.year + 1):
-        for h, end in (("H1", dt.date(y, 6, 30)), ("H2", dt.date(y, 12, 31))):
-            if end <= until:
-                out.append(f"{y}-{h}")
-    return out
-
-
-def _bounds(periode: str) -> tuple[dt.date, dt.date]:
-    y = int(periode[:4])
-    return (dt.date(y, 1, 1), dt.date(y, 6, 30)) if periode.endswith("H1") else (dt.date(y, 7, 1), dt.date(y, 12, 31))
-
-
-def _deadline(periode: str) -> dt.date:
-    y = int(periode[:4])
-    return dt.date(y, 10, 1) if periode.endswith("H1") else dt.date(y + 1, 4, 1)
 
 
 def _providers(seeds: Path) -> list[dict]:
@@ -58,13 +40,13 @@ def _providers(seeds: Path) -> list[dict]:
 
 
 def _under_contract(p: dict, periode: str) -> bool:
-    a, b = _bounds(periode)
+    a, b = periods.bounds(periode)
     return p["from"] <= b and (p["to"] is None or p["to"] >= a)
 
 
 def _delivers(r: random.Random, periode: str, until: dt.date, p_missing: float = 0.08) -> bool:
     """Missing now and then; the latest half-year (deadline still ahead) only for 60 % of the providers."""
-    if _deadline(periode) > until:
+    if periods.deadline(periode) > until:
         return r.random() < 0.6
     return r.random() >= p_missing
 
@@ -73,7 +55,7 @@ def _arrival(a: random.Random, periode: str, until: dt.date, p_late: float) -> d
     """When a half-year delivery lands: late (1-60 days after the deadline) with probability `p_late`, else in the
     45 days before the deadline; a half-year whose deadline is after `until` lands between its end and `until`.
     Never after `until` (the generation's "today"); otherwise never before the half-year has ended; office hours."""
-    end, deadline = _bounds(periode)[1], _deadline(periode)
+    end, deadline = periods.bounds(periode)[1], periods.deadline(periode)
     if deadline > until:
         day = end + dt.timedelta(days=a.randint(1, max(1, (until - end).days)))
     elif a.random() < p_late:
@@ -107,7 +89,7 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
     a = random.Random(f"jeugdkpi:{seed}:arrivals")  # landing moments: a stream of their own (contents unchanged)
     munis = [m.code for m in catalog.municipalities]
     providers = [p for p in _providers(seeds) if p["provider_agb"] in {x.agb for x in catalog.providers}]
-    periods = _half_years(years[0], until)
+    half_years = periods.half_years_until(years[0], until)
     files: Counter[str] = Counter()
     # how often a provider is late with its half-year deliveries: most rarely, a few habitually
     p_late = {p["provider_agb"]: a.choice([0.05, 0.1, 0.1, 0.2, 0.4]) for p in providers}
@@ -130,14 +112,14 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
 
     # --- CBS spiegelrapportages
     cbs = [p for p in providers if p["cbs"]]
-    shareable = (cbs[1]["provider_agb"], periods[-2]) if len(cbs) > 1 and len(periods) > 1 else None
-    corrected = (cbs[0]["provider_agb"], periods[-3]) if cbs and len(periods) > 2 else None
-    for periode in periods:
+    shareable = (cbs[1]["provider_agb"], half_years[-2]) if len(cbs) > 1 and len(half_years) > 1 else None
+    corrected = (cbs[0]["provider_agb"], half_years[-3]) if cbs and len(half_years) > 2 else None
+    for periode in half_years:
         for p in cbs:
             agb = p["provider_agb"]
             if not _under_contract(p, periode) or not _delivers(r, periode, until):
                 continue
-            status = "definitief" if _deadline(periode) < dt.date(until.year, 1, 1) else "voorlopig"
+            status = "definitief" if periods.deadline(periode) < dt.date(until.year, 1, 1) else "voorlopig"
             deelbaar = (agb, periode) == shareable
             report = _spiegel_rows(r, agb, periode, status, munis if deelbaar else [None], deelbaar)
             name = f"spiegel_{agb}_{periode}{'_deelbaar' if deelbaar else ''}.csv"
@@ -160,7 +142,7 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
 
     kpis = {k.kpi_id: k for k in template_kpis(seeds)}
     bad = None
-    recent = periods[-TEMPLATE_HALF_YEARS:]
+    recent = half_years[-TEMPLATE_HALF_YEARS:]
     for periode in recent:
         for p in providers:
             agb = p["provider_agb"]
@@ -170,7 +152,7 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
             clients = r.randint(20, 300)
             n = r.randint(0, max(1, clients // 25))
             klachten = (n, min(n, r.randint(0, n)), r.randint(0, n), r.randint(0, n // 2), clients)
-            if with_errors and bad is None and _deadline(periode) <= until:
+            if with_errors and bad is None and periods.deadline(periode) <= until:
                 # the workbook with errors: a teller above its noemer and a noemer that is text
                 bad = (agb, periode)
                 pct = [k for k, kpi in kpis.items() if kpi.bounded]
@@ -196,8 +178,8 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
     # --- municipal exports
     arows = []
     seq = 0
-    for periode in periods:
-        a, b = _bounds(periode)
+    for periode in half_years:
+        a, b = periods.bounds(periode)
         for m in munis:
             for _ in range(r.randint(8, 20)):
                 seq += 1

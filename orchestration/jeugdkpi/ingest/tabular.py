@@ -128,8 +128,6 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
 }
 
 SUPPRESSION_SYMBOLS = {"", ".", "x", "X", "*", "-", "geheim"}
-PERIODE_RE = periods.HALF_YEAR_RE
-periode_end = periods.end  # imported by template.py
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -496,7 +494,7 @@ def parse_date(cell: Cell, errors: Errors, row: str, *, allow_empty: bool = Fals
 
 def parse_periode(cell: Cell, errors: Errors, row: str, ctx: Context) -> str | None:
     text = cell.text.upper().replace("HJ", "H").replace("-0", "-")
-    if not PERIODE_RE.match(text):
+    if not periods.is_half_year(text):
         errors.add(cell.locator, "invalid_value", "periode must be YYYY-H1 or YYYY-H2", row)
         return None
     if periods.end(text) > ctx.peildatum:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -11,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from jeugdkpi import periods, seeds
 from jeugdkpi.publish.writer import current_dir
 from jeugdkpi.settings import SEEDS_DIR
 
 CHAPTER_COLUMNS = ["theme_order", "theme_title"]  # the report's chapters (docs/reports.md)
-HALF_YEAR = re.compile(r"^(\d{4})-H([12])$")
 
 
 class ReportError(Exception):
@@ -23,17 +22,17 @@ class ReportError(Exception):
 
 
 def parse_half_year(period: str) -> tuple[int, int]:
-    m = HALF_YEAR.match(period.strip().upper())
-    if not m:
-        raise ReportError(f"periode {period!r}: gebruik een halfjaar, bijvoorbeeld 2025-H2")
-    return int(m.group(1)), int(m.group(2))
+    """A report's half-year (`2025-H2`, also `2025-h2`), or a ReportError in Dutch."""
+    try:
+        return periods.parse_half_year(period.strip().upper())
+    except ValueError:
+        raise ReportError(f"periode {period!r}: gebruik een halfjaar, bijvoorbeeld 2025-H2") from None
 
 
 def last_half_years(period: str, n: int = 4) -> list[str]:
     """The n half-years ending with `period`, oldest first: 2025-H2 -> 2024-H1, 2024-H2, 2025-H1, 2025-H2."""
     year, half = parse_half_year(period)
-    index = year * 2 + half - 1
-    return [f"{i // 2}-H{i % 2 + 1}" for i in range(index - n + 1, index + 1)]
+    return periods.last_half_years(f"{year}-H{half}", n)
 
 
 @dataclass
@@ -85,5 +84,6 @@ def with_chapters(catalogue: pd.DataFrame) -> pd.DataFrame:
     of an older snapshot keeps its chapters; a KPI the seed does not know goes to "Overige KPI's"."""
     if set(CHAPTER_COLUMNS) <= set(catalogue.columns):
         return catalogue
-    seed = pd.read_csv(SEEDS_DIR / "kpi_catalogue.csv", usecols=["kpi_id", *CHAPTER_COLUMNS], dtype=str)
+    seed = pd.DataFrame([{"kpi_id": k.kpi_id, "theme_order": str(k.theme_order or ""), "theme_title": k.theme_title}
+                         for k in seeds.catalogue(SEEDS_DIR).values()])
     return catalogue.drop(columns=CHAPTER_COLUMNS, errors="ignore").merge(seed, on="kpi_id", how="left")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import duckdb
 
+from jeugdkpi import periods
 from jeugdkpi.ingest.files import RunStats
 from jeugdkpi.ingest.tabular import (
     Cell,
@@ -35,7 +36,6 @@ from jeugdkpi.ingest.tabular import (
     parse_int,
     parse_number,
     parse_periode,
-    periode_end,
     with_aliases,
 )
 from jeugdkpi.settings import Settings
@@ -85,7 +85,7 @@ def provider_kpis(ref: Reference, periode: str | None = None) -> list[str]:
     """The KPIs a provider delivers on the KPI sheet of the template: catalogue rows with delivery `template`
     (the Klachten sheet has its own columns), those that apply in `periode` when given."""
     return [k for k, kpi in ref.kpis.items()
-            if kpi.in_template and (periode is None or kpi.active_on(periode_end(periode)))]
+            if kpi.in_template and (periode is None or kpi.active_on(periods.end(periode)))]
 
 
 def _head_from_instructions(tables: dict[str, Table]) -> dict[str, Cell]:
