@@ -35,11 +35,11 @@ test: install
 LINT_ENV := JEUGDKPI_WAREHOUSE=$(CURDIR)/dbt_project/target/lint.duckdb
 lint: install
 	$(BIN)/ruff check orchestration tests
-	mkdir -p dbt_project/target && cd dbt_project && $(LINT_ENV) ../$(BIN)/sqlfluff lint models macros tests
+	mkdir -p dbt_project/target && cd dbt_project && $(LINT_ENV) ../$(BIN)/sqlfluff lint models tests
 
 fix: install
 	$(BIN)/ruff check --fix orchestration tests
-	mkdir -p dbt_project/target && cd dbt_project && $(LINT_ENV) ../$(BIN)/sqlfluff fix models macros tests
+	mkdir -p dbt_project/target && cd dbt_project && $(LINT_ENV) ../$(BIN)/sqlfluff fix models tests
 
 ## make dev: the Dagster UI (and daemon) on http://localhost:$(DAGSTER_PORT) (make dev DAGSTER_PORT=3001 for another
 ## port), run history kept in .dagster_home/; Ctrl-C stops every process within seconds (jeugdkpi/devserver.py)

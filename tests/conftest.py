@@ -94,8 +94,8 @@ def demo_run(tmp_path_factory) -> DemoRun:
     `jeugdkpi run`). Shared by the whole-graph, explain and report tests; read it, never write to it."""
     import dagster as dg
 
-    from jeugdkpi.generate import generate_region
     from jeugdkpi.cli import run_with_progress
+    from jeugdkpi.generate import generate_region
 
     root = tmp_path_factory.mktemp("demo")
     settings = load_settings({"JEUGDKPI_LANDING": str(root / "landing"),

@@ -77,8 +77,9 @@ def test_kpi_models_carry_dutch_names_and_definitions(graph):
 def test_kpi_model_declarations_match_what_they_build(graph, demo_run):
     """The catalogue KPIs of every int_kpi__* model (catalogue `family`, shown in its UI description) = the KPI
     ids it actually writes."""
-    from jeugdkpi.assets.transform import kpis_of_model, dbt_project
     import json
+
+    from jeugdkpi.assets.transform import dbt_project, kpis_of_model
 
     manifest = json.loads(dbt_project().manifest_path.read_text())
     models = {n["name"]: n for n in manifest["nodes"].values()

@@ -22,8 +22,8 @@ import os
 import re
 from pathlib import Path
 
-import pandas as pd
 import duckdb_engine  # noqa: F401 - the dev extra; what Superset uses for DuckDB
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
@@ -33,7 +33,6 @@ from jeugdkpi.publish.build import OPTIONAL_TABLES, build_publication
 from jeugdkpi.publish.dictionary import SUPPRESSED_NOTE, Describer
 from jeugdkpi.publish.docs import label_working_layer
 from jeugdkpi.settings import DBT_PROJECT_DIR, load_settings
-
 from test_publish import make_warehouse
 
 P_HORIZON, P_PLEEG = "75750001", "75750002"
@@ -181,7 +180,8 @@ def test_every_published_table_view_and_column_has_a_dutch_comment(engine):
         assert inspector.get_table_comment("kpi_overzicht")["text"].startswith("KPI-overzicht voor BI")
         assert inspector.get_table_comment("kpi_values")["text"].startswith("Alle KPI-waarden van de publicatie")
         # the data dictionary as a table, for tools that show no comments (Power BI over Parquet)
-        kolommen = {(t, c): text for t, c, text in con.execute(sa.text("SELECT tabel, kolom, omschrijving FROM kolommen"))}
+        kolommen = {(t, c): text
+                    for t, c, text in con.execute(sa.text("SELECT tabel, kolom, omschrijving FROM kolommen"))}
     assert kolommen == cols
 
 

@@ -259,21 +259,28 @@ def test_stay_periods(scenario):
     ).fetchall()
     assert rows == [
         # exactly 4 months gap joins: 2024-01-01..2025-03-31 = 455 days
-        ("Y1", 1, "2024-01-01", "2025-03-31", 2, 1, "behandeld_wonen", True, True, True, round(455 / 30.4375, 4), "2023-03-01"),
+        ("Y1", 1, "2024-01-01", "2025-03-31", 2, 1, "behandeld_wonen", True, True, True,
+         round(455 / 30.4375, 4), "2023-03-01"),
         # 4 months + 1 day: two periods (181 and 120 days)
-        ("Y2", 1, "2024-01-01", "2024-06-30", 1, 1, "verblijf_overig", True, True, True, round(181 / 30.4375, 4), "2023-03-01"),
-        ("Y2", 2, "2024-10-31", "2025-02-28", 1, 1, "verblijf_overig", True, True, True, round(120 / 30.4375, 4), "2023-03-01"),
+        ("Y2", 1, "2024-01-01", "2024-06-30", 1, 1, "verblijf_overig", True, True, True,
+         round(181 / 30.4375, 4), "2023-03-01"),
+        ("Y2", 2, "2024-10-31", "2025-02-28", 1, 1, "verblijf_overig", True, True, True,
+         round(120 / 30.4375, 4), "2023-03-01"),
         # provider switch inside one stay (272 days); the ambulant segment is no stay
-        ("Y3", 1, "2025-01-01", "2025-09-30", 2, 2, "behandeld_wonen", True, True, True, round(272 / 30.4375, 4), "2023-03-01"),
+        ("Y3", 1, "2025-01-01", "2025-09-30", 2, 2, "behandeld_wonen", True, True, True,
+         round(272 / 30.4375, 4), "2023-03-01"),
         # TOM-only stay
-        ("Y4", 1, "2025-02-01", "2025-05-31", 1, 1, "tom_instroom", False, True, True, round(119 / 30.4375, 4), "2023-03-01"),
+        ("Y4", 1, "2025-02-01", "2025-05-31", 1, 1, "tom_instroom", False, True, True,
+         round(119 / 30.4375, 4), "2023-03-01"),
         # TOM then residential exactly 4 months later: one open stay; the deleted start and the stop sent
         # after peildatum play no part
         ("Y5", 1, "2025-03-01", None, 2, 2, "behandeld_wonen", True, False, False, None, "2023-03-01"),
-        ("Y7", 1, "2023-03-01", "2023-12-31", 1, 1, "gezinshuis", False, True, True, round(305 / 30.4375, 4), "2023-03-01"),
+        ("Y7", 1, "2023-03-01", "2023-12-31", 1, 1, "gezinshuis", False, True, True,
+         round(305 / 30.4375, 4), "2023-03-01"),
     ]
     # Y6's assignment was deleted: no segment at all
-    assert scenario.execute("select count(*) from intermediate.int_care_segments where youth_key = 'Y6'").fetchone()[0] == 0
+    assert scenario.execute(
+        "select count(*) from intermediate.int_care_segments where youth_key = 'Y6'").fetchone()[0] == 0
 
 
 def test_youth_counts(scenario):

@@ -157,7 +157,8 @@ def test_two_builds_of_the_same_region_give_bit_identical_marts(two_builds):
     n_values = con.execute("SELECT count(*) FROM a.marts.kpi_values WHERE value <> round(value)").fetchone()[0]
     assert n_values > 0  # the comparison covers values with decimals (means, percentages, CT01)
     for t in tables:
-        counts = con.execute(f"SELECT (SELECT count(*) FROM a.marts.{t}), (SELECT count(*) FROM b.marts.{t})").fetchone()
+        counts = con.execute(f"SELECT (SELECT count(*) FROM a.marts.{t}), "
+                             f"(SELECT count(*) FROM b.marts.{t})").fetchone()
         assert counts[0] == counts[1] > 0, t
         # EXCEPT ALL compares every column exactly (doubles bit for bit, lists in order), both ways
         for x, y in (("a", "b"), ("b", "a")):

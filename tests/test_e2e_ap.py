@@ -25,11 +25,9 @@ Scenario "Vier dossiers" (peildatum 2026-06-30; working days G9 from seeds/holid
 
 from __future__ import annotations
 
-
 import pytest
 
 from jeugdkpi.warehouse import connect
-
 from scenario import Scenario, run_scenario
 
 P5, P7 = "75750005", "75750007"

@@ -41,7 +41,6 @@ from jeugdkpi.cli import main as cli
 from jeugdkpi.generate import render
 from jeugdkpi.generate.model import AsgLine, Hdr
 from jeugdkpi.warehouse import connect
-
 from scenario import Scenario, run_scenario
 
 P1, P2, P3, P7, P9, P11 = "75750001", "75750002", "75750003", "75750007", "75750009", "75750011"
@@ -114,7 +113,8 @@ def build(landing) -> None:
         ("0034", "beeindigd", "", "", 20), ("0034", "uitval", "", "01", 12), ("0034", "uitval", "", "03", "."),
         ("0034", "uitval", "", "05", "."), ("0034", "tevredenheid", "jeugdige", "8", 10),
         ("0034", "geen_nieuwe_start", "", "", 15),
-        ("0995", "beeindigd", "", "", 12), ("0995", "uitval", "", "01", 12), ("0995", "geen_nieuwe_start", "", "", 10)]))
+        ("0995", "beeindigd", "", "", 12), ("0995", "uitval", "", "01", 12),
+        ("0995", "geen_nieuwe_start", "", "", 10)]))
     # when the reports landed (deadline 2026-04-01; the run is long after it): P1's first report before the
     # deadline, its correction after it; P2's report the day after the deadline
     for name, moment in (("p1_2025H2_1.csv", "2026-03-30 10:00"), ("p1_2025H2_2_correctie.csv", "2026-04-14 09:00"),

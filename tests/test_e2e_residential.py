@@ -18,11 +18,9 @@ Scenario "Zeven jeugdigen" (peildatum 2026-06-30; gemeente 0034 Almere unless no
 
 from __future__ import annotations
 
-
 import pytest
 
 from jeugdkpi.warehouse import connect
-
 from scenario import Scenario, run_scenario
 
 P2, P3, P5, P7, P8, P9 = "75750002", "75750003", "75750005", "75750007", "75750008", "75750009"
@@ -93,7 +91,8 @@ def test_ingest_reconciles(kpis):
 
 def test_stay_periods(kpis):
     _, stays, _ = kpis
-    got = [(str(r.start_date.date()), None if r.end_date is None or str(r.end_date) == "NaT" else str(r.end_date.date()),
+    got = [(str(r.start_date.date()),
+            None if r.end_date is None or str(r.end_date) == "NaT" else str(r.end_date.date()),
             r.n_segments, r.n_providers, bool(r.has_zwaar), r.period_number) for r in stays.itertuples()]
     key = lambda t: (t[0], t[1] or "9999")  # noqa: E731
     assert sorted(got, key=key) == [

@@ -1,8 +1,8 @@
 """Fuzz suite for the ingest (issue 15): property-based tests (hypothesis) that mutate valid iJw messages,
 zips, provider workbooks and CSVs, CBS spiegel CSVs and kwaliteitsgesprekken CSVs (truncation, a deleted or
 duplicated element or line, a wrong namespace, another encoding, huge numbers and very long strings, binary
-noise, flipped bytes, padding past the size limits, a zip around a message, a damaged zip) and ingest each mutated file next to one
-untouched valid file into a fresh warehouse. Every example must keep:
+noise, flipped bytes, padding past the size limits, a zip around a message, a damaged zip) and ingest each
+mutated file next to one untouched valid file into a fresh warehouse. Every example must keep:
 
 - no exception escapes the ingest;
 - records in = loaded + quarantined, in the returned statistics and in audit.ingest_runs;
@@ -37,7 +37,9 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from jeugdkpi.generate import generate_region

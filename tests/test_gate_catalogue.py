@@ -17,7 +17,6 @@ import yaml
 from jeugdkpi.quality.custom import CheckContext, catalogue_kpis_have_rows, inactive_kpis_without_rows
 from jeugdkpi.quality.suites import CustomCheckSpec, load_suites
 from jeugdkpi.settings import DBT_PROJECT_DIR
-
 from scenario import Scenario, run_in_process, run_scenario
 from test_publish import tree_state
 

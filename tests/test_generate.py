@@ -312,7 +312,7 @@ def test_replacements_within_and_beyond_four_months(msgs, rejected, care_forms):
                 key = (bsn, t(el, "ToewijzingNummer"), t(el, "Product/Code"), t(el, "Begindatum"),
                        t(el, "RedenBeeindiging"))
                 events.append((m.dag, t(el, "StatusAanlevering") == "1", mtype, key, t(el, "Einddatum")))
-    for dag, is_new, mtype, key, eind in sorted(events, key=lambda e: (e[0], e[1])):
+    for _dag, is_new, mtype, key, eind in sorted(events, key=lambda e: (e[0], e[1])):
         target = starts if mtype == "JW305" else stops
         if is_new:
             target[key] = eind
@@ -401,7 +401,7 @@ def test_declarations_are_consistent(msgs):
                     for c in x.find("{*}RetourCodes"))
     assert codes["0611"] > 0
     # credits refer to an approved (never rejected) debit of the same provider
-    for (agb, ref), (vorig, dag, sign) in prestaties.items():
+    for (agb, _ref), (vorig, dag, sign) in prestaties.items():
         if vorig:
             assert sign < 0 and (agb, vorig) in prestaties and (agb, vorig) not in rejected_refs
             assert prestaties[(agb, vorig)][1] < dag

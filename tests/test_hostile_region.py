@@ -160,7 +160,8 @@ FORMULA_NAME = '=HYPERLINK("x").csv'
 def _region_settings(root: Path):
     from jeugdkpi.settings import load_settings
 
-    return load_settings({"JEUGDKPI_LANDING": str(root / "landing"), "JEUGDKPI_WAREHOUSE": str(root / "warehouse.duckdb"),
+    return load_settings({"JEUGDKPI_LANDING": str(root / "landing"),
+                          "JEUGDKPI_WAREHOUSE": str(root / "warehouse.duckdb"),
                           "JEUGDKPI_PUBLISH": str(root / "published"), "JEUGDKPI_PEILDATUM": PEILDATUM,
                           "JEUGDKPI_PSEUDONYM_KEY": "hostile-region", "JEUGDKPI_WORKERS": "1"})
 

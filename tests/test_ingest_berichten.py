@@ -9,8 +9,8 @@ import shutil
 import zipfile
 
 import duckdb
-from lxml import etree
 import pytest
+from lxml import etree
 
 from jeugdkpi.ingest.berichten.load import ingest_berichten
 from jeugdkpi.pseudonym import Pseudonymiser
@@ -266,7 +266,8 @@ def test_number_too_large_for_bigint_is_quarantined_and_the_run_commits(make_set
     stats = run(settings)
     assert stats.quarantine_by_reason == {"structure_invalid": 1}
     assert query(settings, "SELECT count(*) FROM raw.jw301_toegewezen_product") == [(1,)]
-    assert query(settings, "SELECT count(*) FROM raw.jw305_start_product") == [(stats.rows_by_table["jw305_start_product"],)]
+    assert query(settings, "SELECT count(*) FROM raw.jw305_start_product") == [
+        (stats.rows_by_table["jw305_start_product"],)]
     assert "more than 18 digits" in query(settings, "SELECT message FROM audit.quarantine")[0][0]
 
 
@@ -359,7 +360,8 @@ def test_zip_archives_are_read(make_settings, examples):
     stats = run(settings)
     assert stats.records_loaded == 10
     assert stats.quarantine_by_reason == {"bad_archive": 1}
-    paths = [r[0] for r in query(settings, "SELECT file_path FROM audit.ingest_files WHERE status = 'loaded' ORDER BY 1")]
+    paths = [r[0] for r in query(settings,
+                                 "SELECT file_path FROM audit.ingest_files WHERE status = 'loaded' ORDER BY 1")]
     assert paths[0] == "batch.zip!maart/jw301.xml" and len(paths) == 5
 
 
@@ -385,7 +387,8 @@ def all_text_values(settings):
     cols = query(settings, "SELECT table_schema, table_name, column_name FROM information_schema.columns "
                            "WHERE data_type = 'VARCHAR'")
     for schema, table, column in cols:
-        for (value,) in query(settings, f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}" WHERE "{column}" IS NOT NULL'):
+        for (value,) in query(settings, f'SELECT DISTINCT "{column}" FROM "{schema}"."{table}" '
+                                        f'WHERE "{column}" IS NOT NULL'):
             yield f"{schema}.{table}.{column}", value
 
 

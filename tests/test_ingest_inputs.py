@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.cbs_bevolking.load import SPEC as BEVOLKING
 from jeugdkpi.ingest.cbs_spiegel.load import SPEC as SPIEGEL
-from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE, pseudonymise_request_id
+from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE
+from jeugdkpi.ingest.gemeente.load import pseudonymise_request_id
 from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEIT
 from jeugdkpi.ingest.tabular import ingest_source
 from jeugdkpi.template import write_template

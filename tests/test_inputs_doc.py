@@ -16,10 +16,11 @@ import pytest
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.berichten.load import ingest_berichten
 from jeugdkpi.ingest.cbs_bevolking.load import SPEC as BEVOLKING
-from jeugdkpi.ingest.cbs_spiegel.load import CATEGORIES, HULPVORMEN, INDICATORS, SPEC as SPIEGEL
+from jeugdkpi.ingest.cbs_spiegel.load import CATEGORIES, HULPVORMEN, INDICATORS
+from jeugdkpi.ingest.cbs_spiegel.load import SPEC as SPIEGEL
 from jeugdkpi.ingest.files import REASONS
-from jeugdkpi.ingest.kwaliteitsgesprekken.load import ONDERDELEN, SCORES
 from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE
+from jeugdkpi.ingest.kwaliteitsgesprekken.load import ONDERDELEN, SCORES
 from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEIT
 from jeugdkpi.ingest.tabular import ingest_source
 from jeugdkpi.settings import REPO_ROOT
@@ -139,7 +140,7 @@ def test_code_lists_in_the_doc_are_the_codes_the_ingest_accepts():
     for source, spec in SPECS.items():
         section = TEXT[TEXT.index(f"`{source}/` —"):]
         section = section[:section.index("\n## ")]
-        for table, columns in spec.tables.items():
+        for _table, columns in spec.tables.items():
             for column, _ in columns:
                 assert f"`{column}`" in section, (source, column)
 
@@ -147,7 +148,7 @@ def test_code_lists_in_the_doc_are_the_codes_the_ingest_accepts():
 def test_message_examples_are_valid_against_the_official_xsds(xsd_dir):
     from lxml import etree
 
-    for (kind, path), body in BLOCKS.items():
+    for (_kind, path), body in BLOCKS.items():
         if path.endswith(".xml"):
             code = re.search(r"<jw(\d{3}):Bericht", body).group(1)
             schema = etree.XMLSchema(etree.parse(str(xsd_dir / f"JW{code}.xsd")))

@@ -22,8 +22,8 @@ from jeugdkpi.definitions import nieuwe_bestanden
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.files import first_sight_path, sha256_bytes
 from jeugdkpi.ingest.tabular import ensure_tables, ingest_source
-from jeugdkpi.warehouse import connect, ensure_audit_schema
 from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.warehouse import connect, ensure_audit_schema
 
 # the sensor's and schedule's `jeugdkpi` resource as the code location has it: empty fields = the environment
 RESOURCES = {"jeugdkpi": JeugdkpiConfig()}

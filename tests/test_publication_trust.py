@@ -21,7 +21,6 @@ import pytest
 
 from jeugdkpi.publish import writer
 from jeugdkpi.settings import REPO_ROOT, load_settings
-
 from test_publish import tree_state
 
 pytestmark = pytest.mark.e2e

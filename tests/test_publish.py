@@ -124,7 +124,8 @@ def make_warehouse(path, frame: pd.DataFrame | None = None, real_seeds: bool = F
         con.execute("INSERT INTO marts.stay_periods VALUES ('a1b2c3d4e5f6', 1)")
         if real_seeds:
             for name in ("kpi_catalogue", "municipalities", "providers"):
-                con.execute(f"CREATE TABLE seeds.{name} AS SELECT * FROM read_csv(?, header = true, all_varchar = true)",
+                con.execute(f"CREATE TABLE seeds.{name} AS "
+                            "SELECT * FROM read_csv(?, header = true, all_varchar = true)",
                             [str(SEEDS_DIR / f"{name}.csv")])
             con.execute("ALTER TABLE seeds.kpi_catalogue ALTER target_value TYPE DOUBLE; "
                         "ALTER TABLE seeds.kpi_catalogue ALTER base_year TYPE INTEGER; "

@@ -27,7 +27,6 @@ from jeugdkpi.quality.custom import CheckContext, catalogue_kpis_present, volume
 from jeugdkpi.quality.suites import CustomCheckSpec, SuiteError, load_suite, load_suites
 from jeugdkpi.settings import DBT_PROJECT_DIR
 from jeugdkpi.warehouse import connect
-
 from scenario import Scenario
 from test_publish import tree_state
 
@@ -251,7 +250,8 @@ def test_no_dbt_test_names_a_kpi():
     # exemptions come from the catalogue (numerator_bounded is false for VB03), not from KPI ids in the tests
     for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"):
         for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
-            tests = [*model.get("data_tests", []), *(t for c in model.get("columns", []) for t in c.get("data_tests", []))]
+            tests = [*model.get("data_tests", []),
+                     *(t for c in model.get("columns", []) for t in c.get("data_tests", []))]
             for test in tests:
                 expression = json.dumps(test)
                 assert not re.search(r"kpi_id\s*(=|<>|!=)\s*'", expression), (path.name, expression)

@@ -142,18 +142,23 @@ def test_a_table_without_jeugdregio_is_refused(recorded):
 
 def test_merge_updates_inserts_and_ends(recorded):
     existing = [
-        {"municipality_code": "0034", "name": "Almere", "region": "Flevoland", "valid_from": "2015-01-01", "valid_to": ""},
-        {"municipality_code": "0995", "name": "Lelijstad", "region": "Flevoland", "valid_from": "2015-01-01", "valid_to": ""},
-        {"municipality_code": "0796", "name": "'s-Hertogenbosch", "region": "Noordoost-Brabant", "valid_from": "2015-01-01", "valid_to": ""},
-        {"municipality_code": "0856", "name": "Uden", "region": "Noordoost-Brabant", "valid_from": "2015-01-01", "valid_to": ""},
-        {"municipality_code": "1685", "name": "Landerd", "region": "Noordoost-Brabant", "valid_from": "2015-01-01", "valid_to": "2021-12-31"},
+        {"municipality_code": "0034", "name": "Almere", "region": "Flevoland",
+         "valid_from": "2015-01-01", "valid_to": ""},
+        {"municipality_code": "0995", "name": "Lelijstad", "region": "Flevoland",
+         "valid_from": "2015-01-01", "valid_to": ""},
+        {"municipality_code": "0796", "name": "'s-Hertogenbosch", "region": "Noordoost-Brabant",
+         "valid_from": "2015-01-01", "valid_to": ""},
+        {"municipality_code": "0856", "name": "Uden", "region": "Noordoost-Brabant",
+         "valid_from": "2015-01-01", "valid_to": ""},
+        {"municipality_code": "1685", "name": "Landerd", "region": "Noordoost-Brabant",
+         "valid_from": "2015-01-01", "valid_to": "2021-12-31"},
     ]
     rows, stats = merge_seed(existing, fetch_gebieden(download=recorded), {"1991": "2022-01-01"})
     by = {r["municipality_code"]: r for r in rows}
-    assert by["0995"]["name"] == "Lelystad"                           # updated
-    assert by["0796"]["region"] == "Noordoost-Brabant"                # CBS's "Noordoost Brabant" keeps the seed's spelling
-    assert by["0856"]["valid_to"] == "2023-12-31"                     # not in the 2024 table: ended
-    assert by["1685"]["valid_to"] == "2021-12-31"                     # already ended: unchanged
+    assert by["0995"]["name"] == "Lelystad"                        # updated
+    assert by["0796"]["region"] == "Noordoost-Brabant"             # CBS's "Noordoost Brabant" keeps the seed's spelling
+    assert by["0856"]["valid_to"] == "2023-12-31"                  # not in the 2024 table: ended
+    assert by["1685"]["valid_to"] == "2021-12-31"                  # already ended: unchanged
     assert by["1991"] == {"municipality_code": "1991", "name": "Maashorst", "region": "Noordoost-Brabant",
                           "valid_from": "2022-01-01", "valid_to": "",
                           "region_code": "JZ33"}  # added with its merge date and its region's CBS code

@@ -7,8 +7,8 @@ import dagster as dg
 import pytest
 
 from jeugdkpi.definitions import defs, halfjaarlijkse_run, nieuwe_bestanden
-from jeugdkpi.settings import peildatum_for
 from jeugdkpi.resources import JeugdkpiConfig
+from jeugdkpi.settings import peildatum_for
 
 # the sensor's and schedule's `jeugdkpi` resource as the code location has it: empty fields = the environment
 RESOURCES = {"jeugdkpi": JeugdkpiConfig()}

@@ -99,7 +99,8 @@ def test_kpis_without_the_small_cell_rule_are_never_suppressed(flag):
     rows = [row("KG01", "2025", None, "75750001", n=1, value=7.0, unit="score"),
             row("KG01", "2025", None, "75750002", n=1, value=9.0, unit="score"),
             row("KG01", "2025", n=2, value=8.0, unit="score"),
-            row("AL01", "2025-H1", num=2, den=3), row("AL01", "2025-H2", num=3, den=3), row("AL01", "2025", num=5, den=6),
+            row("AL01", "2025-H1", num=2, den=3), row("AL01", "2025-H2", num=3, den=3),
+            row("AL01", "2025", num=5, den=6),
             row("XX99", "2025", num=1, den=3)]
     out = suppress(frame(rows), MIN_CELL, catalogue(KG01=flag, AL01=flag))
     assert hidden(out) == {("2025", None, None, None)} and out[out.is_suppressed].kpi_id.tolist() == ["XX99"]
@@ -268,7 +269,7 @@ def attack(published: pd.DataFrame, working: pd.DataFrame) -> Attack:
     def is_right(k, m, v) -> bool:
         return not pd.isna(true[k][m]) and _close(v, float(true[k][m]))
 
-    for (kpi, m), eqs in sorted(equations.items()):
+    for (_kpi, m), eqs in sorted(equations.items()):
         # (a) iterated single-cell subtraction
         known = {k: published_value(k, m) for t, parts in eqs for k in [t, *parts]
                  if published_value(k, m) is not None}

@@ -129,7 +129,7 @@ def test_bad_arguments_exit_2(tmp_path, capsys, args, message):
     assert message in capsys.readouterr().err
 
 
-def test_filled_template_round_trips_into_kpi_rows(inputs_run):
+def test_filled_template_round_trips_into_kpi_rows(inputs_run):  # noqa: F811 (the imported session fixture)
     k = inputs_run["kpis"]
     for kpi, (teller, noemer) in P9_KPI.items():
         r = row(k, kpi, "2025-H2", provider=P9)

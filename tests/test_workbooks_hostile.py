@@ -18,7 +18,6 @@ from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.tabular import ingest_source
 from jeugdkpi.template import write_template
 from jeugdkpi.warehouse import connect
-
 from test_ingest_inputs import filled_template
 
 P1 = "75750001"

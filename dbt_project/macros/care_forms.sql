@@ -21,10 +21,10 @@
     seed column would bind to the seed inside the correlated subquery. -#}
 {% macro care_form_of(category, code) -%}
     coalesce(
-        (select max(p.care_form) from {{ ref('products') }} as p
-          where p.product_category = {{ category }} and p.product_code = {{ code }}),
-        (select max(p.care_form) from {{ ref('products') }} as p
-          where p.product_category = {{ category }} and coalesce(p.product_code, '') = ''),
+        (select max(seed_product.care_form) from {{ ref('products') }} as seed_product
+          where seed_product.product_category = {{ category }} and seed_product.product_code = {{ code }}),
+        (select max(seed_product.care_form) from {{ ref('products') }} as seed_product
+          where seed_product.product_category = {{ category }} and coalesce(seed_product.product_code, '') = ''),
         'onbekend'
     )
 {%- endmacro %}

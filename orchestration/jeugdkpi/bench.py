@@ -12,7 +12,6 @@ import argparse
 import os
 import resource
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -83,12 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     n_records = stats.records_in
     bare_rate, ingest_rate = n_records / bare_s, n_records / ingest_s
     print(f"bare lxml parse (1 process, extracts nothing): {bare_s:8.1f} s  {bare_rate:12,.0f} records/s")
-    print(f"full ingest ({settings.workers} workers, into DuckDB):      {ingest_s:8.1f} s  {ingest_rate:12,.0f} records/s")
+    print(f"full ingest ({settings.workers} workers, into DuckDB):      {ingest_s:8.1f} s  "
+          f"{ingest_rate:12,.0f} records/s")
     print(f"ratio ingest / bare parse: {ingest_rate / bare_rate:.0%}  (target >= 40%)")
     print(f"CPU seconds: bare parse {bare_cpu:.1f}; ingest main process {main_cpu:.1f} + workers {workers_cpu:.1f} "
           f"(load average {os.getloadavg()[0]:.1f}: other processes on the machine lower the wall-clock ratio)")
     print("ingest phases: " + ", ".join(f"{k} {v:.1f}" for k, v in stats.timings.items()))
-    print(f"records in {stats.records_in:,} = loaded {stats.records_loaded:,} + quarantined {stats.records_quarantined:,}")
+    print(f"records in {stats.records_in:,} = loaded {stats.records_loaded:,} "
+          f"+ quarantined {stats.records_quarantined:,}")
     print(f"cores: {os.cpu_count()}, warehouse size {settings.warehouse.stat().st_size / 1e6:.1f} MB")
     return 0
 

@@ -56,7 +56,7 @@ def _years(value: str) -> tuple[int, int]:
         a, _, b = value.partition("-")
         first, last = int(a), int(b or a)
     except ValueError:
-        raise argparse.ArgumentTypeError("gebruik JJJJ-JJJJ, bijv. 2022-2026")
+        raise argparse.ArgumentTypeError("gebruik JJJJ-JJJJ, bijv. 2022-2026") from None
     if not 2015 <= first <= last <= 2100:
         raise argparse.ArgumentTypeError("jaren oplopend en vanaf 2015")
     return first, last
@@ -180,8 +180,8 @@ def run_with_progress(settings, out: TextIO, instance=None):
     from dagster._core.utils import make_new_run_id
 
     from jeugdkpi import runlock
-    from jeugdkpi.pipeline import dagster_instance, repo_relative, run_pipeline
     from jeugdkpi.periods import half_year
+    from jeugdkpi.pipeline import dagster_instance, repo_relative, run_pipeline
     from jeugdkpi.warehouse import WarehouseDamagedError, WarehouseLockedError, connect
 
     problem = unwritable_output(settings)
@@ -425,8 +425,14 @@ def cmd_explain(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from jeugdkpi.publish.diff import TOLERANCE, DiffError, diff_kpi_values, previous_snapshot, read_kpi_values, \
-        resolve_snapshot
+    from jeugdkpi.publish.diff import (
+        TOLERANCE,
+        DiffError,
+        diff_kpi_values,
+        previous_snapshot,
+        read_kpi_values,
+        resolve_snapshot,
+    )
 
     root = load_settings().with_overrides(publish=args.publish).publish
     try:

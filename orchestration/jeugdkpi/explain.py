@@ -17,7 +17,6 @@ from jeugdkpi import periods
 from jeugdkpi.csvsafe import neutralise_row
 from jeugdkpi.warehouse import connect
 
-
 CSV_COLUMNS = ["nr", "soort", "eenheid", "jeugdige", "in_teller", "in_noemer", "maat", "teller_bijdrage",
                "noemer_bijdrage", "omschrijving", "bronmap", "bronbestand", "bronlocatie"]
 
@@ -88,7 +87,7 @@ def explain(warehouse: Path, kpi_id: str, period: str, gemeente: str | None = No
             covered = con.execute("select kind, basis from marts.kpi_units where kpi_id = ? limit 1",
                                   [kpi_id]).fetchone()
         except Exception as exc:  # duckdb.CatalogException: warehouse built before kpi_units existed
-            raise ExplainError(f"marts.kpi_units ontbreekt in {warehouse}: draai eerst `jeugdkpi run` ({exc})")
+            raise ExplainError(f"marts.kpi_units ontbreekt in {warehouse}: draai eerst `jeugdkpi run` ({exc})") from exc
         cur = con.execute(
             """select * from marts.kpi_values
                where kpi_id = ? and period = ? and municipality_code is not distinct from ?
@@ -129,7 +128,7 @@ def explain(warehouse: Path, kpi_id: str, period: str, gemeente: str | None = No
                 [kpi_id, period, care_form, *params])
         except duckdb.Error as exc:  # a warehouse built by an older version of the unit model
             raise ExplainError(f"marts.kpi_units in {warehouse} heeft niet het schema dat deze versie "
-                               f"verwacht: draai `jeugdkpi run` opnieuw ({type(exc).__name__})")
+                               f"verwacht: draai `jeugdkpi run` opnieuw ({type(exc).__name__})") from exc
         names = [d[0] for d in cur.description]
         units = [dict(zip(names, r)) for r in cur.fetchall()]
     ex = Explanation(kpi_id, cat["name_nl"], row.get("unit") or "", kind, basis, period, gemeente, aanbieder,

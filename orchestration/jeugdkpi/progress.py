@@ -14,8 +14,9 @@ import contextlib
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, TextIO
+from typing import TextIO
 
 
 def nl(n: int) -> str:

@@ -11,7 +11,6 @@ itself). The pseudonym key is a secret and never appears in the UI's config.
 from __future__ import annotations
 
 import dataclasses
-from typing import List, Optional
 
 import dagster as dg
 
@@ -24,21 +23,21 @@ class JeugdkpiConfig(dg.ConfigurableResource):
     """Where the data lives and which peildatum applies (docs/settings.md). Empty fields fall back to the
     JEUGDKPI_* environment, as settings.py reads it."""
 
-    landing: Optional[str] = None
-    warehouse: Optional[str] = None
-    publish: Optional[str] = None
-    peildatum: Optional[str] = None
-    regio: Optional[str] = None
-    min_cell: Optional[int] = None
-    uitval_codes: Optional[List[str]] = None
-    volume_factor: Optional[float] = None
-    workers: Optional[int] = None
-    max_file_bytes: Optional[int] = None
-    xsd_dir: Optional[str] = None
-    pseudonym_key: Optional[str] = None
+    landing: str | None = None
+    warehouse: str | None = None
+    publish: str | None = None
+    peildatum: str | None = None
+    regio: str | None = None
+    min_cell: int | None = None
+    uitval_codes: list[str] | None = None
+    volume_factor: float | None = None
+    workers: int | None = None
+    max_file_bytes: int | None = None
+    xsd_dir: str | None = None
+    pseudonym_key: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "JeugdkpiConfig":
+    def from_settings(cls, settings: Settings) -> JeugdkpiConfig:
         """The resource that carries every setting of `settings` (the CLI: nothing is read from the environment)."""
         values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)}
         values = {k: (str(v) if k in _PATHS and v is not None else v) for k, v in values.items()}

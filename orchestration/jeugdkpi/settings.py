@@ -133,7 +133,7 @@ class Settings:
         return {"JEUGDKPI_WAREHOUSE": str(self.warehouse), "JEUGDKPI_PEILDATUM": self.peildatum.isoformat(),
                 "JEUGDKPI_UITVAL_CODES": ",".join(self.uitval_codes), **region_dbt_vars(self.regio)}
 
-    def with_overrides(self, **kwargs) -> "Settings":
+    def with_overrides(self, **kwargs) -> Settings:
         values = {k: v for k, v in kwargs.items() if v is not None}
         for key in ("landing", "warehouse", "publish", "xsd_dir"):
             if key in values:

@@ -19,13 +19,13 @@ import datetime as dt
 import textwrap
 from pathlib import Path
 
+from jeugdkpi import periods
 from jeugdkpi.ingest.aanbieders.load import (
     INSTRUCTIE_LABELS,
     KLACHTEN_COLUMNS,
     KLACHTEN_HEADERS,
     KPI_HEADERS,
 )
-from jeugdkpi import periods
 from jeugdkpi.seeds import Kpi, rows, template_kpis
 from jeugdkpi.settings import SEEDS_DIR
 

@@ -1,13 +1,14 @@
 """Ingest assets: one multi-asset per landing source, one asset key per raw table it fills."""
 
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import dagster as dg
 
 from jeugdkpi import progress
 from jeugdkpi.assets import code_version
-from jeugdkpi.ingest.berichten.load import SOURCE as BERICHTEN, ingest_berichten
+from jeugdkpi.ingest.berichten.load import SOURCE as BERICHTEN
+from jeugdkpi.ingest.berichten.load import ingest_berichten
 from jeugdkpi.ingest.berichten.schema import COLUMN_DESCRIPTIONS, MESSAGES_TABLE, RECORD_TABLES, table_columns
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.settings import Settings

@@ -6,12 +6,12 @@ import dagster as dg
 
 from jeugdkpi import progress
 from jeugdkpi.assets import code_version
+from jeugdkpi.assets.ingest import ingest_results, raw_asset_spec
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.cbs_bevolking.load import SPEC as CBS_BEVOLKING
 from jeugdkpi.ingest.cbs_spiegel.load import SPEC as CBS_SPIEGEL
 from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE
 from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEITSGESPREKKEN
-from jeugdkpi.assets.ingest import ingest_results, raw_asset_spec
 from jeugdkpi.ingest.tabular import COLUMN_DESCRIPTIONS, SourceSpec, ingest_source
 from jeugdkpi.resources import JeugdkpiConfig
 

@@ -9,9 +9,9 @@ the current seeds and dbt code (publish.gate), and refuses otherwise (a failed s
 import dagster as dg
 
 from jeugdkpi import progress
-from jeugdkpi.progress import nl
 from jeugdkpi.assets import code_version
 from jeugdkpi.assets.quality import CHECKED_ASSETS
+from jeugdkpi.progress import nl
 from jeugdkpi.publish.build import PUBLISHED, build_publication
 from jeugdkpi.publish.gate import GateRefused
 from jeugdkpi.resources import JeugdkpiConfig

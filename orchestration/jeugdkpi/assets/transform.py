@@ -10,8 +10,9 @@ never left in this process's environment.
 import contextlib
 import functools
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import dagster as dg
 from dagster._utils import run_with_concurrent_update_guard

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from jeugdkpi import periods
 from jeugdkpi.generate.catalog import MUNICIPALITY_WEIGHTS, Catalog
-from jeugdkpi.seeds import Kpi, rows as seed_rows
+from jeugdkpi.seeds import Kpi
+from jeugdkpi.seeds import rows as seed_rows
 
 SYNTHETIC_SOURCE = "SYNTHETISCH (geen CBS-cijfers; indeling van 03759ned)"
 TEMPLATE_HALF_YEARS = 4  # provider workbooks for the last N completed half-years (keeps generation fast)

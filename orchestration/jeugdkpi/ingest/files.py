@@ -14,9 +14,9 @@ import logging
 import os
 import stat
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import pyarrow as pa
@@ -31,7 +31,8 @@ ARCHIVE_SEPARATOR = "!"
 # Reason codes (docs/quarantine.md explains each to a data engineer).
 REASONS = {
     "malformed_xml": "the file is not well-formed XML",
-    "dtd_forbidden": "the file declares a DOCTYPE or entities (DTDs are never processed: XXE / entity-expansion protection)",
+    "dtd_forbidden": "the file declares a DOCTYPE or entities (DTDs are never processed: XXE / entity-expansion "
+                     "protection)",
     "file_too_large": "the file is larger than the per-file limit (JEUGDKPI_MAX_FILE_MB)",
     "bad_archive": "the zip archive cannot be read or holds an unsafe member (absolute path, '..', symlink, "
                    "encrypted, bad CRC or a size that lies)",
@@ -46,22 +47,27 @@ REASONS = {
     "bsn_invalid": "the BSN does not pass the 11-proof",
     "invalid_date": "a date is not a valid calendar date",
     "impossible_dates": "an end date lies before its start date",
-    "after_peildatum": "the message is dated after the peildatum (it is loaded by a later run whose peildatum covers it)",
+    "after_peildatum": "the message is dated after the peildatum (it is loaded by a later run whose peildatum "
+                       "covers it)",
     # Tabular inputs (CBS, population, provider templates, municipal exports, scores): docs/inputs.md
     "unreadable_file": "the file cannot be read as a CSV (UTF-8, comma or semicolon) or XLSX workbook",
     "wrong_columns": "a required column or sheet is missing, or the header holds a column the layout does not know",
     "not_a_number": "a cell that must hold a whole number (or a score) holds text, a negative or a fraction",
     "invalid_value": "a cell holds a value outside its code list or format (periode, indicator, score, date form)",
-    "teller_gt_noemer": "a numerator (teller) is larger than its denominator (noemer), or a part is larger than its total",
+    "teller_gt_noemer": "a numerator (teller) is larger than its denominator (noemer), or a part is larger than "
+                        "its total",
     "unknown_kpi": "the kpi_id is not a provider-delivered KPI of seeds/kpi_catalogue.csv",
     "unknown_agb": "the AGB code is not a provider in seeds/providers.csv",
     "unknown_gemeente": "the municipality code is not in seeds/municipalities.csv",
-    "period_in_future": "the delivery is for a period (or population date) that ends after the peildatum (looked at again by later runs)",
+    "period_in_future": "the delivery is for a period (or population date) that ends after the peildatum (looked "
+                        "at again by later runs)",
     "duplicate_key": "the same key (kpi_id, CBS cell, request, ...) occurs twice in one file",
     "mixed_delivery": "one delivery file holds more than one provider, period, version or status",
     "empty_delivery": "the delivery holds no filled-in values at all",
-    "workbook_too_large": "the XLSX workbook would expand past the limits (20 MB, compression ratio 100, 500,000 cells); refused unread",
-    "formula_without_value": "a workbook cell holds a formula saved without its computed value (formulas are never evaluated)",
+    "workbook_too_large": "the XLSX workbook would expand past the limits (20 MB, compression ratio 100, "
+                          "500,000 cells); refused unread",
+    "formula_without_value": "a workbook cell holds a formula saved without its computed value (formulas are "
+                             "never evaluated)",
 }
 
 # Quarantine reasons that depend on the run's settings: such a file is looked at again next run.
@@ -108,8 +114,8 @@ class NotRegularFileError(OSError):
 
 
 def open_regular(path: Path | str) -> tuple[int, os.stat_result]:
-    """A read-only descriptor of the regular file at `path`, and its fstat. Second line of defence behind discovery (which
-    never lists links or special files): O_NOFOLLOW refuses a link swapped in since, O_NONBLOCK keeps a FIFO
+    """A read-only descriptor of the regular file at `path`, and its fstat. Second line of defence behind discovery
+    (which never lists links or special files): O_NOFOLLOW refuses a link swapped in since, O_NONBLOCK keeps a FIFO
     from blocking the open, and fstat refuses anything but a regular file before a byte is read."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
@@ -308,7 +314,7 @@ class KnownFiles:
     retriable: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
-    def load(cls, con: duckdb.DuckDBPyConnection, source: str) -> "KnownFiles":
+    def load(cls, con: duckdb.DuckDBPyConnection, source: str) -> KnownFiles:
         known = cls()
         for path, sha, status in con.execute(
             "SELECT file_path, sha256, status FROM audit.ingest_files WHERE source = ?", [source]
@@ -365,7 +371,7 @@ class RunStats:
                 f"{parts[0]} + loaded {parts[1]} + duplicate {parts[2]} + quarantined {parts[3]} (of which "
                 f"deferred {self.files_deferred})")
 
-    def reject_file(self, audit: "AuditWriter", known: KnownFiles, path: str, sha: str, size: int, reason: str,
+    def reject_file(self, audit: AuditWriter, known: KnownFiles, path: str, sha: str, size: int, reason: str,
                     message: str) -> None:
         """A file rejected as a whole before it could be parsed (unreadable archive, too large): one
         quarantined record, unless the audit log already has it (a re-run changes nothing)."""
@@ -380,7 +386,7 @@ class RunStats:
         audit.file(path, sha, size, "quarantined", 1, 0, 1)
         audit.quarantined(path, sha, None, reason, message)
 
-    def reject_problems(self, audit: "AuditWriter", known: KnownFiles, problems: list[ArchiveProblem]) -> None:
+    def reject_problems(self, audit: AuditWriter, known: KnownFiles, problems: list[ArchiveProblem]) -> None:
         """The entries discovery refused (links, special files, unreadable archives, unsafe or too large
         members), each as a file rejected as a whole under a stable stand-in for its hash (it was never read; the
         stand-in is the one earlier releases used for archive problems, so a re-run changes nothing)."""
@@ -489,7 +495,8 @@ FIRST_SIGHT_SUFFIX = ".first-seen.json"
 
 
 def first_sight_path(warehouse: Path) -> Path:
-    """The sensor's first-sight log of the warehouse at `warehouse` (beside it: data/warehouse.duckdb.first-seen.json)."""
+    """The sensor's first-sight log of the warehouse at `warehouse`
+    (beside it: data/warehouse.duckdb.first-seen.json)."""
     return Path(warehouse).with_name(Path(warehouse).name + FIRST_SIGHT_SUFFIX)
 
 

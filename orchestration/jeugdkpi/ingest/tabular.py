@@ -22,9 +22,9 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import duckdb
 import pandas as pd
@@ -366,7 +366,7 @@ class Reference:
     kpis: dict[str, Kpi]  # the KPI catalogue
 
     @classmethod
-    def load(cls, seeds: Path = SEEDS_DIR) -> "Reference":
+    def load(cls, seeds: Path = SEEDS_DIR) -> Reference:
         from jeugdkpi.regions import successors  # merged municipalities' codes count for their successor
 
         return cls(frozenset(seeds_column("providers.csv", "provider_agb", seeds)),
@@ -451,7 +451,8 @@ def parse_int(cell: Cell, errors: Errors, row: str, *, allow_empty: bool = False
         ok = re.fullmatch(r"\d{1,12}", text) is not None
         n = int(text) if ok else 0
     if not ok:
-        errors.add(cell.locator, "not_a_number", "must be a whole number >= 0" + (" (empty)" if text == "" else ""), row)
+        errors.add(cell.locator, "not_a_number", "must be a whole number >= 0" + (" (empty)" if text == "" else ""),
+                   row)
         return None
     return n
 

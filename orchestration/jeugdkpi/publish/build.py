@@ -18,15 +18,15 @@ from jeugdkpi import periods
 from jeugdkpi.fingerprint import code_version, inputs_fingerprint, publication_fingerprint, seeds_fingerprint
 from jeugdkpi.ingest import raw_tables_by_source
 from jeugdkpi.publish import writer
-from jeugdkpi.publish.diff import REVISION_COLUMNS, read_kpi_values, read_revisions, revisions
 from jeugdkpi.publish.dictionary import VIEW, VIEW_SQL, Describer
+from jeugdkpi.publish.diff import REVISION_COLUMNS, read_kpi_values, read_revisions, revisions
 from jeugdkpi.publish.gate import GateRefused, verify_state
 from jeugdkpi.publish.suppression import suppress
-from jeugdkpi.runlock import hold
 from jeugdkpi.quality.custom import current_volumes
 from jeugdkpi.quality.report import write_html
 from jeugdkpi.quality.runner import ExpectationResult, load_results
 from jeugdkpi.quality.suites import load_suites
+from jeugdkpi.runlock import hold
 from jeugdkpi.settings import Settings
 from jeugdkpi.warehouse import connect
 
@@ -140,7 +140,8 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
         latest_manifest = writer.read_manifest(latest)
         if latest_manifest and latest_manifest.get("fingerprint") == fingerprint:
             # nothing new; a run killed between `latest` and `current` left current behind: move it on
-            return Publication(latest, latest_manifest, UNCHANGED, writer.make_current(settings.publish, latest, run_id))
+            return Publication(latest, latest_manifest, UNCHANGED,
+                               writer.make_current(settings.publish, latest, run_id))
         frames = {name: con.execute(f"SELECT * FROM {rel}").df() for name, rel in PUBLISHED_TABLES.items()}
         # the region's municipalities only (with those merged into them): the seed lists every region's
         frames["municipalities"] = frames["municipalities"][frames["municipalities"]["region"] == settings.regio]

@@ -29,8 +29,8 @@ DICTIONARY_FILE = "woordenboek.md"
 SUPPRESSED_NOTE = "Leeg (NULL) als de cel onderdrukt is (kleineaantallenregel)."
 
 # unit codes of the catalogue -> the Dutch word a BI user reads
-UNIT_NL = {"percentage": "procent", "count": "aantal", "months": "maanden", "days": "dagen", "working_days": "werkdagen",
-           "score": "score"}
+UNIT_NL = {"percentage": "procent", "count": "aantal", "months": "maanden", "days": "dagen",
+           "working_days": "werkdagen", "score": "score"}
 
 
 def _case(column: str, mapping: dict[str, str]) -> str:

@@ -59,7 +59,8 @@ def diff_kpi_values(old: pd.DataFrame, new: pd.DataFrame, tolerance: float = TOL
     change[both["_merge"] == "right_only"] = ADDED
     change[both["_merge"] == "left_only"] = REMOVED
     matched = both["_merge"] == "both"
-    was, now = both["is_suppressed_old"].fillna(False).astype(bool), both["is_suppressed_new"].fillna(False).astype(bool)
+    was = both["is_suppressed_old"].fillna(False).astype(bool)
+    now = both["is_suppressed_new"].fillna(False).astype(bool)
     change[matched & ~was & now] = SUPPRESSED
     change[matched & was & ~now] = UNSUPPRESSED
     moved = pd.Series(False, index=both.index)

@@ -88,7 +88,8 @@ def verify_state(con: duckdb.DuckDBPyConnection, settings: Settings, suites: lis
                           f"{settings.peildatum.isoformat()} (warehouse built for another peildatum).")
     if build.fingerprint != build_fingerprint(settings.regio):
         raise GateRefused(f"de laatste dbt build is gemaakt voor een andere regio dan {settings.regio}, of de seeds of "
-                          "de dbt-modellen zijn sindsdien gewijzigd (region, seeds or dbt code changed since the build).")
+                          "de dbt-modellen zijn sindsdien gewijzigd (region, seeds or dbt code changed since the "
+                          "build).")
     ingests = [r for r in rows if r.event == "ingest"]
     if ingests and ingests[-1].seq > build.seq:
         raise GateRefused(f"na de laatste dbt build is nieuwe invoer ingelezen ({ingests[-1].name}, run "

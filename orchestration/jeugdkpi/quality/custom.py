@@ -10,8 +10,8 @@ Registered by name in `CUSTOM_CHECKS`; a suite lists them under `meta.custom_che
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import duckdb
 import pandas as pd

@@ -2,7 +2,8 @@
 -- Expected: the provider template (aanbieder_template) from every provider under contract in the half-year
 -- (seeds/providers.csv), and the CBS spiegelrapportage (cbs_spiegel) from those with reports_to_cbs.
 -- Half-years: per kind of delivery from the earliest period delivered by any provider through the last
--- half-year that has ended by peildatum (a kind never delivered by anyone -> no rows: the region does not use it). Deadline: 1 October for H1, 1 April for H2.
+-- half-year that has ended by peildatum (a kind never delivered by anyone -> no rows: the region does not use
+-- it). Deadline: 1 October for H1, 1 April for H2.
 -- Received: when the first accepted delivery for the half-year arrived in the landing folder (received_at of
 -- stg_inputs__leveringen: the file's landing moment, not the run that read it), so a correction sent after the
 -- deadline does not make an on-time delivery late; late = received after the deadline day.

@@ -29,7 +29,7 @@ with facts as (
            'klachtenregel', k.kpi_id || ' uit klachtenregel', 'aanbieders', file_path, null, record_locator
     from {{ ref('stg_aanbieder__klachten') }},
     lateral (
-        select * from (values
+        select v.* from (values
             ('KL01', 'count', cast(aantal as double), cast(null as double)),
             ('KL02', 'ratio', cast(aantal_clienten_met_klacht as double), cast(aantal_clienten as double)),
             ('KL03', 'ratio', cast(aantal_afgehandeld as double), cast(aantal as double)),

@@ -9,4 +9,6 @@ select
     k.aantal_clienten,
     k.file_path,
     k.record_locator
-from {{ latest_delivered_rows(source('aanbieders', 'aanbieder_klachten'), 'k', source('aanbieders', 'leveringen_aanbieders'), 'aanbieder_klachten') }}
+from {{ latest_delivered_rows(
+    source('aanbieders', 'aanbieder_klachten'), 'k', source('aanbieders', 'leveringen_aanbieders'), 'aanbieder_klachten'
+) }}

@@ -8,4 +8,6 @@ select
     k.noemer,
     k.file_path,
     k.record_locator
-from {{ latest_delivered_rows(source('aanbieders', 'aanbieder_kpi'), 'k', source('aanbieders', 'leveringen_aanbieders'), 'aanbieder_kpi') }}
+from {{ latest_delivered_rows(
+    source('aanbieders', 'aanbieder_kpi'), 'k', source('aanbieders', 'leveringen_aanbieders'), 'aanbieder_kpi'
+) }}

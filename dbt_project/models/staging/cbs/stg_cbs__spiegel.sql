@@ -18,4 +18,6 @@ select
     s.file_path,
     s.file_sha256,
     s.record_locator
-from {{ latest_delivered_rows(region_source(source('cbs', 'cbs_spiegel'), 'gemeentecode'), 's', source('cbs', 'leveringen_cbs_spiegel'), 'cbs_spiegel') }}
+from {{ latest_delivered_rows(
+    region_source(source('cbs', 'cbs_spiegel'), 'gemeentecode'), 's', source('cbs', 'leveringen_cbs_spiegel'), 'cbs_spiegel'
+) }}

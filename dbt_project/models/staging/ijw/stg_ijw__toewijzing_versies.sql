@@ -1,7 +1,7 @@
 -- One row per version of an assignment (JW301 ToegewezenProduct).
--- Assignment = (gemeente_code, toewijzingnummer) (iJw 3.2 correction rules, docs/inputs.md); version = Toewijzingsdatum +
--- Toewijzingstijd. A 301 is a snapshot, so the same version arrives in many messages: the version's
--- attributes come from its latest-sent copy, first_dagtekening is the first message that carried it.
+-- Assignment = (gemeente_code, toewijzingnummer) (iJw 3.2 correction rules, docs/inputs.md);
+-- version = Toewijzingsdatum + Toewijzingstijd. A 301 is a snapshot, so the same version arrives in many messages:
+-- the version's attributes come from its latest-sent copy, first_dagtekening is the first message that carried it.
 -- Messages with a Dagtekening after peildatum are ignored (G10).
 with src as (
     {{ ijw_messages('jw301_toegewezen_product') }}

@@ -1,1 +1,2 @@
-"""Filled provider templates (docs/inputs.md): landing/aanbieders/*.xlsx|*.csv -> raw.aanbieder_kpi, raw.aanbieder_klachten."""
+"""Filled provider templates (docs/inputs.md): landing/aanbieders/*.xlsx|*.csv
+-> raw.aanbieder_kpi, raw.aanbieder_klachten."""

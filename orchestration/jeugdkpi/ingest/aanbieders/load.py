@@ -3,8 +3,8 @@
 XLSX: the sheet `Instructie` carries the provider (`aanbieder_agb`) and the period (`periode`) next to those
 keys in column A; `KPI` has one row per provider-delivered KPI (kpi_id, name, definition, teller, noemer,
 toelichting); `Klachten` one row (aantal, aantal_clienten_met_klacht, aantal_afgehandeld, aantal_gegrond,
-onderwerpen, aantal_clienten — the last one added by this project as KL02's denominator). CSV: the same columns plus `aanbieder_agb, periode`; a KPI CSV and a Klachten CSV are told
-apart by their header.
+onderwerpen, aantal_clienten — the last one added by this project as KL02's denominator). CSV: the same
+columns plus `aanbieder_agb, periode`; a KPI CSV and a Klachten CSV are told apart by their header.
 
 Headers and labels: the template shows Dutch headers (`KPI-code`, `Naam`, ..., `Aantal klachten`, ...) and
 labels (`AGB-code`, `Periode` in column A of `Instructie`); `HEADER_ALIASES` maps them to the column names

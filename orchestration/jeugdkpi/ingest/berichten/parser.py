@@ -1,9 +1,10 @@
 """Parse one iJw 3.2 message (bytes) into raw records and quarantine entries.
 
 Pure and picklable: runs in worker processes. Hardening: DOCTYPE/ENTITY declarations are refused in any
-encoding (a byte search before parsing, the parsed document's docinfo after decoding), the lxml parser never resolves entities, never loads a DTD and never touches the network, and the
-file size is capped by the caller. The BSN is checked (11-proof) and replaced by `youth_key` here; names,
-addresses, phone numbers and free-text comments are never read (only the elements in FIELDS are).
+encoding (a byte search before parsing, the parsed document's docinfo after decoding), the lxml parser never
+resolves entities, never loads a DTD and never touches the network, and the file size is capped by the caller.
+The BSN is checked (11-proof) and replaced by `youth_key` here; names, addresses, phone numbers and free-text
+comments are never read (only the elements in FIELDS are).
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ class ParseResult:
     def n_loaded(self) -> int:
         return sum(len(v) for v in self.records.values())
 
-    def reject_file(self, reason: str, message: str) -> "ParseResult":
+    def reject_file(self, reason: str, message: str) -> ParseResult:
         self.records.clear()
         self.message_row = None
         self.quarantine = [(None, reason, message)]
@@ -260,7 +261,7 @@ class _Names(dict):
         self[tag] = name
         return name
 
-    def under(self, parent: str) -> "_Names":
+    def under(self, parent: str) -> _Names:
         names = self.nested.get(parent)
         if names is None:
             names = self.nested[parent] = _Names(self.own_ns, parent + "/")
@@ -350,7 +351,7 @@ class _MessageParser:
     def __init__(self, root, code: str, file_path: str, sha256: str, ctx: ParseContext, result: ParseResult):
         self.root = root
         self.code = code
-        self.ns = "{http://www.istandaarden.nl/ijw/3_2/jw%s/schema}" % code
+        self.ns = f"{{http://www.istandaarden.nl/ijw/3_2/jw{code}/schema}}"
         names = _NAMES.get(code)
         if names is None:
             names = _NAMES[code] = _Names(self.ns)
@@ -432,7 +433,7 @@ class _MessageParser:
             try:
                 d = dt.date.fromisoformat(value)
             except ValueError:
-                raise RecordError("invalid_date", f"{self.mt}: Geboortedatum is not a valid date")
+                raise RecordError("invalid_date", f"{self.mt}: Geboortedatum is not a valid date") from None
             usage = client.get("Geboortedatum/DatumGebruik")
             birth_year = d.year if usage != "3" else None
             born_jan_1 = (d.month, d.day) == (1, 1) if usage is None else None
@@ -664,7 +665,7 @@ class _MessageParser:
                 continue
             client_codes = client.get("RetourCodes/RetourCode") if with_codes else None
 
-            def build(element, loc):
+            def build(element, loc, youth=youth, client_codes=client_codes):
                 p = self.leaves(element)
                 values = {**extra, "youth_key": youth, **self.prestatie(p)}
                 if with_codes:
@@ -764,7 +765,7 @@ def _date(value: str, name: str, message_type: str) -> str:
     try:
         dt.date.fromisoformat(value)
     except ValueError:
-        raise RecordError("invalid_date", f"{message_type}: {name} is not a valid date (YYYY-MM-DD)")
+        raise RecordError("invalid_date", f"{message_type}: {name} is not a valid date (YYYY-MM-DD)") from None
     if len(value) != 10:
         raise RecordError("invalid_date", f"{message_type}: {name} is not in the form YYYY-MM-DD")
     return value

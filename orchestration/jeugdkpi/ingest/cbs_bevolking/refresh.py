@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 TABLE = "03759ned"
 MEASURE = "BevolkingOp1Januari_1"

@@ -21,9 +21,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 DEFAULT_TABLE = "85755NED"  # Gebieden in Nederland 2024 (2022: 85067NED); each year has its own table id
 COLUMNS = ["municipality_code", "name", "region", "valid_from", "valid_to", "region_code"]

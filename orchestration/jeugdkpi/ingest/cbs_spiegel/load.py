@@ -63,10 +63,12 @@ def parse(tables: dict[str, Table], ctx: Context) -> Parsed:
         status = tabular.parse_code(c["cbs_status"], ["voorlopig", "nader_voorlopig", "definitief"], e, loc,
                             what="cbs_status")
         indicator = tabular.parse_code(c["indicator"], INDICATORS, e, loc, what="indicator")
-        gemeente = tabular.parse_gemeente(c["gemeentecode"], e, loc, ctx, allow_empty=True) if "gemeentecode" in c else None
+        gemeente = tabular.parse_gemeente(c["gemeentecode"], e, loc, ctx, allow_empty=True) \
+            if "gemeentecode" in c else None
         hulpvorm = tabular.parse_code(c["hulpvorm"], HULPVORMEN, e, loc, what="hulpvorm", allow_empty=True, pad=2) \
             if "hulpvorm" in c else None
-        informant = tabular.parse_code(c["informant"], ["jeugdige", "ouder"], e, loc, what="informant", allow_empty=True) \
+        informant = tabular.parse_code(c["informant"], ["jeugdige", "ouder"], e, loc, what="informant",
+                                       allow_empty=True) \
             if "informant" in c else None
         categorie = None
         cat_cell = c.get("categorie")

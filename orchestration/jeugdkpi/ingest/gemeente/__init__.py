@@ -1,1 +1,2 @@
-"""Optional municipal exports (docs/inputs.md): landing/gemeente/*.csv -> raw.gemeente_aanvragen/_afwijzingen/_betalingen."""
+"""Optional municipal exports (docs/inputs.md): landing/gemeente/*.csv
+-> raw.gemeente_aanvragen/_afwijzingen/_betalingen."""
