@@ -37,7 +37,8 @@ ROW = {"kpi_id": "ZZ01", "theme": "leren", "name_nl": NAME, "unit": "percentage"
        "direction": "higher", "from_document": "test", "small_cell_rule": "true", "active": "true",
        "theme_order": "1", "theme_title": "Uithuisplaatsingen, in één keer goed, dichtbij en leren",
        "numerator_bounded": "true", "measure_kind": "ratio", "unit_label": "%", "delivery": "template",
-       "numerator_label": "jeugdigen met een actueel veiligheidsplan", "denominator_label": "alle jeugdigen in zorg"}
+       "numerator_label": "jeugdigen met een actueel veiligheidsplan", "denominator_label": "alle jeugdigen in zorg",
+       "family": "int_kpi__aanbieder"}
 
 
 def copy_checkout(dst):
