@@ -62,6 +62,15 @@ def _years(value: str) -> tuple[int, int]:
     return first, last
 
 
+def _publish_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--publish", help="publicatiemap (standaard JEUGDKPI_PUBLISH of data/published)")
+
+
+def _format_option(command: argparse.ArgumentParser, csv_help: str) -> None:
+    command.add_argument("--format", choices=["text", "csv"], default="text",
+                         help=f"text (standaard) of csv: {csv_help}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="jeugdkpi", description="KPI-warehouse voor jeugdhulpregio's: iJw-berichten, CBS- en "
                                                   "aanbiedersgegevens naar gepubliceerde KPI's.")
@@ -75,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "en publiceren. Exitcode 0 gelukt, 1 mislukt, 2 verkeerd gebruik.")
     run.add_argument("--landing", help="landing-map (standaard JEUGDKPI_LANDING of data/landing)")
     run.add_argument("--warehouse", help="DuckDB-werkbestand (standaard JEUGDKPI_WAREHOUSE of data/warehouse.duckdb)")
-    run.add_argument("--publish", help="publicatiemap (standaard JEUGDKPI_PUBLISH of data/published)")
+    _publish_option(run)
     run.add_argument("--peildatum", help="peildatum JJJJ-MM-DD (standaard JEUGDKPI_PEILDATUM, anders de laatste dag "
                                          "van het laatste afgesloten halfjaar)")
 
@@ -108,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "halfjaarrapportage als één zelfstandig HTML-bestand, uit de publicatie.")
     rep.add_argument("--aanbieder", help="AGB-code van de aanbieder (weglaten voor de regionale rapportage)")
     rep.add_argument("--periode", required=True, help="halfjaar, bijv. 2025-H2")
-    rep.add_argument("--publish", help="publicatiemap (standaard JEUGDKPI_PUBLISH of data/published)")
+    _publish_option(rep)
     rep.add_argument("--out", help="uitvoerbestand (standaard <publicatiemap>/reports/<periode>/...html)")
 
     exp = sub.add_parser("explain", help="toon de eenheden achter één rij van kpi_values (verblijfsperioden, "
@@ -122,8 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--aanbieder", help="AGB-code van de aanbieder (standaard: de regiorij)")
     exp.add_argument("--zorgvorm", help="zorgvorm van een rij per zorgvorm (VB01), bijv. pleegzorg")
     exp.add_argument("--warehouse", help="DuckDB-werkbestand (standaard JEUGDKPI_WAREHOUSE); alleen gelezen")
-    exp.add_argument("--format", choices=["text", "csv"], default="text",
-                     help="text (standaard) of csv: één regel per eenheid op stdout (de narekening op stderr)")
+    _format_option(exp, "één regel per eenheid op stdout (de narekening op stderr)")
     exp.add_argument("--out", help="schrijf de uitvoer naar dit bestand in plaats van stdout")
 
     dif = sub.add_parser("diff", help="wat er veranderde tussen twee publicaties: KPI-rijen erbij, eraf, gewijzigd "
@@ -134,16 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     dif.add_argument("a", nargs="?", help="oudere publicatie: 2026-H1/v1, 2026-H1 (de laatste versie), current of "
                                           "een map (standaard: de versie vóór b)")
     dif.add_argument("b", nargs="?", help="nieuwere publicatie (standaard current)")
-    dif.add_argument("--publish", help="publicatiemap (standaard JEUGDKPI_PUBLISH of data/published)")
+    _publish_option(dif)
     dif.add_argument("--tolerance", type=float, default=None, help="relatieve tolerantie voor een gewijzigde "
                                                                      "waarde (standaard 1e-9)")
-    dif.add_argument("--format", choices=["text", "csv"], default="text",
-                     help="text (standaard) of csv: alle verschillen op stdout")
+    _format_option(dif, "alle verschillen op stdout")
 
     pubs = sub.add_parser("publicaties", help="toon de publicaties: halfjaar, peildatum, versie, uitslag van de "
                                               "kwaliteitspoort, welke current is",
                           description="Toon de publicaties (snapshots) in de publicatiemap.")
-    pubs.add_argument("--publish", help="publicatiemap (standaard JEUGDKPI_PUBLISH of data/published)")
+    _publish_option(pubs)
 
     pop = sub.add_parser("cbs-bevolking", help="ververs het CBS-bevolkingsbestand (StatLine 03759ned; netwerk nodig)",
                          description="Haal de bevolking per gemeente en leeftijd op bij CBS StatLine (tabel "
