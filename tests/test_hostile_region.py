@@ -65,14 +65,12 @@ def test_tabular_sources_quarantine_links_and_special_files(make_settings, tmp_p
                 (folder / "swapped.csv").symlink_to(outside / "valid.csv")
             yield item
 
-    import jeugdkpi.ingest.tabular as tabular
-    original = tabular.discover
-    tabular.discover = discover_then_swap
+    files_mod.discover = discover_then_swap  # ingest/tabular.py discovers through jeugdkpi.ingest.files
     try:
         with connect(s.warehouse) as con:
             stats = ingest_source(con, s, "run-1", spec)
     finally:
-        tabular.discover = original
+        files_mod.discover = real_discover
 
     n_good = 2 if good_name else 0
     assert (stats.files_seen, stats.files_new, stats.files_quarantined) == (4 + bool(good_name), 4 + bool(good_name), 4)
