@@ -11,8 +11,8 @@ deliver in the template) and changes nothing else. Then, all with the copy's cod
   template KPI), provider 75750001's 2025-H2 workbook is replaced by one the test fills in with only ZZ01 = 3 of 4;
   after `jeugdkpi run` marts.kpi_values holds 75750001's ZZ01 row 3 / 4 = 75 % and a region row, and
   marts.kpi_units its unit (`jeugdkpi explain`);
-- checks: the run passes the quality gate (dbt relationship tests to the catalogue, GX catalogue checks) and the
-  GX parameter of the catalogue's ids holds ZZ01;
+- checks: the run passes the quality gate (dbt relationship and bounded-ratio tests read the catalogue, the GX
+  catalogue checks read its family);
 - reports: the published kpi_values and the regional report of 2025-H2 show ZZ01 with its Dutch name.
 """
 
@@ -28,7 +28,6 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from jeugdkpi.quality.suites import suite_parameters
 from jeugdkpi.settings import REPO_ROOT
 
 P1 = "75750001"
@@ -125,10 +124,14 @@ def test_ingest_and_marts_compute_it(copy_run):
 
 
 def test_checks_know_it(copy_run):
-    assert "ZZ01" in suite_parameters(copy_run["repo"] / "seeds")["seed_kpi_ids"]
+    """The checks read the catalogue: dbt's kpi_values_kpi_id_in_kpi_catalogue and the bounded-ratio tests find
+    ZZ01 in seeds.kpi_catalogue (the fixture's run published, so the build's tests passed), and no GX check
+    fails."""
     with duckdb.connect(str(copy_run["warehouse"]), read_only=True) as con:
+        bounded = con.execute("select numerator_bounded from seeds.kpi_catalogue where kpi_id = 'ZZ01'").fetchall()
         failed = con.execute("select expectation from audit.validation_results where not success "
                              "and severity = 'critical'").fetchall()
+    assert bounded == [(True,)]
     assert failed == []
 
 
