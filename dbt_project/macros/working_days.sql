@@ -5,7 +5,7 @@
     NULL when either date is NULL. Weekdays are counted arithmetically from a Monday epoch (1900-01-01),
     holidays on a weekday are subtracted by a correlated count over the seed (a holiday on a Saturday or
     Sunday, such as King's Day 2025 on Saturday 26 April, changes nothing). Pass table-qualified column
-    expressions. Unit tests: ap_working_days_* in models/intermediate/_ap.yml.
+    expressions. Unit tests: ap_working_days_* in models/intermediate/ap/_ap__models.yml.
 -#}
 {% macro weekdays_through(d) -%}
     (5 * (({{ d }} - date '1900-01-01') // 7) + least(({{ d }} - date '1900-01-01') % 7 + 1, 5))
