@@ -97,9 +97,10 @@ def kpis_of_model(dbt_resource_props: Mapping[str, Any]) -> list[str]:
 def kpi_table(kpi_ids: list[str]) -> str:
     """Markdown: id, Dutch name (catalogue) and Dutch definition (docs block) of each KPI."""
     lines = ["| KPI | naam | definitie |", "|---|---|---|"]
+    kpis, docs = catalogue(), kpi_docs()
     for kpi in kpi_ids:
-        definition = kpi_docs().get(f"kpi_{kpi}", "").replace("\n", " ").replace("|", "/")
-        lines.append(f"| {kpi} | {catalogue()[kpi].name_nl} | {definition} |")
+        definition = docs.get(f"kpi_{kpi}", "").replace("\n", " ").replace("|", "/")
+        lines.append(f"| {kpi} | {kpis[kpi].name_nl} | {definition} |")
     return "\n".join(lines)
 
 

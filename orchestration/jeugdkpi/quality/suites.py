@@ -128,19 +128,15 @@ def load_suites(folder: Path = EXPECTATIONS_DIR) -> list[Suite]:
     return [load_suite(p) for p in sorted(Path(folder).glob("*.json"))]
 
 
-def _seed_column(file: str, column: str, seeds_dir: Path) -> list[str]:
-    return seeds.column(file, column, seeds_dir)
-
-
 def suite_parameters(seeds_dir: Path = SEEDS_DIR) -> dict[str, list]:
     """The `$PARAMETER` values of the suites: code sets of the region's reference tables and of iJw."""
     from jeugdkpi.regions import successors
 
     return {
         # with the codes of merged municipalities: their messages count for the successor (docs/regions.md)
-        "seed_municipality_codes": sorted({*_seed_column("municipalities.csv", "municipality_code", seeds_dir),
+        "seed_municipality_codes": sorted({*seeds.column("municipalities.csv", "municipality_code", seeds_dir),
                                            *successors(seeds_dir)}),
-        "seed_provider_agbs": _seed_column("providers.csv", "provider_agb", seeds_dir),
-        "seed_product_categories": _seed_column("products.csv", "product_category", seeds_dir),
+        "seed_provider_agbs": seeds.column("providers.csv", "provider_agb", seeds_dir),
+        "seed_product_categories": seeds.column("products.csv", "product_category", seeds_dir),
         "message_types": MESSAGE_TYPES,
     }
