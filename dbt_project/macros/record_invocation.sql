@@ -24,8 +24,13 @@
         {%- set bad = results | selectattr('status', 'in', ['error', 'fail', 'runtime error', 'skipped']) | list -%}
         {%- set selection = invocation_args_dict.get('select') or [] -%}
         {%- set selection = [selection] if selection is string else selection | list -%}
+        {#- a build of every node, except unit tests (they test the SQL, not the data; the pipeline leaves them out) -#}
+        {%- set only_types = invocation_args_dict.get('resource_types') or [] -%}
+        {%- set excluded_types = invocation_args_dict.get('exclude_resource_types') or [] -%}
         {%- set whole = (selection | reject('in', ['fqn:*']) | list | length == 0)
-                        and not invocation_args_dict.get('exclude') -%}
+                        and not invocation_args_dict.get('exclude')
+                        and (only_types | length == 0)
+                        and (excluded_types | reject('in', ['unit_test']) | list | length == 0) -%}
         {%- set detail = {'invocation_id': invocation_id, 'select': selection,
                           'exclude': invocation_args_dict.get('exclude'), 'nodes': results | length,
                           'not_ok': bad | map(attribute='node.unique_id') | list} -%}

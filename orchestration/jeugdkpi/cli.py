@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", help="landing-map (standaard JEUGDKPI_LANDING of data/landing)")
     run.add_argument("--warehouse", help="DuckDB-werkbestand (standaard JEUGDKPI_WAREHOUSE of data/warehouse.duckdb)")
     _publish_option(run)
+    run.add_argument("--rebuild", action="store_true",
+                     help="bouw, controleer en publiceer ook als er sinds de laatste publicatie van het halfjaar niets "
+                          "nieuws is (standaard slaat een run dan dbt, de controles erna en de publicatie over)")
     run.add_argument("--peildatum", help="peildatum JJJJ-MM-DD (standaard JEUGDKPI_PEILDATUM, anders de laatste dag "
                                          "van het laatste afgesloten halfjaar)")
 
@@ -177,11 +180,11 @@ def cmd_run(args) -> int:
         print(f"jeugdkpi: error: landing folder {settings.landing} does not exist "
               "(run `jeugdkpi generate --out ...` for a demo region)", file=sys.stderr)
         return EXIT_USAGE
-    code, _ = run_with_progress(settings, sys.stdout)
+    code, _ = run_with_progress(settings, sys.stdout, rebuild=args.rebuild)
     return code
 
 
-def run_with_progress(settings, out: TextIO, instance=None):
+def run_with_progress(settings, out: TextIO, instance=None, rebuild: bool = False):
     """`jeugdkpi run` after argument parsing: progress per step on `out` (bars on a terminal, one line per step
     otherwise), dbt's and Dagster's output in a log file, then the summary table. Returns (exit code, result)."""
     from dagster._core.utils import make_new_run_id
@@ -215,7 +218,7 @@ def run_with_progress(settings, out: TextIO, instance=None):
                 print(f"Logboek (uitvoer van dbt en Dagster): {repo_relative(log)}\n", file=out, flush=True)
                 with progress.reporting(progress.TerminalProgress(out)), \
                         open(log, "a", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
-                    result = run_pipeline(settings, instance=instance, run_id=run_id)
+                    result = run_pipeline(settings, instance=instance, run_id=run_id, rebuild=rebuild)
     except (WarehouseLockedError, WarehouseDamagedError, runlock.RunLockedError) as exc:
         print(f"jeugdkpi: error: {exc}", file=sys.stderr)
         return EXIT_FAILED, None
@@ -286,7 +289,11 @@ def _print_summary(result, settings) -> None:
     if any(r.get("records_deferred") for r in rows):
         print("(na peildatum: records gedateerd na de peildatum; een latere run met een latere peildatum laadt ze)")
     print(f"\nControles:    {result.checks.text()}   (kwaliteitspoort, audit.validation_results)")
-    print(f"dbt-tests:    {nl(result.dbt_tests_passed)} geslaagd, {nl(result.dbt_tests_failed)} mislukt")
+    if result.publication_detail.get("skipped"):
+        print("dbt-tests:    niet gedraaid: niets nieuws sinds de laatste publicatie, dbt en de controles erna zijn "
+              "overgeslagen (--rebuild draait ze toch)")
+    else:
+        print(f"dbt-tests:    {nl(result.dbt_tests_passed)} geslaagd, {nl(result.dbt_tests_failed)} mislukt")
     if "kpi_rows" in result.summary:
         print(f"KPI's:        {result.summary['kpis']} KPI's in {nl(result.summary['kpi_rows'])} rijen berekend "
               "(marts.kpi_values)")

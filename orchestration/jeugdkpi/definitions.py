@@ -15,6 +15,7 @@ from dagster._core.executor.base import Executor
 from dagster._core.system_config.objects import ResolvedRunConfig
 
 from jeugdkpi import runlock
+from jeugdkpi.assets import PIPELINE_JOB
 from jeugdkpi.assets.ingest import ingest_berichten_asset
 from jeugdkpi.assets.inputs import input_assets
 from jeugdkpi.assets.landing import LANDING_KEYS, observe_landing, run_tags
@@ -61,7 +62,7 @@ def in_process_run_lock_executor(init_context) -> Executor:
     return RunLockedExecutor(dg.in_process_executor.executor_creation_fn(init_context))
 
 
-pipeline_job = dg.define_asset_job("jeugdkpi_pipeline", selection=dg.AssetSelection.all()
+pipeline_job = dg.define_asset_job(PIPELINE_JOB, selection=dg.AssetSelection.all()
                                    | dg.AssetSelection.assets(*LANDING_KEYS),
                                    description="De volledige halfjaarlijkse run: landing-mappen observeren, "
                                                "inlezen, transformeren, controleren en publiceren.")

@@ -1,12 +1,13 @@
 """Fingerprints: what a warehouse state or a publication was made from (docs/publication.md).
 
-- `build_fingerprint(regio)`: the selected region (JEUGDKPI_REGIO), the region's seeds and the dbt project (models,
-  macros, tests, dbt_project.yml). A dbt build records it; publication refuses a warehouse built for another
-  region, or from other seeds or other SQL than are there now.
+- `build_fingerprint(regio, uitval_codes)`: the selected region (JEUGDKPI_REGIO), OI01's uitval codes, the seeds
+  and the dbt project (models, macros, tests, dbt_project.yml). A dbt build records it; publication refuses a
+  warehouse built for another region or other uitval codes, or from other seeds or other SQL than are there now.
 - `code_version()`: the build fingerprint plus the Python package and the expectation suites.
 - `inputs_fingerprint(con)`: the landed inputs by content (SHA-256, source, status; never file names).
-- `publication_fingerprint(...)`: inputs, seeds, code, region, peildatum and the small-cell minimum. Equal to the
-  half-year's latest publication means nothing new to publish ("ongewijzigd").
+- `publication_fingerprint(...)`: inputs, seeds, code, region, uitval codes, peildatum and the small-cell minimum.
+  Equal to the half-year's latest publication means nothing new to publish ("ongewijzigd"), and a run of the
+  whole pipeline then skips dbt, the checks after it and the publication (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ def seeds_fingerprint() -> str:
     return _files_digest(SEEDS_DIR.glob("*.csv"))
 
 
-def build_fingerprint(regio: str) -> str:
-    """Region, seeds and dbt project: what `dbt build` turns raw data into the marts with."""
-    return hashlib.sha256(f"{regio}\0{seeds_fingerprint()} {_files_digest(_dbt_sources())}".encode()).hexdigest()
+def build_fingerprint(regio: str, uitval_codes: Iterable[str] = ("03",)) -> str:
+    """Region, OI01's uitval codes (the dbt vars besides the peildatum, which the ledger holds apart), seeds and
+    dbt project: what `dbt build` turns raw data into the marts with."""
+    payload = f"{regio}\0{','.join(sorted(uitval_codes))}\0{seeds_fingerprint()} {_files_digest(_dbt_sources())}"
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def code_version() -> str:
@@ -60,7 +63,9 @@ def inputs_fingerprint(con) -> str:
 
 
 def publication_fingerprint(*, inputs: str, seeds: str, code: str, regio: str, peildatum: dt.date,
-                            min_cell: int) -> str:
+                            min_cell: int, uitval_codes: Iterable[str] = ("03",)) -> str:
     payload = {"inputs": inputs, "seeds": seeds, "code": code, "regio": regio, "peildatum": peildatum.isoformat(),
                "min_cell": min_cell}
+    if tuple(uitval_codes) != ("03",):  # the default keeps the fingerprints of earlier publications
+        payload["uitval_codes"] = ",".join(sorted(uitval_codes))
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -59,9 +59,10 @@ def dagster_instance() -> dg.DagsterInstance:
 
 
 def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None,
-                 run_id: str | None = None) -> PipelineResult:
+                 run_id: str | None = None, rebuild: bool = False) -> PipelineResult:
     """Run `jeugdkpi_pipeline` in this process, holding the run lock of the warehouse and publication folder for
-    the whole run (raises runlock.RunLockedError, before anything is touched, when another run holds it)."""
+    the whole run (raises runlock.RunLockedError, before anything is touched, when another run holds it).
+    `rebuild`: build, check and publish even when nothing is new (else the run skips them, assets/transform.py)."""
     from jeugdkpi import runlock
     from jeugdkpi.assets.landing import run_tags
     from jeugdkpi.definitions import defs
@@ -80,7 +81,7 @@ def run_pipeline(settings: Settings, instance: dg.DagsterInstance | None = None,
         job = defs.resolve_job_def("jeugdkpi_pipeline")
         log_level = os.environ.get("JEUGDKPI_LOG_LEVEL", "WARNING").upper()
         result = job.execute_in_process(resources={"jeugdkpi": config}, instance=instance, run_id=run_id,
-                                        tags=run_tags(settings), raise_on_error=False,
+                                        tags=run_tags(settings, rebuild), raise_on_error=False,
                                         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}})
         failed_steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         failed_checks, warned_checks, dbt_tests = [], [], {True: 0, False: 0}

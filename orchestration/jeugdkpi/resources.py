@@ -16,7 +16,7 @@ import dagster as dg
 
 from jeugdkpi.settings import Settings, load_settings
 
-_PATHS = ("landing", "warehouse", "publish", "xsd_dir")
+_PATHS = ("landing", "warehouse", "publish", "xsd_dir", "duckdb_temp")
 
 
 class JeugdkpiConfig(dg.ConfigurableResource):
@@ -35,6 +35,9 @@ class JeugdkpiConfig(dg.ConfigurableResource):
     max_file_bytes: int | None = None
     xsd_dir: str | None = None
     pseudonym_key: str | None = None
+    duckdb_memory: str | None = None
+    duckdb_temp: str | None = None
+    dbt_threads: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JeugdkpiConfig:
@@ -56,7 +59,7 @@ def settings_from_config(config) -> Settings:
     if "uitval_codes" in values:
         values["uitval_codes"] = tuple(values["uitval_codes"])
     fields = {f.name for f in dataclasses.fields(Settings)}
-    if fields - {"pseudonym_key", "xsd_dir"} <= set(values):  # complete (from_settings)
+    if fields - {"pseudonym_key", "xsd_dir", "duckdb_memory", "duckdb_temp"} <= set(values):  # complete (from_settings)
         base = Settings(**{k: values[k] for k in ("landing", "warehouse", "publish")}, peildatum=values["peildatum"])
     else:
         base = load_settings()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -69,6 +70,25 @@ def parse_number(value: str, name: str) -> float:
     return number
 
 
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def parse_memory(value: str, name: str) -> str:
+    """A DuckDB memory size (`4GB`, `1500MB`, `2GiB`), or a ConfigError naming the setting."""
+    if not _MEMORY.match(value.strip()):
+        raise ConfigError(f"{name} must be a size such as 4GB or 1500MB, got {value!r}")
+    return value.strip().replace(" ", "")
+
+
+def default_memory_limit() -> str:
+    """DuckDB's own default made explicit: 80 % of the machine's memory (so dbt and the Python steps agree)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{max(256, int(total * 0.8 / 1024 / 1024))}MB"
+
+
 def parse_uitval_codes(value: str) -> tuple[str, ...]:
     """`03` or `03,04`: CBS reden-beeindiging codes 01-05 that count as uitval (OI01)."""
     codes = tuple(sorted({c.strip().zfill(2) for c in value.split(",") if c.strip()}))
@@ -103,6 +123,24 @@ class Settings:
     volume_factor: float = 2.0
     # the jeugdzorgregio whose municipalities the KPIs cover (JEUGDKPI_REGIO, docs/regions.md)
     regio: str = "Flevoland"
+    # DuckDB's memory limit and spill folder for dbt and every Python step (docs/performance.md): beyond the limit
+    # DuckDB spills to the temp folder instead of the process being killed; None = 80 % of memory, <warehouse>.tmp
+    duckdb_memory: str | None = None
+    duckdb_temp: Path | None = None
+    # dbt threads: models that do not depend on each other run at the same time on the one DuckDB database
+    dbt_threads: int = 4
+
+    @property
+    def duckdb_memory_limit(self) -> str:
+        return self.duckdb_memory or default_memory_limit()
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        return self.duckdb_temp or Path(str(self.warehouse) + ".tmp")
+
+    def duckdb_config(self) -> dict[str, str]:
+        """The DuckDB configuration of every connection to the warehouse (warehouse.connect) and of dbt's."""
+        return {"memory_limit": self.duckdb_memory_limit, "temp_directory": str(self.duckdb_temp_dir)}
 
     @property
     def data_dir(self) -> Path:
@@ -118,6 +156,11 @@ class Settings:
                "JEUGDKPI_UITVAL_CODES": ",".join(self.uitval_codes),
                "JEUGDKPI_VOLUME_FACTOR": str(self.volume_factor)}
         env["JEUGDKPI_REGIO"] = self.regio
+        env["JEUGDKPI_DBT_THREADS"] = str(self.dbt_threads)
+        if self.duckdb_memory:
+            env["JEUGDKPI_DUCKDB_MEMORY"] = self.duckdb_memory
+        if self.duckdb_temp:
+            env["JEUGDKPI_DUCKDB_TEMP"] = str(self.duckdb_temp)
         if self.pseudonym_key:
             env["JEUGDKPI_PSEUDONYM_KEY"] = self.pseudonym_key
         if self.xsd_dir:
@@ -131,11 +174,13 @@ class Settings:
         from jeugdkpi.regions import dbt_vars as region_dbt_vars  # regions reads the seeds
 
         return {"JEUGDKPI_WAREHOUSE": str(self.warehouse), "JEUGDKPI_PEILDATUM": self.peildatum.isoformat(),
-                "JEUGDKPI_UITVAL_CODES": ",".join(self.uitval_codes), **region_dbt_vars(self.regio)}
+                "JEUGDKPI_UITVAL_CODES": ",".join(self.uitval_codes), **region_dbt_vars(self.regio),
+                "JEUGDKPI_DBT_THREADS": str(self.dbt_threads), "JEUGDKPI_DUCKDB_MEMORY": self.duckdb_memory_limit,
+                "JEUGDKPI_DUCKDB_TEMP": str(self.duckdb_temp_dir)}
 
     def with_overrides(self, **kwargs) -> Settings:
         values = {k: v for k, v in kwargs.items() if v is not None}
-        for key in ("landing", "warehouse", "publish", "xsd_dir"):
+        for key in ("landing", "warehouse", "publish", "xsd_dir", "duckdb_temp"):
             if key in values:
                 values[key] = resolve_path(values[key])
         if isinstance(values.get("peildatum"), str):
@@ -177,4 +222,11 @@ def load_settings(env: dict[str, str] | None = None, today: dt.date | None = Non
     )
     if workers:
         settings = replace(settings, workers=parse_int(workers, "JEUGDKPI_WORKERS"))
+    if env.get("JEUGDKPI_DUCKDB_MEMORY"):
+        memory = parse_memory(env["JEUGDKPI_DUCKDB_MEMORY"], "JEUGDKPI_DUCKDB_MEMORY")
+        settings = replace(settings, duckdb_memory=memory)
+    if env.get("JEUGDKPI_DUCKDB_TEMP"):
+        settings = replace(settings, duckdb_temp=resolve_path(env["JEUGDKPI_DUCKDB_TEMP"]))
+    if env.get("JEUGDKPI_DBT_THREADS"):
+        settings = replace(settings, dbt_threads=parse_int(env["JEUGDKPI_DBT_THREADS"], "JEUGDKPI_DBT_THREADS"))
     return settings

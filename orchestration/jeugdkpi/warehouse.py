@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -111,11 +111,14 @@ def damaged_message(path: Path, exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path, read_only: bool = False,
+            config: Mapping[str, str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse; `config` is DuckDB's configuration of the connection (the heavy steps pass
+    Settings.duckdb_config(): memory limit and spill folder)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     existed = path.is_file()
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
     except duckdb.Error as exc:
         if is_lock_conflict(exc):
             raise WarehouseLockedError(

@@ -7,6 +7,11 @@ from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
+# the whole half-yearly run (jeugdkpi run, the schedule, the sensor, the job in the UI); definitions.py defines it
+PIPELINE_JOB = "jeugdkpi_pipeline"
+# a run with this tag set to "true" builds and checks everything even when nothing is new (`jeugdkpi run --rebuild`)
+REBUILD_TAG = "jeugdkpi/rebuild"
+
 
 def code_version(*paths: str) -> str:
     """A code version for an asset: the SHA-256 (12 hex) of the Python sources it runs, given as paths relative

@@ -60,7 +60,8 @@ def ingest_results(context: dg.AssetExecutionContext, settings: Settings, source
     """The one loop of every ingest asset: `ingest(con)` loads landing/`source` into raw.* and returns its stats;
     then one MaterializeResult per raw table with its row count, the rows this run added (`rows_added(stats,
     table)`, default the stats' rows per table) and the run's ingest statistics."""
-    with connect(settings.warehouse) as con, progress.step(f"{label} inlezen", unit="bestanden") as step:
+    with connect(settings.warehouse, config=settings.duckdb_config()) as con, \
+            progress.step(f"{label} inlezen", unit="bestanden") as step:
         stats = ingest(con)
         step.detail = stats.progress_detail()
         counts = {t: con.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in tables}

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from jeugdkpi.assets import REBUILD_TAG
 from jeugdkpi.ingest.files import first_sight_path, is_skipped_name, record_first_sights
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.settings import LANDING_SOURCES, Settings
@@ -101,10 +102,12 @@ def landing_fingerprint(landing: Path) -> str:
     return digest.hexdigest()
 
 
-def run_tags(settings) -> dict[str, str]:
-    """The tags every run of the pipeline carries, whichever way it started."""
+def run_tags(settings, rebuild: bool = False) -> dict[str, str]:
+    """The tags every run of the pipeline carries, whichever way it started; `rebuild`: build and check everything
+    even when nothing is new (REBUILD_TAG, assets/transform.py)."""
     return {"jeugdkpi/peildatum": settings.peildatum.isoformat(),
-            "jeugdkpi/landing_fingerprint": landing_fingerprint(settings.landing)}
+            "jeugdkpi/landing_fingerprint": landing_fingerprint(settings.landing),
+            **({REBUILD_TAG: "true"} if rebuild else {})}
 
 
 def _observe_landing(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig):

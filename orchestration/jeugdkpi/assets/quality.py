@@ -46,7 +46,7 @@ def _make_check(suite: Suite):
     def _check(context: dg.AssetCheckExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.AssetCheckResult:
         settings = jeugdkpi.settings()
         run_id = context.run.run_id
-        with connect(settings.warehouse) as con, \
+        with connect(settings.warehouse, config=settings.duckdb_config()) as con, \
                 progress.step(f"kwaliteitscontrole {suite.name}", unit="verwachtingen") as step:
             results = run_suite(con, suite, volume_factor=settings.volume_factor,
                                 previous_manifest=read_current_manifest(settings.publish))

@@ -9,7 +9,9 @@ never left in this process's environment.
 
 import contextlib
 import functools
+import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,13 @@ from dagster_dbt import (
 from dagster_dbt.dbt_manifest import validate_manifest
 
 from jeugdkpi import progress
+from jeugdkpi.assets import PIPELINE_JOB, REBUILD_TAG
 from jeugdkpi.dbt_child import PARENT_PID_ENV, dbt_executable, real_dbt
 from jeugdkpi.fingerprint import build_fingerprint
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.seeds import catalogue
 from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings, load_settings
-from jeugdkpi.warehouse import connect, ensure_audit_schema
+from jeugdkpi.warehouse import connect, ensure_audit_schema, log_state
 
 
 @contextlib.contextmanager
@@ -149,6 +152,10 @@ class JeugdkpiTranslator(DagsterDbtTranslator):
         return spec._replace(description=description)
 
 
+PUBLISHED_KEY = dg.AssetKey(["published", "kpi"])
+# what a run builds: seeds, models and data tests (the data tests are the blocking checks); unit tests are excluded
+BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+
 translator = JeugdkpiTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
 
 
@@ -186,11 +193,49 @@ def dbt_warehouse_assets() -> dg.AssetsDefinition:
     return dbt_warehouse
 
 
+def may_skip_unchanged(context: dg.AssetExecutionContext) -> bool:
+    """Whether this run may skip dbt when there is nothing new: a run of the whole pipeline job (CLI, schedule,
+    sensor, the job in the UI) whose selection includes the publication, without the rebuild tag. A selection of
+    assets materialised in the UI always builds."""
+    run = context.run
+    if run.job_name != PIPELINE_JOB or run.tags.get(REBUILD_TAG) == "true":
+        return False
+    return not run.asset_selection or PUBLISHED_KEY in run.asset_selection  # empty: the whole job
+
+
+def skip_unchanged(context: dg.AssetExecutionContext, settings: Settings) -> bool:
+    """Nothing new since the half-year's latest publication (publish.build.unchanged_publication): record the
+    outcome "ongewijzigd" as the publication step would, and say so; dbt, the checks after it, the publication and
+    the reports are then skipped (the dbt step yields no output)."""
+    from jeugdkpi.publish.build import unchanged_publication
+
+    run_id = context.run.run_id
+    publication = unchanged_publication(settings, run_id)
+    if publication is None:
+        return False
+    where = f"{publication.snapshot.parent.name}/{publication.snapshot.name}"
+    with progress.step("dbt build: modellen en tests") as step:
+        step.detail = (f"overgeslagen: niets nieuws sinds {where} (zelfde invoer, seeds, code en instellingen; "
+                       "--rebuild bouwt toch)")
+    with connect(settings.warehouse) as con:
+        log_state(con, run_id, "publish", publication.status, peildatum=settings.peildatum, passed=True,
+                  fingerprint=publication.manifest.get("fingerprint"),
+                  detail={"snapshot": where, "is_current": publication.is_current,
+                          "fingerprint": publication.manifest.get("fingerprint"),
+                          "skipped": ["dbt build", "controles na dbt", "publiceren", "rapportages"]})
+    context.log.info(f"nothing new since {publication.snapshot}: dbt build, checks and publication skipped")
+    return True
+
+
 def build_warehouse(context: dg.AssetExecutionContext, dbt: ChildDbtCliResource, settings: Settings):
-    built_from = build_fingerprint(settings.regio)  # the seeds and SQL this build reads, taken before it starts
+    if may_skip_unchanged(context) and skip_unchanged(context, settings):
+        return
+    # the region, seeds and SQL this build reads, taken before it starts
+    built_from = build_fingerprint(settings.regio, settings.uitval_codes)
     with connect(settings.warehouse) as con:
         ensure_audit_schema(con)  # the ledger dbt's hooks write to
-    invocation = dbt.cli_for(settings, ["build"], context=context)
+    # unit tests test the SQL, not the data: `make test` runs them (tests/test_dbt_project.py), a run does not
+    invocation = dbt.cli_for(settings, BUILD_ARGS, context=context)
     events: list = []
     error: Exception | None = None
     with progress.step("dbt build: modellen en tests", unit="knopen") as step:
@@ -205,11 +250,43 @@ def build_warehouse(context: dg.AssetExecutionContext, dbt: ChildDbtCliResource,
             step.failed = True
         finally:
             claim_build(settings.warehouse, context.run.run_id, built_from)
+            keep_parse_state(invocation.target_path)
         n_tests = sum(isinstance(e, dg.AssetCheckResult) for e in events)
         step.detail = f"{sum(isinstance(e, dg.Output) for e in events)} tabellen, {n_tests} tests als controle"
+    slowest = slowest_nodes(invocation.target_path)
+    if slowest:
+        print("Traagste dbt-knopen (run_results.json, seconden):\n" + "\n".join(slowest))  # into the run log
+        context.log.info("slowest dbt nodes: " + "; ".join(line.strip() for line in slowest))
     yield from with_table_metadata(events, invocation.manifest, settings.warehouse)
     if error is not None:
         raise error
+
+
+def keep_parse_state(target_path: Path) -> None:
+    """Keep this build's parse state (partial_parse.msgpack) as the project's, which dagster-dbt copies into the
+    next invocation's own target folder: the next run parses only what changed (~1 s instead of ~6 s). dbt
+    itself decides whether the state fits (it parses everything again when the profile, i.e. the warehouse
+    path, changed); replaced atomically, so two runs at once each read a whole file."""
+    state = target_path / "partial_parse.msgpack"
+    if not state.is_file():
+        return
+    keep = DBT_PROJECT_DIR / "target" / state.name
+    tmp = keep.with_name(f".{state.name}.{os.getpid()}")
+    try:
+        shutil.copyfile(state, tmp)
+        os.replace(tmp, keep)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def slowest_nodes(target_path: Path, n: int = 10) -> list[str]:
+    """The `n` slowest nodes of a dbt invocation (its run_results.json), one line each: seconds and node."""
+    try:
+        results = json.loads((target_path / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+    results = sorted(results, key=lambda r: -(r.get("execution_time") or 0))[:n]
+    return [f"  {r.get('execution_time') or 0:6.2f}  {r['unique_id']}" for r in results]
 
 
 def claim_build(warehouse: Path, run_id: str, fingerprint: str) -> None:

@@ -124,24 +124,55 @@ def build_publication(settings: Settings, run_id: str, *, with_docs: bool = True
         return _build(settings, run_id, with_docs)
 
 
+def unchanged_publication(settings: Settings, run_id: str) -> Publication | None:
+    """The half-year's latest publication when there is nothing new to publish: the warehouse passes the gate
+    (publish.gate) and its publication fingerprint (inputs, seeds, code, region, uitval codes, peildatum, small-cell
+    minimum) equals that publication's. A run of the whole pipeline asks this before dbt and then skips dbt, the
+    checks after it and the publication, since they would end in "ongewijzigd" (docs/performance.md). None
+    otherwise, also when the gate would refuse (the run then builds and checks as usual)."""
+    with hold([settings.publish / ".lock"], run_id):
+        with connect(settings.warehouse, read_only=True, config=settings.duckdb_config()) as con:
+            try:
+                verify_state(con, settings, load_suites(), raw_tables_by_source())
+            except GateRefused:
+                return None
+            fingerprint = _fingerprints(con, settings)[0]
+        return _unchanged(settings, run_id, fingerprint)
+
+
+def _fingerprints(con, settings: Settings) -> tuple[str, str, str, str]:
+    """The publication fingerprint of the warehouse's state and its parts (inputs, seeds, code)."""
+    inputs, seeds, code = inputs_fingerprint(con), seeds_fingerprint(), code_version()
+    fingerprint = publication_fingerprint(inputs=inputs, seeds=seeds, code=code, regio=settings.regio,
+                                          peildatum=settings.peildatum, min_cell=settings.min_cell,
+                                          uitval_codes=settings.uitval_codes)
+    return fingerprint, inputs, seeds, code
+
+
+def _unchanged(settings: Settings, run_id: str, fingerprint: str) -> Publication | None:
+    """The half-year's latest publication when it has `fingerprint` (nothing new), made current when a run killed
+    between `latest` and `current` left current behind; None when there is something new."""
+    latest = writer.latest_dir(settings.publish, periods.half_year(settings.peildatum))
+    manifest = writer.read_manifest(latest)
+    if latest is None or not manifest or manifest.get("fingerprint") != fingerprint:
+        return None
+    return Publication(latest, manifest, UNCHANGED, writer.make_current(settings.publish, latest, run_id))
+
+
 def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
     suites = load_suites()
-    with connect(settings.warehouse, read_only=True) as con:
+    with connect(settings.warehouse, read_only=True, config=settings.duckdb_config()) as con:
         state = verify_state(con, settings, suites, raw_tables_by_source())
         results = [r for run, suite in state.result_keys() for r in load_results(con, run, suite)]
         if any(r.is_critical_failure for r in results):  # defence in depth: the ledger said they passed
             raise GateRefused("een kritieke verwachting van de kwaliteitspoort is mislukt.")
         # read once: the publication's fingerprint and its publicatie row describe the same files
-        inputs, seeds, code = inputs_fingerprint(con), seeds_fingerprint(), code_version()
-        fingerprint = publication_fingerprint(inputs=inputs, seeds=seeds, code=code, regio=settings.regio,
-                                              peildatum=settings.peildatum, min_cell=settings.min_cell)
+        fingerprint, inputs, seeds, code = _fingerprints(con, settings)
+        unchanged = _unchanged(settings, run_id, fingerprint)
+        if unchanged is not None:
+            return unchanged
         period = periods.half_year(settings.peildatum)
         latest = writer.latest_dir(settings.publish, period)
-        latest_manifest = writer.read_manifest(latest)
-        if latest_manifest and latest_manifest.get("fingerprint") == fingerprint:
-            # nothing new; a run killed between `latest` and `current` left current behind: move it on
-            return Publication(latest, latest_manifest, UNCHANGED,
-                               writer.make_current(settings.publish, latest, run_id))
         frames = {name: con.execute(f"SELECT * FROM {rel}").df() for name, rel in PUBLISHED_TABLES.items()}
         # the region's municipalities only (with those merged into them): the seed lists every region's
         frames["municipalities"] = frames["municipalities"][frames["municipalities"]["region"] == settings.regio]

@@ -86,7 +86,7 @@ def verify_state(con: duckdb.DuckDBPyConnection, settings: Settings, suites: lis
     if str(build.peildatum) != settings.peildatum.isoformat():
         raise GateRefused(f"het magazijn is gebouwd met peildatum {build.peildatum}, deze run heeft peildatum "
                           f"{settings.peildatum.isoformat()} (warehouse built for another peildatum).")
-    if build.fingerprint != build_fingerprint(settings.regio):
+    if build.fingerprint != build_fingerprint(settings.regio, settings.uitval_codes):
         raise GateRefused(f"de laatste dbt build is gemaakt voor een andere regio dan {settings.regio}, of de seeds of "
                           "de dbt-modellen zijn sindsdien gewijzigd (region, seeds or dbt code changed since the "
                           "build).")
