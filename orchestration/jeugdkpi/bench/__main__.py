@@ -184,6 +184,9 @@ def render(results: dict[str, list[dict]], args: argparse.Namespace) -> str:
               "small": "full run, fresh warehouse", "ingest": "message ingest against a bare lxml parse"}
     parts = []
     for name, rs in results.items():
+        if name == "scale 1x" and rs is results.get("demo"):
+            parts.append("### scale 1x: the demo runs above")
+            continue
         if name == "ingest":
             parts.append(f"### ingest: {titles['ingest']} ({rs[0]['records_in']:,} records, {rs[0]['files']:,} "
                          f"files)\n\n" + report.scenario_table(name, rs, INGEST_METRICS))
