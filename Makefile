@@ -47,9 +47,10 @@ DAGSTER_PORT ?= 3000
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	exec $(BIN)/python -m jeugdkpi.devserver -- $(BIN)/dagster dev -m jeugdkpi.definitions -p $(DAGSTER_PORT)
 
-## make bench: ingest throughput against a bare lxml parse on >= 200,000 generated records
+## make bench: whole runs (demo, re-run, 100 youths) and the ingest against a bare lxml parse, beside the figures
+## of issue 18 (python -m jeugdkpi.bench --help); options: make bench BENCH_ARGS="--repeat 3 --scales 1,4,10"
 bench: install
-	$(BIN)/python -m jeugdkpi.bench
+	$(BIN)/python -m jeugdkpi.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf data/warehouse.duckdb data/published dbt_project/target
