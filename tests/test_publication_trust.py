@@ -44,13 +44,13 @@ def region(tmp_path_factory):
     return {"root": root, "env": env, "settings": settings, "first": first}
 
 
-def run(settings) -> tuple[int, str]:
+def run(settings, rebuild: bool = False) -> tuple[int, str]:
     from jeugdkpi.cli import run_with_progress
 
     saved = dict(os.environ)
     out = io.StringIO()
     try:
-        code, _ = run_with_progress(settings, out, instance=dg.DagsterInstance.ephemeral())
+        code, _ = run_with_progress(settings, out, instance=dg.DagsterInstance.ephemeral(), rebuild=rebuild)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -74,16 +74,41 @@ def materialize(region, selection: str, **env) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-def test_a_rerun_with_nothing_new_is_unchanged_and_bit_identical(region):
-    """Points 3 and 10: same inputs, seeds, code and peildatum: exit 0, 'ongewijzigd', no new version; dbt rebuilt
-    every table and the KPI values are bit-identical (floats compared exactly)."""
+def dbt_builds(settings) -> int:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM audit.state_log WHERE event = 'dbt' AND name = 'build'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_rerun_with_nothing_new_skips_dbt_and_says_so(region):
+    """Issue 18: same inputs, seeds, code and peildatum: exit 0, 'ongewijzigd', no new version, and the run decided
+    that before dbt: no dbt build, no check after it, no publication step; the warehouse is left as it was."""
     settings = region["settings"]
-    before = kpi_values(settings)
+    before, builds = kpi_values(settings), dbt_builds(settings)
     code, out = run(settings)
     assert code == 0, out
+    assert "overgeslagen: niets nieuws sinds 2026-H1/v1" in out
+    assert "Publicatie:   ongewijzigd" in out and "snapshots/2026-H1/v1" in out
+    assert "dbt-tests:    niet gedraaid" in out
+    assert "publiceren" not in out and "kwaliteitscontrole marts_kpi_values" not in out
+    assert [s["version"] for s in writer.list_snapshots(settings.publish)] == [1]
+    assert dbt_builds(settings) == builds and kpi_values(settings) == before
+
+
+def test_a_rebuild_with_nothing_new_is_unchanged_and_bit_identical(region):
+    """Points 3 and 10 (`jeugdkpi run --rebuild`): dbt rebuilds every table and the gate checks them again, the
+    KPI values are bit-identical (floats compared exactly) and the publication says 'ongewijzigd', no new
+    version."""
+    settings = region["settings"]
+    before, builds = kpi_values(settings), dbt_builds(settings)
+    code, out = run(settings, rebuild=True)
+    assert code == 0, out
+    assert "overgeslagen" not in out and "kwaliteitscontrole marts_kpi_values" in out
     assert "Publicatie:   ongewijzigd" in out and "snapshots/2026-H1/v1" in out
     assert [s["version"] for s in writer.list_snapshots(settings.publish)] == [1]
-    assert kpi_values(settings) == before
+    assert dbt_builds(settings) == builds + 1 and kpi_values(settings) == before
 
 
 def test_materialising_only_the_publication_cannot_skip_the_gate(region):

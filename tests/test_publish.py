@@ -353,7 +353,8 @@ def test_gate_refuses_a_state_that_did_not_pass_and_touches_nothing(settings):
     with connect(settings.warehouse) as con:
         # a dbt build of a selection (what a partial asset selection runs), or one killed half-way
         log_state(con, "run-5", "dbt", "build", peildatum=settings.peildatum, passed=False,
-                  fingerprint=build_fingerprint(settings.regio, settings.uitval_codes), detail={"select": ["stg_ijw__toewijzingen"]})
+                  fingerprint=build_fingerprint(settings.regio, settings.uitval_codes),
+                  detail={"select": ["stg_ijw__toewijzingen"]})
     refused("geen volledige")
     with connect(settings.warehouse) as con:
         log_state(con, None, "dbt", "start", peildatum=settings.peildatum, passed=False)

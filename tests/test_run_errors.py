@@ -101,6 +101,7 @@ def test_a_lock_held_by_another_process_is_still_reported_as_in_use(tmp_path, ca
     ("JEUGDKPI_MIN_CELL", "0"), ("JEUGDKPI_MAX_FILE_MB", "inf"), ("JEUGDKPI_MAX_FILE_MB", "-1"),
     ("JEUGDKPI_MAX_FILE_MB", "veel"), ("JEUGDKPI_VOLUME_FACTOR", "nan"), ("JEUGDKPI_VOLUME_FACTOR", "x"),
     ("JEUGDKPI_PEILDATUM", "30-06-2026"), ("JEUGDKPI_UITVAL_CODES", "99"), ("JEUGDKPI_LOG_LEVEL", "LUID"),
+    ("JEUGDKPI_DUCKDB_MEMORY", "4 gigs"), ("JEUGDKPI_DUCKDB_MEMORY", "80%"), ("JEUGDKPI_DBT_THREADS", "0"),
 ])
 def test_every_bad_numeric_setting_is_a_configuration_error_naming_it(name, value):
     with pytest.raises(ConfigError, match=name):

@@ -39,3 +39,45 @@ def test_the_setting_and_the_command_line_override_the_default():
 
 def test_the_schedule_uses_the_same_rule():
     assert schedules.peildatum_for is peildatum_for
+
+
+def test_duckdb_memory_limit_and_spill_folder_reach_every_connection_and_dbt(tmp_path):
+    """Issue 18: DuckDB's memory limit and temp folder come from the settings, for the Python steps
+    (warehouse.connect with Settings.duckdb_config) and for dbt (profiles.yml reads Settings.dbt_env), so a large
+    run spills to that folder instead of being killed; the resource the CLI passes carries them unchanged."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from jeugdkpi.resources import JeugdkpiConfig
+    from jeugdkpi.settings import DBT_PROJECT_DIR
+    from jeugdkpi.warehouse import connect
+
+    spill = tmp_path / "spill"
+    settings = load_settings({"JEUGDKPI_WAREHOUSE": str(tmp_path / "w.duckdb"), "JEUGDKPI_DUCKDB_MEMORY": "700MB",
+                              "JEUGDKPI_DUCKDB_TEMP": str(spill), "JEUGDKPI_DBT_THREADS": "3"})
+    assert settings.duckdb_config() == {"memory_limit": "700MB", "temp_directory": str(spill)}
+    assert JeugdkpiConfig.from_settings(settings).settings() == settings
+    with connect(settings.warehouse, config=settings.duckdb_config()) as con:
+        assert con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchone() \
+            == ("667.5 MiB", str(spill))
+    env = {**settings.dbt_env(), "PATH": "", "HOME": str(tmp_path), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    assert env["JEUGDKPI_DBT_THREADS"] == "3"
+    dbt = Path(sys.executable).parent / "dbt"
+    out = subprocess.run([str(dbt), "show", "--profiles-dir", ".", "--target-path", str(tmp_path / "t"),
+                          "--log-path", str(tmp_path / "t"), "--inline",
+                          "select current_setting('memory_limit') = '667.5 MiB' and "
+                          f"current_setting('temp_directory') = '{spill}' as from_settings"],
+                         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.rstrip().endswith("True |"), out.stdout
+
+
+def test_default_duckdb_limit_is_explicit():
+    """Unset: 80 % of the machine's memory (DuckDB's own default, made explicit so dbt and Python agree) and the
+    spill folder next to the warehouse, as DuckDB itself would choose."""
+    settings = load_settings({"JEUGDKPI_WAREHOUSE": "/tmp/x/w.duckdb"})
+    limit = settings.duckdb_config()["memory_limit"]
+    assert limit.endswith("MB") and int(limit[:-2]) >= 256
+    assert settings.duckdb_config()["temp_directory"] == "/tmp/x/w.duckdb.tmp"
+    assert settings.dbt_env()["JEUGDKPI_DUCKDB_MEMORY"] == limit
