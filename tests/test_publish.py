@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -549,3 +550,27 @@ def test_revisions_and_diff_show_restated_past_figures(settings, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4 and lines[-1].split()[:2] == ["2026-H1", "v3"] and "current, latest" in lines[-1]
     assert "geslaagd" in lines[1]
+
+
+def test_the_dbt_docs_page_is_reused_only_from_a_snapshot_of_the_same_code_seeds_region_and_peildatum(tmp_path):
+    """Issue 18: a publication with new inputs copies the dbt docs page of the half-year's latest snapshot when that
+    was made from the same code, seeds, region and peildatum (dbt docs document the project and the tables' column
+    types, not their rows); anything else, or a page that records a failed docs run, is generated again."""
+    from jeugdkpi.publish.build import DOCS_FAILED, _reusable_docs
+
+    settings = load_settings({"JEUGDKPI_PEILDATUM": "2026-06-30"})
+    info = {"code_version": "c1", "seeds_fingerprint": "s1", "regio": "Flevoland"}
+
+    def snapshot(name: str, page: str = "<html>docs</html>", **changes) -> Path:
+        folder = tmp_path / name
+        (folder / "docs").mkdir(parents=True)
+        (folder / "docs" / "index.html").write_text(page, encoding="utf-8")
+        (folder / "manifest.json").write_text(json.dumps({**info, "peildatum": "2026-06-30", **changes}))
+        return folder
+
+    same = snapshot("same")
+    assert _reusable_docs(settings, info, [None, same]) == same / "docs" / "index.html"
+    for name, changes in [("code", {"code_version": "c2"}), ("seeds", {"seeds_fingerprint": "s2"}),
+                          ("regio", {"regio": "Noord-Veluwe"}), ("peil", {"peildatum": "2025-12-31"})]:
+        assert _reusable_docs(settings, info, [snapshot(name, **changes)]) is None, name
+    assert _reusable_docs(settings, info, [snapshot("failed", page=f"<p>{DOCS_FAILED}: boom</p>")]) is None
