@@ -156,3 +156,40 @@ def test_republishing_an_earlier_half_year_keeps_current_on_the_newest(region):
     assert writer.latest_dir(settings.publish, "2025-H2").name == "v1"
     assert writer.current_dir(settings.publish) == live
     assert (settings.publish / "reports" / "2025-H2" / "regio_2025-H2.html").is_file()
+
+
+def test_a_build_without_data_tests_never_counts_as_whole_but_one_without_unit_tests_does(region):
+    """Issue 18: runs leave unit tests out (`dbt build --exclude-resource-type unit_test`, they test the SQL and run
+    in `make test`), and the ledger hook still counts that build as whole-project. Leaving out the data tests
+    (the blocking checks) by hand never does: its ledger row is not passed, so the gate refuses to publish it."""
+    from jeugdkpi.ingest import raw_tables_by_source
+    from jeugdkpi.publish.gate import GateRefused, verify_state
+    from jeugdkpi.quality.suites import load_suites
+    from jeugdkpi.settings import DBT_PROJECT_DIR
+
+    settings = region["settings"]
+    env = {**os.environ, **settings.dbt_env(), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    target = region["root"] / "dbt-by-hand"
+
+    def build(*exclude: str) -> tuple[bool, dict]:
+        proc = subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--profiles-dir", ".",
+                               "--target-path", str(target), "--log-path", str(target), "--exclude-resource-type",
+                               *exclude], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout[-2000:]
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            passed, detail = con.execute("SELECT passed, detail FROM audit.state_log WHERE event = 'dbt' "
+                                         "ORDER BY seq DESC LIMIT 1").fetchone()
+        finally:
+            con.close()
+        return passed, detail
+
+    assert build("unit_test")[0] is True
+    passed, detail = build("test", "unit_test")
+    assert passed is False, detail
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        with pytest.raises(GateRefused, match="geen volledige, geslaagde"):
+            verify_state(con, settings, load_suites(), raw_tables_by_source())
+    finally:
+        con.close()
