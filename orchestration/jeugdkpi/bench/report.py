@@ -43,7 +43,9 @@ REFERENCES: tuple[Reference, ...] = (
     Reference("scale 4x", "peak_rss_bytes", "2.7 GB"),
     Reference("scale 10x", "wall_s", "14:03", 180),
     Reference("scale 10x", "peak_rss_bytes", "5.3 GB", 4 * GB),
-    Reference("ingest", "ratio_pct", "—", 40, higher_is_better=True),
+    # "40–42 % of a one-process bare lxml parse = ~21 % per core": the target is per core (rate / workers)
+    Reference("ingest", "ratio_pct", "40–42 %"),
+    Reference("ingest", "per_core_pct", "~21 %", 40, higher_is_better=True),
 )
 
 LABELS = {
