@@ -23,7 +23,7 @@ declaration_youths as (
 ap09_youths as (
     select
         'AP09' as kpi_id, y.declaratie_id as item_id, y.youth_key,
-        y.youth_key is not distinct from f.first_youth as carries_measure
+        coalesce(y.youth_key = f.first_youth, false) or f.first_youth is null as carries_measure
     from declaration_youths as y
     join (
         select declaratie_id, min(youth_key) as first_youth
