@@ -23,3 +23,15 @@
     from periods
     where period_start <= {{ peildatum() }}
 {% endmacro %}
+
+{#- The labels of the reporting periods that contain the date `d` (a SQL expression): its year (JJJJ) and its
+    half-year (JJJJ-H1 / JJJJ-H2), as a varchar[] (NULL labels for a NULL date), the same periods as
+    reporting_periods. Facts join the periods on `p.period = unnest(period_labels(d))`: an equi-join, linear in
+    the facts, instead of the range join `d between p.period_start and p.period_end`; the join keeps only the
+    periods int_reporting_periods holds. -#}
+{% macro period_labels(d) -%}
+    [
+        cast(year({{ d }}) as varchar),
+        cast(year({{ d }}) as varchar) || '-H' || case when month({{ d }}) <= 6 then '1' else '2' end
+    ]
+{%- endmacro %}

@@ -5,15 +5,31 @@
 -- provider = AGB. measure = working days until the 325 (AP09) or the days taken (the others; working days
 -- where an item has no calendar days).
 -- AP09 counts declarations; its youths are those declared for in it (stg_ijw__prestaties): a declaration has
--- one row per youth (same unit_id), and only its first row carries the measure, so each declaration weighs once
--- in a mean or median (aggregates skip NULL) while n_youths counts every youth.
+-- one row per youth (same unit_id), and only its first row (lowest youth_key) carries the measure, so each
+-- declaration weighs once in a mean or median (aggregates skip NULL) while n_youths counts every youth.
+-- Linear joins only (issue 18): the periods by their labels (macro period_labels), the youths on the item key.
 with items as (
-    select * from {{ ref('int_ap_items') }}
+    select *, unnest({{ period_labels('reference_date') }}) as period
+    from {{ ref('int_ap_items') }}
 ),
 
 declaration_youths as (
     select distinct declaratie_id, youth_key
     from {{ ref('stg_ijw__prestaties') }}
+),
+
+-- the youths of each AP09 declaration keyed as its item (kpi_id, item_id); the first (lowest key, NULL last)
+-- carries the measure
+ap09_youths as (
+    select
+        'AP09' as kpi_id, y.declaratie_id as item_id, y.youth_key,
+        coalesce(y.youth_key = f.first_youth, false) or f.first_youth is null as carries_measure
+    from declaration_youths as y
+    join (
+        select declaratie_id, min(youth_key) as first_youth
+        from declaration_youths
+        group by declaratie_id
+    ) as f on f.declaratie_id = y.declaratie_id
 )
 
 select
@@ -25,7 +41,7 @@ select
     coalesce(i.on_time, false) as in_numerator,
     i.on_time is not null as in_denominator,
     cast(case
-        when row_number() over (partition by i.kpi_id, i.item_id, p.period order by y.youth_key) > 1 then null
+        when not coalesce(y.carries_measure, true) then null
         when i.kpi_id = 'AP09' then i.working_days_taken
         else coalesce(i.days_taken, i.working_days_taken)
     end as double) as measure,
@@ -36,5 +52,5 @@ select
     'berichten' as source,
     i.source_file_path, i.source_file_sha256, i.source_message_id as source_locator
 from items as i
-join {{ ref('int_reporting_periods') }} as p on i.reference_date between p.period_start and p.period_end
-left join declaration_youths as y on i.kpi_id = 'AP09' and y.declaratie_id = i.item_id
+join {{ ref('int_reporting_periods') }} as p on p.period = i.period
+left join ap09_youths as y on y.kpi_id = i.kpi_id and y.item_id = i.item_id

@@ -15,6 +15,9 @@ select
         || x.debet_credit as unit_detail,
     'berichten' as source,
     x.file_path as source_file_path, x.file_sha256 as source_file_sha256, x.message_id as source_locator
-from {{ ref('int_prestaties') }} as x
-join {{ ref('int_reporting_periods') }} as p on x.begindatum between p.period_start and p.period_end
+from (
+    select *, unnest({{ period_labels('begindatum') }}) as reporting_period
+    from {{ ref('int_prestaties') }}
+) as x
+join {{ ref('int_reporting_periods') }} as p on p.period = x.reporting_period
 where x.counts and x.eenheid = '14' and x.care_form in {{ verblijf_care_forms() }}

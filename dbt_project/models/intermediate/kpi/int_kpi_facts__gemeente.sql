@@ -49,11 +49,15 @@ rejections_judged as (
     from rejections
 ),
 
+-- the JW325 file of each answer: a municipality numbers its own messages (the same message id occurs in the
+-- 325 files of several municipalities to one provider), so the key includes the municipality; min() picks one
+-- file, the same in every run, should a message have been loaded from two files
 message_files_by_id as (
-    select provider_agb, message_id, dagtekening, any_value(file_path) as file_path,
-           any_value(file_sha256) as file_sha256
+    select gemeente_code, provider_agb, message_id, dagtekening, min(file_path) as file_path,
+           arg_min(file_sha256, file_path) as file_sha256
     from {{ source('ijw', 'berichten') }}
-    group by provider_agb, message_id, dagtekening
+    where message_type = 'JW325'
+    group by gemeente_code, provider_agb, message_id, dagtekening
 ),
 
 approved as (
@@ -129,4 +133,5 @@ select 'AP10', 'ratio', p.period, p.period_start, p.period_end,
 from approved_judged as a
 join periods as p on a.dagtekening between p.period_start and p.period_end
 left join message_files_by_id as f
-  on f.provider_agb = a.provider_agb and f.message_id = a.message_id and f.dagtekening = a.dagtekening
+  on f.gemeente_code = a.gemeente_code and f.provider_agb = a.provider_agb and f.message_id = a.message_id
+  and f.dagtekening = a.dagtekening

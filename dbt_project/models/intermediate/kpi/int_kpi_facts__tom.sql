@@ -14,6 +14,9 @@ select
         as unit_detail,
     'berichten' as source,
     s.file_path as source_file_path, s.file_sha256 as source_file_sha256, s.message_id as source_locator
-from {{ ref('int_tom_outcomes') }} as o
-join {{ ref('int_reporting_periods') }} as p on o.end_date between p.period_start and p.period_end
+from (
+    select *, unnest({{ period_labels('end_date') }}) as reporting_period
+    from {{ ref('int_tom_outcomes') }}
+) as o
+join {{ ref('int_reporting_periods') }} as p on p.period = o.reporting_period
 left join {{ ref('int_segment_sources') }} as s on s.segment_id = o.segment_id
