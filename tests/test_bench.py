@@ -85,8 +85,8 @@ def test_scenario_table_old_figures_medians_and_verdicts():
 def test_verdicts_higher_is_better_and_rerun_percentage():
     ingest = report.scenario_table("ingest", [{"per_core_pct": 41.0}, {"per_core_pct": 38.0},
                                               {"per_core_pct": 44.0}], ["per_core_pct"])
-    assert _row(ingest, "ingest rate per worker as % of bare parse")[2:] == ["≥ 40.0 %", "41.0 %", "38.0 %", "44.0 %", "41.0 %",
-                                                                  "gehaald"]
+    assert _row(ingest, "ingest rate per worker as % of bare parse")[2:] == [
+        "≥ 40.0 %", "41.0 %", "38.0 %", "44.0 %", "41.0 %", "gehaald"]
     rerun = report.scenario_table("rerun", [{"pct_of_full": 12.0}], ["pct_of_full"])
     assert _row(rerun, "time as % of the full run")[1:] == ["~85 %", "≤ 10.0 %", "12.0 %", "12.0 %", "niet gehaald"]
     ten = report.scenario_table("scale 10x", [{"peak_rss_bytes": 3.9e9}], ["peak_rss_bytes"])
