@@ -74,8 +74,8 @@ def test_duckdb_memory_limit_and_spill_folder_reach_every_connection_and_dbt(tmp
 
 
 def test_default_duckdb_limit_is_explicit():
-    """Unset: 80 % of the machine's memory (DuckDB's own default, made explicit so dbt and Python agree) and the
-    spill folder next to the warehouse, as DuckDB itself would choose."""
+    """Unset: half the machine's memory (below DuckDB's own 80 %: the run's Python process and the ingest workers
+    need the rest), the same for dbt and Python, and the spill folder next to the warehouse, as DuckDB chooses."""
     settings = load_settings({"JEUGDKPI_WAREHOUSE": "/tmp/x/w.duckdb"})
     limit = settings.duckdb_config()["memory_limit"]
     assert limit.endswith("MB") and int(limit[:-2]) >= 256
