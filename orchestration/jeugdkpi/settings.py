@@ -125,7 +125,7 @@ class Settings:
     # the jeugdzorgregio whose municipalities the KPIs cover (JEUGDKPI_REGIO, docs/regions.md)
     regio: str = "Flevoland"
     # DuckDB's memory limit and spill folder for dbt and every Python step (docs/performance.md): beyond the limit
-    # DuckDB spills to the temp folder instead of the process being killed; None = 80 % of memory, <warehouse>.tmp
+    # DuckDB spills to the temp folder instead of the process being killed; None = half the memory, <warehouse>.tmp
     duckdb_memory: str | None = None
     duckdb_temp: Path | None = None
     # dbt threads: models that do not depend on each other run at the same time on the one DuckDB database
