@@ -123,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     print(f"machine: {info['cores']} cores, {info['memory_bytes'] / report.GB:.1f} GB memory, Python "
           f"{info['python']}, load average {' '.join(f'{x:.2f}' for x in info['loadavg'])}")
+    settings = {k: os.environ[k] for k in runs.MACHINE_SETTINGS if os.environ.get(k)}
+    print("settings: " + (", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults (docs/settings.md)"))
+    info["settings"] = settings
     print(f"workdir {work}; runs in {batch}", flush=True)
     runs.prepare_dagster_home(home)
     regions: dict[int, dict] = {}

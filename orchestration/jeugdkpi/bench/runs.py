@@ -50,10 +50,15 @@ def jeugdkpi_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "jeugdkpi.cli"]
 
 
+MACHINE_SETTINGS = ("JEUGDKPI_WORKERS", "JEUGDKPI_DUCKDB_MEMORY", "JEUGDKPI_DUCKDB_TEMP", "JEUGDKPI_DBT_THREADS")
+
+
 def run_env(dagster_home: Path) -> dict[str, str]:
-    """The environment of a benchmarked run: the caller's without its JEUGDKPI_* settings (JEUGDKPI_WORKERS
-    excepted), the fixed pseudonym key and the bench's own Dagster instance."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JEUGDKPI_") or k == "JEUGDKPI_WORKERS"}
+    """The environment of a benchmarked run: the caller's without its JEUGDKPI_* settings (the machine settings
+    JEUGDKPI_WORKERS, JEUGDKPI_DUCKDB_MEMORY, JEUGDKPI_DUCKDB_TEMP and JEUGDKPI_DBT_THREADS excepted, so
+    `JEUGDKPI_DUCKDB_MEMORY=2GB make bench` measures that limit), the fixed pseudonym key and the bench's own
+    Dagster instance."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JEUGDKPI_") or k in MACHINE_SETTINGS}
     return {**env, "JEUGDKPI_PSEUDONYM_KEY": PSEUDONYM_KEY, "DAGSTER_HOME": str(dagster_home)}
 
 
