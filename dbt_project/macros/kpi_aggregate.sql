@@ -48,18 +48,58 @@
         from kpi_facts
     ),
 
-    kpi_grouped as (
+    {#- The distinct counts in two stages (issue 18): first one row per unit (or youth) within its grain row,
+        then a plain count. A grouped count(distinct) keeps a distinct table per aggregate and grew faster than
+        the facts (3 of them over every expanded row); the counts are the same: a unit counts in the numerator
+        when any of its rows is in_numerator, a youth when any of its rows is in the numerator or denominator. #}
+    kpi_measures as (
         select
             {{ grains }},
-            count(distinct unit_id) filter (where in_numerator) as n_num,
-            count(distinct unit_id) filter (where in_denominator) as n_den,
             avg({{ exact('measure') }}) filter (where in_denominator) as avg_measure,
             quantile_cont(measure, 0.5) filter (where in_denominator) as median_measure,
             sum({{ exact('measure') }}) filter (where in_denominator) as sum_measure,
-            count(distinct youth_key) filter (where in_numerator or in_denominator) as n_youths,
             coalesce(bool_or(item_provisional), false) as any_item_provisional
         from kpi_expanded
         group by {{ grains }}
+    ),
+
+    kpi_unit_counts as (
+        select
+            {{ grains }},
+            count(*) filter (where in_num) as n_num,
+            count(*) filter (where in_den) as n_den
+        from (
+            select {{ grains }}, unit_id, bool_or(in_numerator) as in_num, bool_or(in_denominator) as in_den
+            from kpi_expanded
+            where unit_id is not null
+            group by {{ grains }}, unit_id
+        )
+        group by {{ grains }}
+    ),
+
+    kpi_youth_counts as (
+        select {{ grains }}, count(*) as n_youths
+        from (
+            select distinct {{ grains }}, youth_key
+            from kpi_expanded
+            where (in_numerator or in_denominator) and youth_key is not null
+        )
+        group by {{ grains }}
+    ),
+
+    kpi_grouped as (
+        select
+            m.*,
+            coalesce(u.n_num, 0) as n_num,
+            coalesce(u.n_den, 0) as n_den,
+            coalesce(y.n_youths, 0) as n_youths
+        from kpi_measures as m
+        left join kpi_unit_counts as u
+            on {% for c in grains.split(', ') %}u.{{ c }} is not distinct from m.{{ c }}{% if not loop.last %}
+           and {% endif %}{% endfor %}
+        left join kpi_youth_counts as y
+            on {% for c in grains.split(', ') %}y.{{ c }} is not distinct from m.{{ c }}{% if not loop.last %}
+           and {% endif %}{% endfor %}
     ),
 
     kpi_aggregated as (

@@ -14,6 +14,7 @@
   kpi_values row with value 0 and n_youths 0 (zero-filled period) needs no units.
 -#}
 {% test units_reconcile_with_kpi_values(model, kpi_values, kpi_values_detail=none) %}
+{%- set grains = 'kpi_id, kind, basis, period, g_municipality, g_provider, care_form' %}
 with units as (
     select * from {{ model }}
 ),
@@ -29,19 +30,56 @@ expanded as (
     from units where not excluded_provider
 ),
 
-grouped as (
+-- the distinct counts in two stages as in kpi_aggregate (one row per unit or youth within its grain row, then
+-- a plain count; a grouped count(distinct) grew faster than the units, issue 18)
+measures as (
     select
-        kpi_id, kind, basis, period, g_municipality as municipality_code, g_provider as provider_agb, care_form,
-        count(distinct unit_key) filter (where in_numerator) as n_num,
-        count(distinct unit_key) filter (where in_denominator) as n_den,
+        {{ grains }},
         avg(measure) filter (where in_denominator) as avg_measure,
         quantile_cont(measure, 0.5) filter (where in_denominator) as median_measure,
         sum(measure) filter (where in_denominator) as sum_measure,
-        count(distinct youth_key) filter (where in_numerator or in_denominator) as n_youths,
         sum(numerator_part) as sum_num,
         sum(denominator_part) as sum_den
     from expanded
-    group by all
+    group by {{ grains }}
+),
+
+unit_counts as (
+    select
+        {{ grains }},
+        count(*) filter (where in_num) as n_num,
+        count(*) filter (where in_den) as n_den
+    from (
+        select {{ grains }}, unit_key, bool_or(in_numerator) as in_num, bool_or(in_denominator) as in_den
+        from expanded
+        where unit_key is not null
+        group by {{ grains }}, unit_key
+    )
+    group by {{ grains }}
+),
+
+youth_counts as (
+    select {{ grains }}, count(*) as n_youths
+    from (
+        select distinct {{ grains }}, youth_key
+        from expanded
+        where (in_numerator or in_denominator) and youth_key is not null
+    )
+    group by {{ grains }}
+),
+
+grouped as (
+    select
+        m.kpi_id, m.kind, m.basis, m.period, m.g_municipality as municipality_code, m.g_provider as provider_agb,
+        m.care_form, coalesce(u.n_num, 0) as n_num, coalesce(u.n_den, 0) as n_den, m.avg_measure, m.median_measure,
+        m.sum_measure, coalesce(y.n_youths, 0) as n_youths, m.sum_num, m.sum_den
+    from measures as m
+    left join unit_counts as u
+        on {% for c in grains.split(', ') %}u.{{ c }} is not distinct from m.{{ c }}{% if not loop.last %}
+       and {% endif %}{% endfor %}
+    left join youth_counts as y
+        on {% for c in grains.split(', ') %}y.{{ c }} is not distinct from m.{{ c }}{% if not loop.last %}
+       and {% endif %}{% endfor %}
 ),
 
 expected as (
