@@ -9,6 +9,7 @@ never left in this process's environment.
 
 import contextlib
 import functools
+import importlib.metadata
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 from dagster_dbt.dbt_manifest import validate_manifest
+from packaging import version
 
 from jeugdkpi import progress
 from jeugdkpi.assets import PIPELINE_JOB, REBUILD_TAG
@@ -162,6 +164,12 @@ translator = JeugdkpiTranslator(settings=DagsterDbtTranslatorSettings(enable_cod
 class ChildDbtCliResource(DbtCliResource):
     """dbt through `jeugdkpi-dbt` (jeugdkpi/dbt_child.py): the dbt child is killed by the kernel when the process
     that started it ends, however it ends (kill -9 included), so no orphaned dbt goes on writing the warehouse."""
+
+    @functools.cached_property
+    def _cli_version(self) -> version.Version:
+        """The version of the dbt this resource starts: the dbt-core package of this interpreter's environment
+        (dbt_child.real_dbt), read from its metadata. dagster-dbt asks by starting `dbt --version`, ~2 s a run."""
+        return version.parse(importlib.metadata.version("dbt-core"))
 
     def cli_for(self, settings: Settings, args: list[str], **kwargs):
         """`dbt <args>` with the run's settings in dbt's environment (and this process's id, which the wrapper
