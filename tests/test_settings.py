@@ -74,10 +74,13 @@ def test_duckdb_memory_limit_and_spill_folder_reach_every_connection_and_dbt(tmp
 
 
 def test_default_duckdb_limit_is_explicit():
-    """Unset: half the machine's memory (below DuckDB's own 80 %: the run's Python process and the ingest workers
-    need the rest), the same for dbt and Python, and the spill folder next to the warehouse, as DuckDB chooses."""
+    """Unset: 1 GB per core, at most half the machine's memory (below DuckDB's own 80 %: the run's Python process and
+    the ingest workers need the rest), the same for dbt and Python, and the spill folder next to the warehouse."""
+    import os
+
     settings = load_settings({"JEUGDKPI_WAREHOUSE": "/tmp/x/w.duckdb"})
     limit = settings.duckdb_config()["memory_limit"]
-    assert limit.endswith("MB") and int(limit[:-2]) >= 256
+    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 / 1024
+    assert limit == f"{max(1024, int(min(total_mb / 2, (os.cpu_count() or 1) * 1024)))}MB"
     assert settings.duckdb_config()["temp_directory"] == "/tmp/x/w.duckdb.tmp"
     assert settings.dbt_env()["JEUGDKPI_DUCKDB_MEMORY"] == limit

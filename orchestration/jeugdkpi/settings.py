@@ -81,13 +81,16 @@ def parse_memory(value: str, name: str) -> str:
 
 
 def default_memory_limit() -> str:
-    """Half the machine's memory (DuckDB's own default is 80 %): the run's Python process (~1 GB), the ingest
-    workers and the page cache of the landing files need the rest (docs/performance.md)."""
+    """1 GB per core, at most half the machine's memory (DuckDB's own default is 80 %): the run's Python process
+    (~1.2 GB), the ingest workers and the page cache of the landing files need the rest, and DuckDB spills beyond
+    it. On 2 cores the 10x region ran as fast with 2 GB as with 12.6 GB and peaked at 3.7 GB instead of 6.2 GB
+    (docs/performance.md)."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
-        return "4GB"
-    return f"{max(256, int(total * 0.5 / 1024 / 1024))}MB"
+        return "2GB"
+    per_core = (os.cpu_count() or 1) * 1024 ** 3
+    return f"{max(1024, int(min(total * 0.5, per_core) / 1024 / 1024))}MB"
 
 
 def parse_uitval_codes(value: str) -> tuple[str, ...]:
@@ -125,7 +128,7 @@ class Settings:
     # the jeugdzorgregio whose municipalities the KPIs cover (JEUGDKPI_REGIO, docs/regions.md)
     regio: str = "Flevoland"
     # DuckDB's memory limit and spill folder for dbt and every Python step (docs/performance.md): beyond the limit
-    # DuckDB spills to the temp folder instead of the process being killed; None = half the memory, <warehouse>.tmp
+    # DuckDB spills to the temp folder instead of the process being killed; None = 1 GB a core, <warehouse>.tmp
     duckdb_memory: str | None = None
     duckdb_temp: Path | None = None
     # dbt threads: models that do not depend on each other run at the same time on the one DuckDB database
