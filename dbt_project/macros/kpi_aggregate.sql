@@ -48,10 +48,7 @@
         from kpi_facts
     ),
 
-    {#- The distinct counts in two stages (issue 18): first one row per unit (or youth) within its grain row,
-        then a plain count. A grouped count(distinct) keeps a distinct table per aggregate and grew faster than
-        the facts (3 of them over every expanded row); the counts are the same: a unit counts in the numerator
-        when any of its rows is in_numerator, a youth when any of its rows is in the numerator or denominator. #}
+    {#- the distinct counts of units and youths: distinct_unit_counts / distinct_youth_counts below #}
     kpi_measures as (
         select
             {{ grains }},
@@ -64,27 +61,11 @@
     ),
 
     kpi_unit_counts as (
-        select
-            {{ grains }},
-            count(*) filter (where in_num) as n_num,
-            count(*) filter (where in_den) as n_den
-        from (
-            select {{ grains }}, unit_id, bool_or(in_numerator) as in_num, bool_or(in_denominator) as in_den
-            from kpi_expanded
-            where unit_id is not null
-            group by {{ grains }}, unit_id
-        )
-        group by {{ grains }}
+        {{ distinct_unit_counts('kpi_expanded', grains, 'unit_id') }}
     ),
 
     kpi_youth_counts as (
-        select {{ grains }}, count(*) as n_youths
-        from (
-            select distinct {{ grains }}, youth_key
-            from kpi_expanded
-            where (in_numerator or in_denominator) and youth_key is not null
-        )
-        group by {{ grains }}
+        {{ distinct_youth_counts('kpi_expanded', grains) }}
     ),
 
     kpi_grouped as (
@@ -94,12 +75,8 @@
             coalesce(u.n_den, 0) as n_den,
             coalesce(y.n_youths, 0) as n_youths
         from kpi_measures as m
-        left join kpi_unit_counts as u
-            on {% for c in grains.split(', ') %}u.{{ c }} is not distinct from m.{{ c }}{% if not loop.last %}
-           and {% endif %}{% endfor %}
-        left join kpi_youth_counts as y
-            on {% for c in grains.split(', ') %}y.{{ c }} is not distinct from m.{{ c }}{% if not loop.last %}
-           and {% endif %}{% endfor %}
+        left join kpi_unit_counts as u on {{ same_grain('u', 'm', grains) }}
+        left join kpi_youth_counts as y on {{ same_grain('y', 'm', grains) }}
     ),
 
     kpi_aggregated as (
@@ -199,4 +176,48 @@
 {% macro kpi_grain_columns() -%}
     {{ typed_columns('period varchar, period_start date, period_end date, municipality_code varchar,
                       provider_agb varchar, care_form varchar') }}
+{%- endmacro %}
+
+
+{#-
+  The distinct counts of kpi_aggregate and of the units reconciliation test (tests/generic), in two stages
+  (issue 18): first one row per unit (or youth) within its grain row, then a plain count. A grouped
+  count(distinct) keeps a distinct table per aggregate and grew faster than the facts; the counts are the same:
+  a unit counts in the numerator when any of its rows is in_numerator (in the denominator likewise), a youth when
+  any of its rows is in the numerator or denominator. `source` has the `grains` columns, `unit_column`,
+  youth_key, in_numerator and in_denominator. Output: `grains`, n_num, n_den / `grains`, n_youths.
+-#}
+{% macro distinct_unit_counts(source, grains, unit_column) -%}
+    select
+        {{ grains }},
+        count(*) filter (where in_num) as n_num,
+        count(*) filter (where in_den) as n_den
+    from (
+        select
+            {{ grains }}, {{ unit_column }},
+            bool_or(in_numerator) as in_num,
+            bool_or(in_denominator) as in_den
+        from {{ source }}
+        where {{ unit_column }} is not null
+        group by {{ grains }}, {{ unit_column }}
+    )
+    group by {{ grains }}
+{%- endmacro %}
+
+{% macro distinct_youth_counts(source, grains) -%}
+    select {{ grains }}, count(*) as n_youths
+    from (
+        select distinct {{ grains }}, youth_key
+        from {{ source }}
+        where (in_numerator or in_denominator) and youth_key is not null
+    )
+    group by {{ grains }}
+{%- endmacro %}
+
+{#- join condition: `left` and `right` are the same grain row (NULL grain columns, the region and "all forms",
+    are equal) -#}
+{% macro same_grain(left, right, grains) -%}
+    {% for c in grains.split(', ') %}{{ left }}.{{ c }} is not distinct from {{ right }}.{{ c }}
+    {%- if not loop.last %}
+        and {% endif %}{% endfor %}
 {%- endmacro %}

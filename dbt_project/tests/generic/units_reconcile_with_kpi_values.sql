@@ -30,8 +30,7 @@ expanded as (
     from units where not excluded_provider
 ),
 
--- the distinct counts in two stages as in kpi_aggregate (one row per unit or youth within its grain row, then
--- a plain count; a grouped count(distinct) grew faster than the units, issue 18)
+-- the distinct counts of units and youths: the macros of kpi_aggregate (macros/kpi_aggregate.sql)
 measures as (
     select
         {{ grains }},
@@ -45,27 +44,11 @@ measures as (
 ),
 
 unit_counts as (
-    select
-        {{ grains }},
-        count(*) filter (where in_num) as n_num,
-        count(*) filter (where in_den) as n_den
-    from (
-        select {{ grains }}, unit_key, bool_or(in_numerator) as in_num, bool_or(in_denominator) as in_den
-        from expanded
-        where unit_key is not null
-        group by {{ grains }}, unit_key
-    )
-    group by {{ grains }}
+    {{ distinct_unit_counts('expanded', grains, 'unit_key') }}
 ),
 
 youth_counts as (
-    select {{ grains }}, count(*) as n_youths
-    from (
-        select distinct {{ grains }}, youth_key
-        from expanded
-        where (in_numerator or in_denominator) and youth_key is not null
-    )
-    group by {{ grains }}
+    {{ distinct_youth_counts('expanded', grains) }}
 ),
 
 grouped as (
@@ -74,12 +57,8 @@ grouped as (
         m.care_form, coalesce(u.n_num, 0) as n_num, coalesce(u.n_den, 0) as n_den, m.avg_measure, m.median_measure,
         m.sum_measure, coalesce(y.n_youths, 0) as n_youths, m.sum_num, m.sum_den
     from measures as m
-    left join unit_counts as u
-        on {% for c in grains.split(', ') %}u.{{ c }} is not distinct from m.{{ c }}{% if not loop.last %}
-       and {% endif %}{% endfor %}
-    left join youth_counts as y
-        on {% for c in grains.split(', ') %}y.{{ c }} is not distinct from m.{{ c }}{% if not loop.last %}
-       and {% endif %}{% endfor %}
+    left join unit_counts as u on {{ same_grain('u', 'm', grains) }}
+    left join youth_counts as y on {{ same_grain('y', 'm', grains) }}
 ),
 
 expected as (
