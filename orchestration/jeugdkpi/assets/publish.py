@@ -12,10 +12,9 @@ from jeugdkpi import progress
 from jeugdkpi.assets import code_version
 from jeugdkpi.assets.quality import CHECKED_ASSETS
 from jeugdkpi.progress import nl
-from jeugdkpi.publish.build import PUBLISHED, build_publication
+from jeugdkpi.publish.build import PUBLISHED, build_publication, log_outcome
 from jeugdkpi.publish.gate import GateRefused
 from jeugdkpi.resources import JeugdkpiConfig
-from jeugdkpi.warehouse import connect, log_state
 
 PUBLISH_DEPS = [*CHECKED_ASSETS, dg.AssetKey(["marts", "stay_periods"]), dg.AssetKey(["seeds", "kpi_catalogue"]),
                 dg.AssetKey(["seeds", "municipalities"]), dg.AssetKey(["seeds", "providers"]),
@@ -36,18 +35,17 @@ def publish(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.M
         except GateRefused as exc:
             step.failed = True
             step.detail = "geweigerd"
-            _log(settings, run_id, "refused", False, {"reason": exc.reason})
+            log_outcome(settings, run_id, "refused", False, {"reason": exc.reason})
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
         manifest = publication.manifest
-        where = f"{publication.snapshot.parent.name}/{publication.snapshot.name}"
+        where = publication.label
         if publication.status == PUBLISHED:
             step.detail = (f"{nl(manifest['row_counts']['kpi_values'])} KPI-rijen, {nl(manifest['suppressed_rows'])} "
                            f"onderdrukt -> {where}" + ("" if publication.is_current else " (niet current: ouder "
                                                                                               "halfjaar)"))
         else:
             step.detail = f"ongewijzigd: niets nieuws sinds {where}"
-    _log(settings, run_id, publication.status, True,
-         {"snapshot": where, "is_current": publication.is_current, "fingerprint": manifest.get("fingerprint")})
+    log_outcome(settings, run_id, publication.status, True, publication.ledger_detail())
     context.log.info(f"{publication.status}: {publication.snapshot}")
     return dg.MaterializeResult(metadata={
         "status": publication.status,
@@ -62,9 +60,3 @@ def publish(context: dg.AssetExecutionContext, jeugdkpi: JeugdkpiConfig) -> dg.M
         "dagster/row_count": manifest["row_counts"]["kpi_values"],
     })
 
-
-def _log(settings, run_id: str, status: str, passed: bool, detail: dict) -> None:
-    """The publication's outcome in the state ledger (what `jeugdkpi run` reports; not a change of the data)."""
-    with connect(settings.warehouse) as con:
-        log_state(con, run_id, "publish", status, peildatum=settings.peildatum, passed=passed, detail=detail,
-                  fingerprint=detail.get("fingerprint"))

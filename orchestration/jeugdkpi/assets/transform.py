@@ -36,7 +36,7 @@ from jeugdkpi.fingerprint import build_fingerprint
 from jeugdkpi.resources import JeugdkpiConfig
 from jeugdkpi.seeds import catalogue
 from jeugdkpi.settings import DBT_PROJECT_DIR, SEEDS_DIR, Settings, load_settings
-from jeugdkpi.warehouse import connect, ensure_audit_schema, log_state
+from jeugdkpi.warehouse import connect, ensure_audit_schema
 
 
 @contextlib.contextmanager
@@ -215,22 +215,18 @@ def skip_unchanged(context: dg.AssetExecutionContext, settings: Settings) -> boo
     """Nothing new since the half-year's latest publication (publish.build.unchanged_publication): record the
     outcome "ongewijzigd" as the publication step would, and say so; dbt, the checks after it, the publication and
     the reports are then skipped (the dbt step yields no output)."""
-    from jeugdkpi.publish.build import unchanged_publication
+    from jeugdkpi.publish.build import log_outcome, unchanged_publication
 
     run_id = context.run.run_id
     publication = unchanged_publication(settings, run_id)
     if publication is None:
         return False
-    where = f"{publication.snapshot.parent.name}/{publication.snapshot.name}"
     with progress.step("dbt build: modellen en tests") as step:
-        step.detail = (f"overgeslagen: niets nieuws sinds {where} (zelfde invoer, seeds, code en instellingen; "
-                       "--rebuild bouwt toch)")
-    with connect(settings.warehouse) as con:
-        log_state(con, run_id, "publish", publication.status, peildatum=settings.peildatum, passed=True,
-                  fingerprint=publication.manifest.get("fingerprint"),
-                  detail={"snapshot": where, "is_current": publication.is_current,
-                          "fingerprint": publication.manifest.get("fingerprint"),
-                          "skipped": ["dbt build", "controles na dbt", "publiceren", "rapportages"]})
+        step.detail = (f"overgeslagen: niets nieuws sinds {publication.label} (zelfde invoer, seeds, code en "
+                       "instellingen; --rebuild bouwt toch)")
+    log_outcome(settings, run_id, publication.status, True,
+                {**publication.ledger_detail(),
+                 "skipped": ["dbt build", "controles na dbt", "publiceren", "rapportages"]})
     context.log.info(f"nothing new since {publication.snapshot}: dbt build, checks and publication skipped")
     return True
 

@@ -29,7 +29,7 @@ from jeugdkpi.quality.runner import ExpectationResult, load_results
 from jeugdkpi.quality.suites import load_suites
 from jeugdkpi.runlock import hold
 from jeugdkpi.settings import Settings
-from jeugdkpi.warehouse import connect
+from jeugdkpi.warehouse import connect, log_state
 
 # published table -> warehouse relation (the periods dimension: the reporting periods of the KPIs)
 PUBLISHED_TABLES = {
@@ -54,6 +54,23 @@ class Publication:
     manifest: dict
     status: str             # PUBLISHED or UNCHANGED
     is_current: bool        # `current` points at it (False for a republished older half-year)
+
+    @property
+    def label(self) -> str:
+        """'2026-H1/v2': the snapshot's half-year and version."""
+        return f"{self.snapshot.parent.name}/{self.snapshot.name}"
+
+    def ledger_detail(self) -> dict:
+        """The detail of the publication's row in the state ledger (log_outcome)."""
+        return {"snapshot": self.label, "is_current": self.is_current, "fingerprint": self.manifest.get("fingerprint")}
+
+
+def log_outcome(settings: Settings, run_id: str, status: str, passed: bool, detail: dict) -> None:
+    """The publication's outcome in the state ledger (what `jeugdkpi run` reports; not a change of the data): by the
+    publish step, or by the dbt step when it found nothing new (assets/transform.py)."""
+    with connect(settings.warehouse) as con:
+        log_state(con, run_id, "publish", status, peildatum=settings.peildatum, passed=passed, detail=detail,
+                  fingerprint=detail.get("fingerprint"))
 
 
 PUBLISHED, UNCHANGED = "gepubliceerd", "ongewijzigd"
