@@ -162,7 +162,7 @@ def test_every_published_table_view_and_column_has_a_dutch_comment(engine):
     cols = comments(engine)
     tables = {t for t, _ in cols}
     assert tables == {"kpi_values", "kpi_catalogue", "municipalities", "providers", "periods", "publicatie",
-                      "revisies", "kolommen", "kpi_overzicht"}
+                      "revisies", "kpi_outlook", "kolommen", "kpi_overzicht"}
     assert [k for k, text in cols.items() if not text] == []
     assert cols[("kpi_overzicht", "onderdrukt")].startswith("Waar (true) als de kleineaantallenregel de cel onderdrukt")
     assert cols[("kpi_overzicht", "doel_gehaald")].startswith("Waar (true) als de waarde het doel haalt")

@@ -1,9 +1,9 @@
 """Assemble one publication from the working warehouse, after proving that its state passed the gate
 (`publish.gate`): the published tables (kpi_values with the small-cell rule, kpi_catalogue, municipalities,
-providers, periods, delivery_status, revisies - no youth-level data), the Dutch BI view kpi_overzicht with every
-table and column described (publish/dictionary.py), the manifest, the validation page and the dbt docs; then
-hand it to `writer.publish` for the atomic swaps. Nothing new (same fingerprint as the half-year's latest
-publication) publishes nothing."""
+providers, periods, delivery_status, revisies, kpi_outlook - no youth-level data), the Dutch BI view
+kpi_overzicht with every table and column described (publish/dictionary.py), the manifest, the validation page and
+the dbt docs; then hand it to `writer.publish` for the atomic swaps. Nothing new (same fingerprint as the
+half-year's latest publication) publishes nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from jeugdkpi import periods
+from jeugdkpi import outlook, periods
 from jeugdkpi.fingerprint import code_version, inputs_fingerprint, publication_fingerprint, seeds_fingerprint
 from jeugdkpi.ingest import raw_tables_by_source
 from jeugdkpi.publish import writer
@@ -248,6 +248,11 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
                                         label=label, published_at=now)], ignore_index=True)
     frames["revisies"] = revisies
     types["revisies"] = {c: "DOUBLE" if c in ("old_value", "new_value") else "VARCHAR" for c in REVISION_COLUMNS}
+    # where each target is heading, from the published (suppressed) values, beside the earlier half-years' outlooks
+    frames["kpi_outlook"] = outlook.with_history(
+        outlook.outlook_table(frames["kpi_values"], frames["kpi_catalogue"], settings.peildatum),
+        outlook.read_outlook(previous / "kpi.duckdb") if previous is not None else None)
+    types["kpi_outlook"] = outlook.TYPES
     manifest = {
         "min_cell": settings.min_cell,
         "row_counts": {name: int(len(f)) for name, f in frames.items()},

@@ -94,6 +94,10 @@ TABLES = {
                   "kwaliteitspoort.",
     "revisies": "Gepubliceerde cijfers van eerdere perioden die sinds een vorige publicatie zijn gewijzigd, "
                 "verwijderd, toegevoegd of (niet meer) onderdrukt.",
+    "kpi_outlook": "Vooruitblik per KPI met een doel in een later jaar (of later in hetzelfde jaar), per niveau "
+                   "en peildatum: de trend van de gepubliceerde waarden doorgetrokken naar het doeljaar, met een "
+                   "80%-voorspellingsinterval en het oordeel op koers / onzeker / niet op koers. Rijen van eerdere "
+                   "peildata blijven staan, zodat te zien is hoe de vooruitblik verschoof (docs/outlook.md).",
     COLUMNS_TABLE: "Gegevenswoordenboek: elke gepubliceerde tabel, view en kolom met type en omschrijving.",
 }
 
@@ -164,6 +168,32 @@ PUBLISHED_COLUMNS_BY_TABLE: dict[str, dict[str, str]] = {
         "previous_publication": "De vorige publicatie (halfjaar/versie).",
         "publication": "De publicatie die de wijziging liet zien (halfjaar/versie).",
         "published_at": "Tijdstip van die publicatie.",
+    },
+    "kpi_outlook": {
+        "kpi_id": "KPI-code.",
+        "municipality_code": "CBS-gemeentecode; leeg = de hele regio.",
+        "provider_agb": "AGB-code van de aanbieder; leeg = alle aanbieders.",
+        "care_form": "Altijd leeg: doelen gelden voor alle zorgvormen samen.",
+        "peildatum": "Peildatum van de publicatie die deze vooruitblik maakte.",
+        "period": "Halfjaar van die peildatum (JJJJ-H1 of JJJJ-H2).",
+        "series": "Welke waarden de trend dragen: halfjaar, of jaar voor aantallen en sommen (een halfjaar telt "
+                  "minder jeugdigen dan een jaar).",
+        "first_period": "Eerste periode met een (niet onderdrukte) waarde in de reeks.",
+        "last_period": "Laatste periode met een waarde in de reeks (een lopende periode telt niet mee).",
+        "n_points": "Aantal perioden waarop de trendlijn rust (na een eventueel weggelaten uitschieter). Minder "
+                    "dan 4: geen vooruitblik.",
+        "left_out": "Periode die als uitschieter is weggelaten (gestudentiseerd residu groter dan 3), of leeg.",
+        "target_year": "Doeljaar uit de catalogus.",
+        "target": "Het gepubliceerde doel in de eenheid van de KPI (een doel t.o.v. het basisjaar omgerekend).",
+        "direction": "lower of higher: welke kant op beter is.",
+        "projected_value": "Trendlijn halverwege het doeljaar (de verwachte jaarwaarde), begrensd tot wat de KPI "
+                           "kan aannemen (0-100 % enz.).",
+        "lower_80": "Ondergrens van het 80%-voorspellingsinterval voor de waarde in het doeljaar.",
+        "upper_80": "Bovengrens van het 80%-voorspellingsinterval voor de waarde in het doeljaar.",
+        "slope_per_year": "Helling van de trendlijn per jaar, in de eenheid van de KPI.",
+        "verdict": "op koers (het hele interval aan de goede kant van het doel), niet op koers (het hele interval "
+                   "aan de verkeerde kant), onzeker (het interval omvat het doel), te weinig gegevens (minder dan 4 "
+                   "perioden) of geen doel bekend (basisjaarwaarde onbekend of onderdrukt).",
     },
     COLUMNS_TABLE: {
         "tabel": "Naam van de gepubliceerde tabel of view.",
