@@ -122,11 +122,12 @@ def project(series: Mapping[str, float | None], *, target: float, target_year: i
 # the published table kpi_outlook (publish/build.py; descriptions in publish/dictionary.py)
 GRAIN = ["municipality_code", "provider_agb", "care_form"]
 COLUMNS = ["kpi_id", *GRAIN, "peildatum", "period", "series", "first_period", "last_period", "n_points",
-           "left_out", "target_year", "target", "direction", "projected_value", "lower_80", "upper_80",
-           "slope_per_year", "verdict"]
+           "left_out", "target_year", "target", "direction", "trend_at_last_period", "projected_value", "lower_80",
+           "upper_80", "slope_per_year", "verdict"]
 TYPES = {c: "VARCHAR" for c in COLUMNS} | {
     "peildatum": "DATE", "n_points": "INTEGER", "target_year": "INTEGER", "target": "DOUBLE",
-    "projected_value": "DOUBLE", "lower_80": "DOUBLE", "upper_80": "DOUBLE", "slope_per_year": "DOUBLE"}
+    "trend_at_last_period": "DOUBLE", "projected_value": "DOUBLE", "lower_80": "DOUBLE", "upper_80": "DOUBLE",
+    "slope_per_year": "DOUBLE"}
 
 
 def has_outlook(target_year: int, period: str) -> bool:
@@ -183,8 +184,10 @@ def outlook_table(kpi_values: pd.DataFrame, catalogue: pd.DataFrame, peildatum: 
                 continue
             out = project(series, target=target, target_year=target_year, direction=cat["direction"])
             clip = _bounds(cat)
+            trend_last = None if out.projected is None else \
+                out.projected - out.slope_per_year * (target_year + 0.5 - period_time(known[-1]))
             rows.append(row | {"n_points": out.n_points, "left_out": ",".join(out.left_out) or None,
-                               "projected_value": clip(out.projected), "lower_80": clip(out.lower),
+                               "trend_at_last_period": clip(trend_last), "projected_value": clip(out.projected), "lower_80": clip(out.lower),
                                "upper_80": clip(out.upper),
                                "slope_per_year": out.slope_per_year, "verdict": out.verdict})
     frame = pd.DataFrame(rows, columns=COLUMNS)

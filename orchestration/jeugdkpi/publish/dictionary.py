@@ -186,6 +186,7 @@ PUBLISHED_COLUMNS_BY_TABLE: dict[str, dict[str, str]] = {
         "target_year": "Doeljaar uit de catalogus.",
         "target": "Het gepubliceerde doel in de eenheid van de KPI (een doel t.o.v. het basisjaar omgerekend).",
         "direction": "lower of higher: welke kant op beter is.",
+        "trend_at_last_period": "De trendlijn in de laatste periode van de reeks (waar de vooruitblik begint).",
         "projected_value": "Trendlijn halverwege het doeljaar (de verwachte jaarwaarde), begrensd tot wat de KPI "
                            "kan aannemen (0-100 % enz.).",
         "lower_80": "Ondergrens van het 80%-voorspellingsinterval voor de waarde in het doeljaar.",

@@ -44,6 +44,8 @@ class Published:
     municipalities: pd.DataFrame
     providers: pd.DataFrame
     delivery_status: pd.DataFrame | None = None  # absent in publications made before it was published
+    outlook: pd.DataFrame | None = None          # kpi_outlook (docs/outlook.md), idem
+    benchmark: pd.DataFrame | None = None        # kpi_benchmark, the CBS reference values (docs/benchmark.md), idem
 
     @cached_property
     def _cbs_suppressed(self) -> dict[tuple[str, str], frozenset[str]]:
@@ -70,12 +72,14 @@ def load_published(publish_root: Path, folder: Path | None = None) -> Published:
         frames = {t: con.execute(f"SELECT * FROM {t}").df()
                   for t in ("kpi_values", "kpi_catalogue", "municipalities", "providers")}
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        status = con.execute("SELECT * FROM delivery_status").df() if "delivery_status" in tables else None
+        optional = {t: con.execute(f"SELECT * FROM {t}").df() if t in tables else None
+                    for t in ("delivery_status", "kpi_outlook", "kpi_benchmark")}
     finally:
         con.close()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return Published(folder, manifest, frames["kpi_values"], with_chapters(frames["kpi_catalogue"]),
-                     frames["municipalities"], frames["providers"], status)
+                     frames["municipalities"], frames["providers"], optional["delivery_status"],
+                     optional["kpi_outlook"], optional["kpi_benchmark"])
 
 
 def with_chapters(catalogue: pd.DataFrame) -> pd.DataFrame:

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from jeugdkpi import outlook, periods
 from jeugdkpi.publish.writer import latest_dir
 from jeugdkpi.quality.report import count_checks
 from jeugdkpi.quality.runner import ExpectationResult
 from jeugdkpi.report.data import Published, ReportError, last_half_years, load_published, parse_half_year
-from jeugdkpi.report.svg import trend_svg
+from jeugdkpi.report.svg import outlook_svg, trend_svg
 from jeugdkpi.report.templating import render
 
 __all__ = ["ReportError", "render_factsheet", "render_regional", "write_report", "report_path", "save", "format_value"]
@@ -98,6 +99,76 @@ class _Index:
             r = self.get(kpi, p, municipality, provider)
             out.append(None if r is None or bool(r["is_suppressed"]) else r["value"])
         return out
+
+
+# the verdict's CSS class (_page.html.j2): green, amber, red, grey
+VERDICT_CLASS = {outlook.OP_KOERS: "op-koers", outlook.ONZEKER: "onzeker", outlook.NIET_OP_KOERS: "niet-op-koers",
+                 outlook.TE_WEINIG: "geen-oordeel", outlook.GEEN_DOEL: "geen-oordeel"}
+
+
+def _grain(frame: pd.DataFrame, municipality=None, provider=None) -> pd.DataFrame:
+    m = frame["municipality_code"].isna() if municipality is None else frame["municipality_code"] == municipality
+    a = frame["provider_agb"].isna() if provider is None else frame["provider_agb"] == provider
+    return frame[m & a]
+
+
+def _series_periods(first: str, last: str, yearly: bool) -> list[str]:
+    """The periods of an outlook's series, first to last (years, or half-years)."""
+    if yearly:
+        return [str(y) for y in range(int(first), int(last) + 1)]
+    out = [first]
+    while out[-1] != last and len(out) < 200:
+        out.append(periods.shift(out[-1], 1))
+    return out
+
+
+def _outlooks(pub: Published, idx: _Index, period: str, cats: list[dict], municipality=None,
+              provider=None) -> list[dict]:
+    """Per KPI with an outlook at this grain in this half-year's publication (kpi_outlook, docs/outlook.md): the
+    published target, the projection with its 80 % interval, the verdict, the previous half-year's verdict (how the
+    outlook moved) and the chart. In report order; none when the publication has no outlook table."""
+    table = pub.outlook
+    if table is None or table.empty:
+        return []
+    table = _grain(table, municipality, provider)
+    here = {r["kpi_id"]: r for r in table[table["period"] == period].to_dict(orient="records")}
+    earlier = table[table["period"] < period].sort_values("period")
+    previous = {r["kpi_id"]: r for r in earlier.to_dict(orient="records")}  # the latest earlier half-year wins
+    rows = []
+    for cat in cats:
+        kpi = cat["kpi_id"]
+        if kpi not in here:
+            continue
+        r, unit = here[kpi], cat["unit"]
+
+        def fmt(v, decimals=None, unit=unit):
+            return format_value(v, unit, decimals)
+        yearly = r["series"] == "jaar"
+        history = [] if _isnull(r["first_period"]) else \
+            [(p, v) for p in _series_periods(str(r["first_period"]), str(r["last_period"]), yearly)
+             for v in idx.values(kpi, [p], municipality, provider)]
+        projection = None
+        if not _isnull(r["projected_value"]):
+            projection = {"last_time": outlook.period_time(str(r["last_period"])),
+                          "fit_last": float(r["trend_at_last_period"]), "time": int(r["target_year"]) + 0.5,
+                          "value": float(r["projected_value"]), "lower": float(r["lower_80"]),
+                          "upper": float(r["upper_80"]), "label": str(int(r["target_year"])),
+                          "left_out": [] if _isnull(r["left_out"]) else str(r["left_out"]).split(",")}
+        target = None if _isnull(r["target"]) else float(r["target"])
+        sign = "≥" if cat["direction"] == "higher" else "≤"
+        prev = previous.get(kpi)
+        rows.append({
+            "kpi": kpi, "name": cat["name_nl"], "series": "jaarwaarden" if yearly else "halfjaarwaarden",
+            "target": "—" if target is None else f"{sign} {fmt(target)} ({int(r['target_year'])})",
+            "projection": None if projection is None else {
+                "value": fmt(projection["value"]), "lower": fmt(projection["lower"]),
+                "upper": fmt(projection["upper"]), "raw": f"{projection['value']:.6f}"},
+            "verdict": r["verdict"], "verdict_class": VERDICT_CLASS.get(r["verdict"], "geen-oordeel"),
+            "n": int(r["n_points"]), "left_out": projection["left_out"] if projection else [],
+            "previous": None if prev is None else {"verdict": prev["verdict"], "period": prev["period"],
+                                                    "class": VERDICT_CLASS.get(prev["verdict"], "geen-oordeel")},
+            "svg": outlook_svg(history, projection=projection, target=target, fmt=fmt, title=f"{kpi} {cat['name_nl']}")})
+    return rows
 
 
 def _target_text(cat: dict, row) -> str:
@@ -290,6 +361,7 @@ def render_factsheet(pub: Published, agb: str, period: str) -> str:
     delivery, missing = _delivery_status(pub, agb, period)
     return render("factsheet.html.j2", title=f"Factsheet {name} {period}", name=name, agb=agb, period=period,
                   meta=_meta(pub, period), chapters=chapters, trend=trend, delivery=delivery,
+                  outlooks=_outlooks(pub, idx, period, cats, None, agb),
                   discuss=discuss + missing)
 
 
@@ -351,12 +423,21 @@ def render_regional(pub: Published, period: str) -> str:
     names = dict(zip(pub.municipalities["municipality_code"], pub.municipalities["name"], strict=True))
     provs = sorted(set(kv["provider_agb"].dropna()))
     pnames = dict(zip(pub.providers["provider_agb"], pub.providers["name"], strict=True))
+    outlooks = _outlooks(pub, idx, period, _catalogue(pub))
     return render("regional.html.j2", title=f"Halfjaarrapportage {region} {period}", region=str(region),
-                  period=period, meta=_meta(pub, period), rows=rows,
+                  period=period, meta=_meta(pub, period), rows=rows, outlooks=outlooks,
+                  verdicts=_verdict_counts(outlooks),
                   municipalities=_matrix(pub, idx, period, cats, [(m, names.get(m, m)) for m in munis], "gemeente"),
                   providers=[(p, str(pnames.get(p, p))) for p in provs],
                   by_provider=_matrix(pub, idx, period, cats, [(p, p) for p in provs], "aanbieder"),
                   quality=_quality_context(pub.manifest))
+
+
+def _verdict_counts(outlooks: list[dict]) -> list[tuple[str, str, int]]:
+    """(verdict, css class, number of KPIs) for the summary line above the outlook table."""
+    order = [outlook.OP_KOERS, outlook.ONZEKER, outlook.NIET_OP_KOERS, outlook.TE_WEINIG, outlook.GEEN_DOEL]
+    counts = {v: sum(1 for o in outlooks if o["verdict"] == v) for v in order}
+    return [(v, VERDICT_CLASS[v], n) for v, n in counts.items() if n]
 
 
 def report_path(publish_root: Path, period: str, agb: str | None = None) -> Path:

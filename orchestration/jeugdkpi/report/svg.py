@@ -84,3 +84,77 @@ def trend_svg(labels: list[str], series: list[tuple[str, list, str]], width: int
     return Markup(render("trend.svg.j2", empty=False, width=width, height=height, head=head, desc="; ".join(desc),
                          left=left, right=right, top=y(hi), bottom=y(lo), ends=ends,
                          target_y=None if target is None else y(target), series=drawn, labels=ticks))
+
+
+OUTLOOK_WIDTH, OUTLOOK_HEIGHT = 230, 64
+
+
+def outlook_svg(history: list[tuple[str, float | None]], *, projection: dict | None, target: float | None,
+                width: int = OUTLOOK_WIDTH, height: int = OUTLOOK_HEIGHT, fmt: Callable[..., str] = _plain,
+                title: str = "vooruitblik") -> Markup:
+    """The outlook of one KPI as a small chart: the series the trend rests on (`history`: period -> value, None
+    leaves a gap; a period the trend left out as an outlier is drawn hollow), the projection to the middle of the
+    target year as a dashed line from the trend at the last period with its 80 % interval as a band widening to
+    the target year, and the published target as the dashed orange "doel" line. `projection` holds `last_time`,
+    `fit_last` (the trend at the last period), `time` (mid target year), `value`, `lower`, `upper`, `left_out`
+    (periods) and `label` (the target year); None draws the history and the target only. Time runs left to right
+    in years, so the gap to the target year is as long as it is. Axis labels at the lowest and highest value
+    shown (band and target included). The markup is templates/outlook.svg.j2."""
+    from jeugdkpi.outlook import period_time
+
+    head = f"Vooruitblik {title}"
+    known = [(period_time(p), _num(v), p) for p, v in history if _num(v) is not None]
+    if not known:
+        return Markup(render("trend.svg.j2", empty=True, width=width, height=height, head=head))
+    shown = [v for _, v, _ in known] + ([target] if target is not None else [])
+    if projection is not None:
+        shown += [projection["lower"], projection["upper"], projection["fit_last"]]
+    lo, hi = min(shown), max(shown)
+    span_lo, span_hi = (lo - 1, hi + 1) if hi == lo else (lo, hi)
+    t0 = min(t for t, _, _ in known)
+    t1 = max([t for t, _, _ in known] + ([projection["time"]] if projection else []))
+    left, right = PAD_LEFT, width - PAD_RIGHT
+    plot_h = height - PAD_TOP - PAD_BOTTOM
+
+    def x(t: float) -> float:
+        return left + (t - t0) / max(t1 - t0, 1e-9) * (right - left)
+
+    def y(v: float) -> float:
+        return PAD_TOP + (span_hi - v) / (span_hi - span_lo) * plot_h
+
+    lo_label, hi_label = fmt(lo), fmt(hi)
+    for decimals in (2, 3, 4):
+        if lo_label != hi_label or lo == hi:
+            break
+        lo_label, hi_label = fmt(lo, decimals), fmt(hi, decimals)
+    ends = [{"cls": "as-max", "label": hi_label, "y": y(hi)}] + \
+        ([{"cls": "as-min", "label": lo_label, "y": y(lo)}] if hi != lo else [])
+    left_out = set(projection["left_out"]) if projection else set()
+    points = [{"x": x(t), "y": y(v), "hollow": p in left_out} for t, v, p in known]
+    line = [(x(t), y(v)) for t, v, p in known if p not in left_out]
+    desc = ["reeks: " + ", ".join(f"{p} {fmt(v)}" + (" (uitschieter, niet meegeteld)" if p in left_out else "")
+                                  for _, v, p in known)]
+    band = None
+    if projection is not None:
+        tx = x(projection["time"])
+        band = {"polygon": [(x(projection["last_time"]), y(projection["fit_last"])), (tx, y(projection["upper"])),
+                            (tx, y(projection["lower"]))],
+                "line": ((x(projection["last_time"]), y(projection["fit_last"])), (tx, y(projection["value"]))),
+                "x": tx, "upper": y(projection["upper"]), "lower": y(projection["lower"]), "mid": y(projection["value"])}
+        desc.append(f"verwachting {projection['label']}: {fmt(projection['value'])} "
+                    f"(80%-interval {fmt(projection['lower'])} tot {fmt(projection['upper'])})")
+    if target is not None:
+        desc.append(f"doel: {fmt(target)}")
+    desc.append(f"as van {lo_label} tot {hi_label}")
+    first, last = known[0][2], known[-1][2]
+    labels = [{"x": x(known[0][0]), "text": first, "anchor": "start"}]
+    if projection is not None:
+        room = 28  # px between the last period's label and the target year's (2026-H1 beside 2026 would collide)
+        if last != first and x(projection["time"]) - x(known[-1][0]) >= room and x(known[-1][0]) - left >= room:
+            labels.append({"x": x(known[-1][0]), "text": last, "anchor": "middle"})
+        labels.append({"x": x(projection["time"]), "text": str(projection["label"]), "anchor": "end"})
+    elif last != first:
+        labels.append({"x": x(known[-1][0]), "text": last, "anchor": "end"})
+    return Markup(render("outlook.svg.j2", width=width, height=height, head=head, desc="; ".join(desc), left=left,
+                         right=right, top=y(hi), bottom=y(lo), ends=ends, points=points, line=line, band=band,
+                         target_y=None if target is None else y(target), labels=labels))
