@@ -46,7 +46,8 @@ def publication() -> Published:
         period="2025-H2", peildatum=dt.date(2025, 12, 31), verdict=ONZEKER)
     return Published(folder=SEEDS_DIR, manifest={"peildatum": "2026-06-30", "snapshot": "2026-H1/v1", "min_cell": 10},
                      kpi_values=kv, catalogue=catalogue,
-                     municipalities=pd.read_csv(SEEDS_DIR / "municipalities.csv", dtype=str).query("region == 'Flevoland'"),
+                     municipalities=pd.read_csv(SEEDS_DIR / "municipalities.csv", dtype=str)
+                     .query("region == 'Flevoland'"),
                      providers=pd.read_csv(SEEDS_DIR / "providers.csv", dtype=str), outlook=with_history(now, earlier))
 
 

@@ -187,7 +187,8 @@ def outlook_table(kpi_values: pd.DataFrame, catalogue: pd.DataFrame, peildatum: 
             trend_last = None if out.projected is None else \
                 out.projected - out.slope_per_year * (target_year + 0.5 - period_time(known[-1]))
             rows.append(row | {"n_points": out.n_points, "left_out": ",".join(out.left_out) or None,
-                               "trend_at_last_period": clip(trend_last), "projected_value": clip(out.projected), "lower_80": clip(out.lower),
+                               "trend_at_last_period": clip(trend_last), "projected_value": clip(out.projected),
+                               "lower_80": clip(out.lower),
                                "upper_80": clip(out.upper),
                                "slope_per_year": out.slope_per_year, "verdict": out.verdict})
     frame = pd.DataFrame(rows, columns=COLUMNS)

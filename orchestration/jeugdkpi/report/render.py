@@ -167,7 +167,8 @@ def _outlooks(pub: Published, idx: _Index, period: str, cats: list[dict], munici
             "n": int(r["n_points"]), "left_out": projection["left_out"] if projection else [],
             "previous": None if prev is None else {"verdict": prev["verdict"], "period": prev["period"],
                                                     "class": VERDICT_CLASS.get(prev["verdict"], "geen-oordeel")},
-            "svg": outlook_svg(history, projection=projection, target=target, fmt=fmt, title=f"{kpi} {cat['name_nl']}")})
+            "svg": outlook_svg(history, projection=projection, target=target, fmt=fmt,
+                               title=f"{kpi} {cat['name_nl']}")})
     return rows
 
 

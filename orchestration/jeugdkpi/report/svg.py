@@ -140,7 +140,8 @@ def outlook_svg(history: list[tuple[str, float | None]], *, projection: dict | N
         band = {"polygon": [(x(projection["last_time"]), y(projection["fit_last"])), (tx, y(projection["upper"])),
                             (tx, y(projection["lower"]))],
                 "line": ((x(projection["last_time"]), y(projection["fit_last"])), (tx, y(projection["value"]))),
-                "x": tx, "upper": y(projection["upper"]), "lower": y(projection["lower"]), "mid": y(projection["value"])}
+                "x": tx, "upper": y(projection["upper"]), "lower": y(projection["lower"]),
+                "mid": y(projection["value"])}
         desc.append(f"verwachting {projection['label']}: {fmt(projection['value'])} "
                     f"(80%-interval {fmt(projection['lower'])} tot {fmt(projection['upper'])})")
     if target is not None:
