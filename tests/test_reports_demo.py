@@ -275,3 +275,33 @@ def test_missing_delivery_is_a_discussion_point(demo):
              for li in tree.xpath("//ul[@class='bespreken']/li[@data-kind='aanlevering']")}
     assert items == {"aanbieder_template": "Aanlevering ontbreekt (termijn verstreken): KPI-aanlevering (sjabloon "
                                            "aanbieder) voor 2025-H2 (termijn 01-04-2026)."}
+
+
+def test_demo_outlook_is_published_and_shown(demo):
+    """Issue 19: the demo (peildatum 2026-06-30, the catalogue's targets for 2026) publishes an outlook for every
+    KPI with a 2026 target at the region grain, and the regional report shows each with the published verdict and
+    projection. No series point is a suppressed cell."""
+    pub, tree = demo["pub"], demo["trees"]["regio"]
+    outlook = pub.outlook
+    assert outlook is not None and set(outlook["period"]) == {PERIOD}
+    targeted = set(pub.catalogue.loc[pub.catalogue["target_year"].astype(float) == 2026, "kpi_id"])
+    region = outlook[outlook.municipality_code.isna() & outlook.provider_agb.isna()]
+    published = set(pub.kpi_values.loc[pub.kpi_values.period.str.startswith("2026"), "kpi_id"])
+    assert set(region.kpi_id) == targeted & published and len(region) >= 8
+    assert set(region.verdict) <= {"op koers", "onzeker", "niet op koers", "te weinig gegevens", "geen doel bekend"}
+    assert (region.verdict != "te weinig gegevens").sum() >= 5  # the demo has years of history
+    kv = pub.kpi_values[pub.kpi_values.care_form.isna()]
+    for row in outlook.itertuples():
+        grain = kv[(kv.kpi_id == row.kpi_id)
+                   & (kv.municipality_code.isna() if pd.isna(row.municipality_code)
+                      else kv.municipality_code == row.municipality_code)
+                   & (kv.provider_agb.isna() if pd.isna(row.provider_agb) else kv.provider_agb == row.provider_agb)
+                   & (kv.period.str.len() == (4 if row.series == "jaar" else 7))]
+        shown = grain[~grain.is_suppressed.astype(bool) & grain.value.notna() & ~grain.is_partial.astype(bool)]
+        assert row.n_points <= len(shown), (row.kpi_id, row.municipality_code, row.provider_agb)
+    verdicts = {td.get("data-kpi"): td.text_content()
+                for td in tree.xpath("//td[@data-scope='oordeel:regio']")}
+    assert verdicts == dict(zip(region.kpi_id, region.verdict, strict=True))
+    for td in tree.xpath("//td[@data-scope='verwachting:regio']"):
+        expected = region.loc[region.kpi_id == td.get("data-kpi"), "projected_value"].iloc[0]
+        assert float(td.get("data-value")) == pytest.approx(expected, abs=1e-6)
