@@ -236,8 +236,8 @@ def test_dutch_labels_size_and_no_network(demo):
             kpi = td.get("data-kpi")
             assert f"{kpi} {names[kpi]}" == td.getparent()[0].text_content()  # the catalogue's Dutch name
     headings = [h.text_content() for h in trees["regio"].xpath("//h2")]
-    assert headings == ["Alle KPI's voor de regio", f"Per gemeente ({PERIOD})", f"Per aanbieder ({PERIOD})",
-                        "Datakwaliteit van deze publicatie"]
+    assert headings == ["Op weg naar de doelen", "De regio naast Nederland (CBS)", "Alle KPI's voor de regio",
+                        f"Per gemeente ({PERIOD})", f"Per aanbieder ({PERIOD})", "Datakwaliteit van deze publicatie"]
     for text in pages.values():
         assert '<html lang="nl">' in text
         for marker in NETWORK_MARKERS:

@@ -172,6 +172,64 @@ def _outlooks(pub: Published, idx: _Index, period: str, cats: list[dict], munici
     return rows
 
 
+# kpi_benchmark status -> what a cell says when there is no value (docs/benchmark.md); a value with status
+# 'afgerond' gets a note that CBS rounded it
+CBS_STATUS_TEXT = {"onderdrukt": "onderdrukt door CBS", "niet gepubliceerd": "niet door CBS gepubliceerd",
+                   "n.v.t.": "—"}
+
+
+def _cbs_cell(value, status, unit: str, kpi: str, scope: str) -> dict:
+    """A CBS reference value (kpi_benchmark): the value, or why there is none - never 0 for a withheld cell."""
+    cell = {"kpi": kpi, "scope": scope, "status": "" if _isnull(status) else str(status)}
+    if _isnull(value):
+        return cell | {"kind": "none", "text": CBS_STATUS_TEXT.get(cell["status"], NO_DATA)}
+    return cell | {"kind": "value", "text": format_value(value, unit), "raw": f"{float(value):.6f}",
+                   "rounded": cell["status"] == "afgerond"}
+
+
+def _benchmark(pub: Published, idx: _Index, period: str, cats: list[dict], municipalities: list[tuple[str, str]]
+               ) -> dict | None:
+    """The region beside CBS (kpi_benchmark, docs/benchmark.md) for the half-year: per comparable KPI the region's
+    own value, CBS's value for the region and the Netherlands, the CBS period (CBS lags) and status and how far the
+    definitions differ; and per municipality its own value beside CBS's. None without the table or rows."""
+    bm = pub.benchmark
+    if bm is None or bm.empty:
+        return None
+    bm = bm[bm["period"] == period]
+    by_key = {(r["kpi_id"], None if _isnull(r["municipality_code"]) else r["municipality_code"]): r
+              for r in bm.to_dict(orient="records")}
+    rows, matrix = [], []
+    for cat in cats:
+        kpi, unit = cat["kpi_id"], cat["unit"]
+        region = by_key.get((kpi, None))
+        if region is None:
+            continue
+        status = "" if _isnull(region["cbs_status"]) else str(region["cbs_status"])
+        rows.append({"kpi": kpi, "name": cat["name_nl"],
+                     "own": _cell(idx.get(kpi, period), unit, "regio", kpi, period),
+                     "region": _cbs_cell(region["value_region"], region["status_region"], unit, kpi, "cbs:regio"),
+                     "nl": _cbs_cell(region["value_nl"], region["status_nl"], unit, kpi, "cbs:nl"),
+                     "cbs_period": "—" if _isnull(region["cbs_period"]) else str(region["cbs_period"]),
+                     "lag": not _isnull(region["cbs_period"]) and str(region["cbs_period"]) != period,
+                     "cbs_status": status, "source": f"{region['cbs_table']} {region['cbs_measure']}",
+                     "comparison": "" if _isnull(region["comparison"]) else str(region["comparison"])})
+        cells = []
+        for code, _ in municipalities:
+            r = by_key.get((kpi, code))
+            cells.append({"own": _cell(idx.get(kpi, period, code), unit, f"gemeente:{code}", kpi, period),
+                          "cbs": _cbs_cell(None if r is None else r["value_municipality"],
+                                           "niet gepubliceerd" if r is None else r["status_municipality"],
+                                           unit, kpi, f"cbs:gemeente:{code}")})
+        matrix.append({"kpi": kpi, "name": cat["name_nl"], "cells": cells})
+    if not rows:
+        return None
+    chunks, start = [], 0
+    for part in _balanced(municipalities) if municipalities else []:
+        chunks.append({"members": part, "rows": [{**m, "cells": m["cells"][start:start + len(part)]} for m in matrix]})
+        start += len(part)
+    return {"rows": rows, "chunks": chunks}
+
+
 def _target_text(cat: dict, row) -> str:
     unit = cat["unit"]
     sign = "≥" if cat["direction"] == "higher" else "≤"
@@ -363,6 +421,7 @@ def render_factsheet(pub: Published, agb: str, period: str) -> str:
     return render("factsheet.html.j2", title=f"Factsheet {name} {period}", name=name, agb=agb, period=period,
                   meta=_meta(pub, period), chapters=chapters, trend=trend, delivery=delivery,
                   outlooks=_outlooks(pub, idx, period, cats, None, agb),
+                  benchmark=_benchmark(pub, idx, period, cats, []),
                   discuss=discuss + missing)
 
 
@@ -373,9 +432,8 @@ def _matrix(pub: Published, idx: _Index, period: str, cats: list[dict], members:
             by: str) -> list[dict]:
     """The matrix of one period per municipality or provider, as tables of at most MATRIX_COLUMNS members
     (balanced: 6 -> 3 + 3, 11 -> 4 + 4 + 3); a table without rows says there are no KPIs."""
-    size = math.ceil(len(members) / math.ceil(len(members) / MATRIX_COLUMNS)) if members else 1
     chunks = []
-    for part in (members[i:i + size] for i in range(0, len(members), size)) if members else [[]]:
+    for part in _balanced(members):
         rows = []
         for cat in cats:
             kpi = cat["kpi_id"]
@@ -387,6 +445,14 @@ def _matrix(pub: Published, idx: _Index, period: str, cats: list[dict], members:
                                        for r, b, (code, _) in zip(got, blank, part, strict=True)]})
         chunks.append({"members": part, "rows": rows})
     return chunks
+
+
+def _balanced(members: list) -> list[list]:
+    """Members in tables of at most MATRIX_COLUMNS, balanced (6 -> 3 + 3, 11 -> 4 + 4 + 3); no members: one empty."""
+    if not members:
+        return [[]]
+    size = math.ceil(len(members) / math.ceil(len(members) / MATRIX_COLUMNS))
+    return [members[i:i + size] for i in range(0, len(members), size)]
 
 
 def _quality_context(m: dict) -> dict:
@@ -425,9 +491,10 @@ def render_regional(pub: Published, period: str) -> str:
     provs = sorted(set(kv["provider_agb"].dropna()))
     pnames = dict(zip(pub.providers["provider_agb"], pub.providers["name"], strict=True))
     outlooks = _outlooks(pub, idx, period, _catalogue(pub))
+    benchmark = _benchmark(pub, idx, period, _catalogue(pub), [(m, names.get(m, m)) for m in munis])
     return render("regional.html.j2", title=f"Halfjaarrapportage {region} {period}", region=str(region),
                   period=period, meta=_meta(pub, period), rows=rows, outlooks=outlooks,
-                  verdicts=_verdict_counts(outlooks),
+                  verdicts=_verdict_counts(outlooks), benchmark=benchmark,
                   municipalities=_matrix(pub, idx, period, cats, [(m, names.get(m, m)) for m in munis], "gemeente"),
                   providers=[(p, str(pnames.get(p, p))) for p in provs],
                   by_provider=_matrix(pub, idx, period, cats, [(p, p) for p in provs], "aanbieder"),
