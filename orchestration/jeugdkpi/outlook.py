@@ -165,13 +165,12 @@ def outlook_table(kpi_values: pd.DataFrame, catalogue: pd.DataFrame, peildatum: 
         group = group[group["period"].str.len() == (4 if yearly else 7)]
         group = group[group["period"].map(period_time) < period_time(period) + 0.5]  # nothing after the half-year
         full = kpi_values[(kpi_values["kpi_id"] == cat["kpi_id"]) & kpi_values["care_form"].isna()]
+        # every row of each grain, the partial target-year row too (NaN keys made None: NaN != NaN)
+        rows_at = {tuple(None if _blank(g) else g for g in grain): rows
+                   for grain, rows in full.groupby(GRAIN[:2], dropna=False)}
         for grain, points in group.groupby(GRAIN[:2], dropna=False):
             key = dict(zip(GRAIN[:2], (None if _blank(g) else g for g in grain), strict=True))
-            here = full[(full["municipality_code"].isna() if key["municipality_code"] is None
-                         else full["municipality_code"] == key["municipality_code"])
-                        & (full["provider_agb"].isna() if key["provider_agb"] is None
-                           else full["provider_agb"] == key["provider_agb"])]
-            target = _published_target(cat, here)
+            target = _published_target(cat, rows_at[tuple(key.values())])
             series = {p: (None if bool(s) else v) for p, v, s in
                       zip(points["period"], points["value"], points["is_suppressed"], strict=True)}
             known = sorted(p for p, v in series.items() if not _blank(v))
