@@ -102,7 +102,7 @@ def test_whole_graph_materialised_on_the_demo_region(graph, demo_run, run_events
     observed = {e.asset_key for e in run_events.get("ASSET_OBSERVATION", []) if e.asset_key.path[0] == "landing"}
     missing = set(graph.get_all_asset_keys()) - materialised - observed
     assert not missing, sorted(k.to_user_string() for k in missing)
-    assert len(observed) == 6 and not observed & materialised
+    assert len(observed) == 7 and not observed & materialised
 
 
 def test_every_check_ran_and_passed(graph, demo_run, run_events):

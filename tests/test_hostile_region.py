@@ -149,7 +149,7 @@ def test_a_warehouse_with_the_old_audit_key_is_migrated_keeping_its_rows(tmp_pat
 # ---- the acceptance run: a generated region with hostile files in every landing source --------------------
 
 PEILDATUM = "2026-06-30"
-TABULAR = ("cbs_spiegel", "cbs_bevolking", "aanbieders", "gemeente", "kwaliteitsgesprekken")
+TABULAR = ("cbs_spiegel", "cbs_bevolking", "cbs_benchmark", "aanbieders", "gemeente", "kwaliteitsgesprekken")
 SOURCES = ("berichten",) + TABULAR
 WORKBOOK_SOURCES = ("cbs_spiegel", "aanbieders")  # the sources that read .xlsx
 FORMULA_NAME = '=HYPERLINK("x").csv'

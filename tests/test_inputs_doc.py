@@ -15,6 +15,7 @@ import pytest
 
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
 from jeugdkpi.ingest.berichten.load import ingest_berichten
+from jeugdkpi.ingest.cbs_benchmark.load import SPEC as BENCHMARK
 from jeugdkpi.ingest.cbs_bevolking.load import SPEC as BEVOLKING
 from jeugdkpi.ingest.cbs_spiegel.load import CATEGORIES, HULPVORMEN, INDICATORS
 from jeugdkpi.ingest.cbs_spiegel.load import SPEC as SPIEGEL
@@ -30,8 +31,8 @@ DOC = REPO_ROOT / "docs" / "inputs.md"
 TEXT = DOC.read_text(encoding="utf-8")
 BLOCK = re.compile(r"<!-- (example|rejected): (\S+) -->\n```[a-z]*\n(.*?)```\n", re.S)
 BLOCKS = {(kind, path): body for kind, path, body in BLOCK.findall(TEXT)}
-SPECS = {"cbs_spiegel": SPIEGEL, "cbs_bevolking": BEVOLKING, "aanbieders": AANBIEDERS, "gemeente": GEMEENTE,
-         "kwaliteitsgesprekken": KWALITEIT}
+SPECS = {"cbs_spiegel": SPIEGEL, "cbs_bevolking": BEVOLKING, "cbs_benchmark": BENCHMARK, "aanbieders": AANBIEDERS,
+         "gemeente": GEMEENTE, "kwaliteitsgesprekken": KWALITEIT}
 SOURCES = ["berichten", *SPECS]
 
 # records loaded per raw table, counted by hand from each example
@@ -39,6 +40,7 @@ EXAMPLES = {
     "berichten/jw305_75750001_0034_START-2025-0417.xml": {"jw305_start_product": 2},
     "cbs_spiegel/75750001_2025-H2_deelbaar_definitief.csv": {"cbs_spiegel": 11},
     "cbs_bevolking/bevolking_0034_2025.csv": {"cbs_bevolking": 4},
+    "cbs_benchmark/statline_2025.csv": {"cbs_benchmark": 4},
     "aanbieders/kpi_75750001_2025-H2.csv": {"aanbieder_kpi": 4},  # PP01 left empty: not delivered
     "aanbieders/klachten_75750001_2025-H2.csv": {"aanbieder_klachten": 1},
     "gemeente/aanvragen_2025-12.csv": {"gemeente_aanvragen": 3},
@@ -52,6 +54,7 @@ REJECTED = {
         ("impossible_dates", "/Bericht/Client/StopProducten/StopProduct[1]", 0, 1),
     "cbs_spiegel/75750001_2025-H2_volledig_voorlopig.csv": ("teller_gt_noemer", "row 2, column aantal", 0, 3),
     "cbs_bevolking/bevolking_0034_juli.csv": ("invalid_value", "row 2, column peildatum", 0, 1),
+    "cbs_benchmark/statline_nul.csv": ("invalid_value", "row 2, column waarde", 0, 1),
     "aanbieders/kpi_75750001_2025-H2_fout.csv": ("teller_gt_noemer", "row 2, column teller", 0, 2),
     "gemeente/aanvragen_fout.csv": ("impossible_dates", "row 3, column besluitdatum", 1, 1),
     "kwaliteitsgesprekken/kwaliteitsgesprek_fout.csv": ("invalid_value", "row 3, column score", 1, 1),

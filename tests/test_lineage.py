@@ -22,7 +22,8 @@ from jeugdkpi.resources import JeugdkpiConfig
 # the sensor's and schedule's `jeugdkpi` resource as the code location has it: empty fields = the environment
 RESOURCES = {"jeugdkpi": JeugdkpiConfig()}
 
-SOURCES = ("berichten", "cbs_spiegel", "cbs_bevolking", "aanbieders", "gemeente", "kwaliteitsgesprekken")
+SOURCES = ("berichten", "cbs_spiegel", "cbs_bevolking", "cbs_benchmark", "aanbieders", "gemeente",
+           "kwaliteitsgesprekken")
 LANDING = [dg.AssetKey(["landing", s]) for s in SOURCES]
 
 
@@ -65,6 +66,7 @@ def test_published_kpi_lineage_ends_at_the_landing_folders():
     # each raw table hangs from the folder it is read from
     for raw, source in (("jw301_toegewezen_product", "berichten"), ("berichten", "berichten"),
                         ("cbs_spiegel", "cbs_spiegel"), ("cbs_bevolking", "cbs_bevolking"),
+                        ("cbs_benchmark", "cbs_benchmark"),
                         ("aanbieder_kpi", "aanbieders"), ("gemeente_aanvragen", "gemeente"),
                         ("kwaliteitsgesprekken", "kwaliteitsgesprekken")):
         assert graph.get(dg.AssetKey(["raw", raw])).parent_keys == {dg.AssetKey(["landing", source])}, raw

@@ -155,8 +155,8 @@ def test_lock_is_released_after_a_failed_run(make_settings, monkeypatch):
         os.environ.update(saved)
     assert not result.success
     assert {s for s in result.failed_steps} == {f"ingest_{s}" for s in
-                                                 ("cbs_spiegel", "cbs_bevolking", "aanbieders", "gemeente",
-                                                  "kwaliteitsgesprekken")}
+                                                 ("cbs_spiegel", "cbs_bevolking", "cbs_benchmark", "aanbieders",
+                                                  "gemeente", "kwaliteitsgesprekken")}
     for path in runlock.lock_paths(settings.warehouse, settings.publish):
         assert path.read_text() == "" and runlock.holder(path) is None
     with runlock.hold(runlock.lock_paths(settings.warehouse, settings.publish), "de-volgende"):
@@ -224,6 +224,7 @@ def test_cli_run_is_recorded_in_dagster_home_with_its_tags(two_runs):
     assert run.tags["jeugdkpi/peildatum"] == PEILDATUM
     assert run.tags["jeugdkpi/landing_fingerprint"] == expected_landing_fingerprint(two_runs["root"] / "landing")
     # every landing folder was observed in that run
-    for source in ("berichten", "cbs_spiegel", "cbs_bevolking", "aanbieders", "gemeente", "kwaliteitsgesprekken"):
+    for source in ("berichten", "cbs_spiegel", "cbs_bevolking", "cbs_benchmark", "aanbieders", "gemeente",
+                   "kwaliteitsgesprekken"):
         records = instance.fetch_observations(dg.AssetKey(["landing", source]), limit=5).records
         assert [r.run_id for r in records] == [run.run_id], source

@@ -165,6 +165,21 @@ def build_parser() -> argparse.ArgumentParser:
     pop.add_argument("--gemeenten", help="gemeentecodes gescheiden door komma's (standaard: "
                                          "seeds/municipalities.csv)")
 
+    bm = sub.add_parser("cbs-benchmark", help="ververs de CBS-referentiewaarden (StatLine 85098NED, 85097NED, "
+                                              "85100NED; netwerk nodig; docs/benchmark.md)",
+                        description="Haal de CBS-referentiewaarden op (verblijf, beëindigde trajecten, duur) per "
+                                    "gemeente, jeugdzorgregio en Nederland en schrijf het lange CSV-bestand dat de "
+                                    "landing-map cbs_benchmark verwacht.")
+    bm.add_argument("--out", required=True, help="CSV-bestand om te schrijven "
+                                                 "(bijv. <landing>/cbs_benchmark/statline.csv)")
+    bm.add_argument("--jaren", "--years", dest="jaren", type=_years,
+                    help="jaren, bijv. 2023-2026 (standaard: de laatste 4)")
+    bm_area = bm.add_mutually_exclusive_group()
+    bm_area.add_argument("--gemeenten", "--municipalities", dest="gemeenten",
+                         help="gemeentecodes gescheiden door komma's (standaard: de gemeenten van --regio)")
+    bm_area.add_argument("--regio", help="jeugdzorgregio uit seeds/municipalities.csv, naam of code (standaard: "
+                                         "JEUGDKPI_REGIO)")
+
     geb = sub.add_parser("cbs-gebieden", help="werk seeds/municipalities.csv bij uit CBS 'Gebieden in Nederland' "
                                               "(gemeenten met hun jeugdzorgregio; netwerk nodig; docs/regions.md)")
     geb.add_argument("--tabel", default="85755NED", help="StatLine-tabel van het jaar (standaard 85755NED = "
@@ -399,6 +414,35 @@ def cmd_cbs_bevolking(args) -> int:
     return EXIT_OK
 
 
+def cmd_cbs_benchmark(args) -> int:
+    import datetime as dt
+
+    from jeugdkpi.ingest.cbs_benchmark.refresh import BenchmarkError, fetch_benchmark, write_benchmark
+    from jeugdkpi.regions import region_codes, resolve_region
+    from jeugdkpi.seeds import rows as seed_rows
+
+    region = resolve_region(args.regio or load_settings().regio)
+    if args.gemeenten:
+        munis = [m.strip().removeprefix("GM").zfill(4) for m in args.gemeenten.split(",") if m.strip()]
+    else:
+        munis = region_codes(region)
+    codes = {(r.get("region_code") or "").strip().upper() for r in seed_rows("municipalities.csv")
+             if r["region"] == region} - {""}
+    first, last = args.jaren or (dt.date.today().year - 3, dt.date.today().year)
+    try:  # without the region's CBS code in the seed: every jeugdzorgregio (the mart matches the region by name)
+        rows = fetch_benchmark(munis, list(range(first, last + 1)), codes.pop() if len(codes) == 1 else None)
+    except BenchmarkError as exc:
+        print(f"jeugdkpi: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # requests' ConnectionError is an OSError
+        print(f"jeugdkpi: error: CBS StatLine cannot be reached ({type(exc).__name__}); "
+              "no network? The demo region ships a synthetic file.", file=sys.stderr)
+        return EXIT_FAILED
+    write_benchmark(resolve_path(args.out), rows)
+    print(f"jeugdkpi cbs-benchmark: {len(rows)} rows written to {args.out}")
+    return EXIT_OK
+
+
 def cmd_report(args) -> int:
     from jeugdkpi.report import ReportError, write_report
 
@@ -522,7 +566,8 @@ def cmd_cbs_gebieden(args) -> int:
 
 
 COMMANDS = {"run": cmd_run, "generate": cmd_generate, "template": cmd_template, "report": cmd_report,
-            "cbs-bevolking": cmd_cbs_bevolking, "cbs-gebieden": cmd_cbs_gebieden, "explain": cmd_explain,
+            "cbs-bevolking": cmd_cbs_bevolking, "cbs-benchmark": cmd_cbs_benchmark,
+            "cbs-gebieden": cmd_cbs_gebieden, "explain": cmd_explain,
             "diff": cmd_diff, "publicaties": cmd_publicaties}
 
 

@@ -85,6 +85,8 @@ class Kpi:
     active_from: dt.date | None  # first day the KPI applies (None: always)
     active_until: dt.date | None  # last day the KPI applies (None: no end)
     family: str  # the dbt model int_kpi__<family> that computes it ('' = none yet: a new catalogue row)
+    cbs_reference: str = ""  # CBS table and measure beside it (85100NED:jeugdigen_verblijf; docs/benchmark.md)
+    cbs_comparison: str = ""  # one Dutch sentence: how far the definitions differ
 
     @property
     def in_template(self) -> bool:

@@ -24,6 +24,7 @@ LANDING_SOURCES = (
     "berichten",
     "cbs_spiegel",
     "cbs_bevolking",
+    "cbs_benchmark",
     "aanbieders",
     "gemeente",
     "kwaliteitsgesprekken",

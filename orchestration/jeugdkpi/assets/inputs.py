@@ -8,6 +8,7 @@ from jeugdkpi import progress
 from jeugdkpi.assets import code_version
 from jeugdkpi.assets.ingest import ingest_results, raw_asset_spec
 from jeugdkpi.ingest.aanbieders.load import SPEC as AANBIEDERS
+from jeugdkpi.ingest.cbs_benchmark.load import SPEC as CBS_BENCHMARK
 from jeugdkpi.ingest.cbs_bevolking.load import SPEC as CBS_BEVOLKING
 from jeugdkpi.ingest.cbs_spiegel.load import SPEC as CBS_SPIEGEL
 from jeugdkpi.ingest.gemeente.load import SPEC as GEMEENTE
@@ -15,11 +16,13 @@ from jeugdkpi.ingest.kwaliteitsgesprekken.load import SPEC as KWALITEITSGESPREKK
 from jeugdkpi.ingest.tabular import COLUMN_DESCRIPTIONS, SourceSpec, ingest_source
 from jeugdkpi.resources import JeugdkpiConfig
 
-INPUT_SPECS = [CBS_SPIEGEL, CBS_BEVOLKING, AANBIEDERS, GEMEENTE, KWALITEITSGESPREKKEN]
+INPUT_SPECS = [CBS_SPIEGEL, CBS_BEVOLKING, CBS_BENCHMARK, AANBIEDERS, GEMEENTE, KWALITEITSGESPREKKEN]
 
 _DESCRIPTIONS = {
     "cbs_spiegel": "CBS-spiegelrapportages (intake-indeling): één rij per cel; onderdrukte cellen NULL.",
     "cbs_bevolking": "CBS-bevolking op 1 januari per gemeente en leeftijd (StatLine 03759ned).",
+    "cbs_benchmark": "CBS-referentiewaarden (StatLine 85098NED, 85097NED, 85100NED): één rij per tabel, maat, "
+                     "gebied en periode; door CBS onderdrukte cellen NULL.",
     "aanbieder_kpi": "Door aanbieders aangeleverde KPI's (teller/noemer per KPI en halfjaar).",
     "aanbieder_klachten": "Door aanbieders aangeleverde klachtencijfers per halfjaar.",
     "gemeente_aanvragen": "Gemeentelijke export: aanvragen en besluitdatum.",

@@ -34,6 +34,8 @@ _DESCRIPTIONS = {
     "berichten": "iJw 3.2-berichten (JW301 t/m JW325), één Bericht per *.xml, ook in submappen en *.zip.",
     "cbs_spiegel": "CBS-spiegelrapportages in de intake-indeling.",
     "cbs_bevolking": "CBS-bevolking op 1 januari per gemeente en leeftijd (StatLine 03759ned).",
+    "cbs_benchmark": "CBS-referentiewaarden (StatLine 85098NED, 85097NED, 85100NED) per gemeente, regio en "
+                     "Nederland.",
     "aanbieders": "Ingevulde aanlevertemplates van aanbieders.",
     "gemeente": "Gemeentelijke exports (aanvragen, afwijzingen, betalingen); optioneel.",
     "kwaliteitsgesprekken": "Scores van de kwaliteitsgesprekken (contractmanager).",

@@ -16,7 +16,8 @@ from jeugdkpi.publish.build import PUBLISHED, build_publication, log_outcome
 from jeugdkpi.publish.gate import GateRefused
 from jeugdkpi.resources import JeugdkpiConfig
 
-PUBLISH_DEPS = [*CHECKED_ASSETS, dg.AssetKey(["marts", "stay_periods"]), dg.AssetKey(["seeds", "kpi_catalogue"]),
+PUBLISH_DEPS = [*CHECKED_ASSETS, dg.AssetKey(["marts", "stay_periods"]), dg.AssetKey(["marts", "kpi_benchmark"]),
+                dg.AssetKey(["seeds", "kpi_catalogue"]),
                 dg.AssetKey(["seeds", "municipalities"]), dg.AssetKey(["seeds", "providers"]),
                 dg.AssetKey(["intermediate", "int_reporting_periods"])]
 

@@ -1,11 +1,13 @@
 """The demo region's other inputs (docs/demo-region.md, docs/inputs.md): CBS spiegelrapportages, a SYNTHETIC
-population file, filled provider templates, municipal exports and contract-manager scores.
+population file, a SYNTHETIC CBS reference-value file (benchmark), filled provider templates, municipal exports
+and contract-manager scores.
 
 Deterministic per seed. Deliberately imperfect, so that every status of marts.delivery_status and the
 quarantine show up: some providers never deliver for a period, some have not delivered the latest half-year
 yet (deadline still ahead), one provider corrects a CBS report (replacement), one CBS report is the shareable
 version with suppressed cells, and one workbook has errors (rejected whole, cell by cell).
-Nothing here is real: the population figures are invented and labelled so in the file.
+Nothing here is real: the population figures and the CBS reference values are invented and labelled so in the
+file.
 
 Every file gets the modification time of its simulated arrival in the landing folder (`_landed`), which is what
 the delivery status counts as received (docs/ingest.md): CBS reports and provider templates mostly in the weeks
@@ -110,6 +112,10 @@ def write_inputs(out: Path, seed: int, catalog: Catalog, years: tuple[int, int],
     _landed(out / "cbs_bevolking" / "bevolking_SYNTHETISCH_demo.csv",
             dt.datetime.combine(until - dt.timedelta(days=30), dt.time(10, 0)))
     files["cbs_bevolking"] += 1
+
+    # --- CBS reference values (benchmark): synthetic, labelled, one half-year behind the peildatum
+    _write_benchmark(out, seed, catalog, sim, years[0], until, seeds)
+    files["cbs_benchmark"] += 1
 
     # --- CBS spiegelrapportages
     cbs = [p for p in providers if p["cbs"]]
@@ -275,3 +281,108 @@ def _kpi_figures(r: random.Random, kpi: Kpi) -> tuple[float, int]:
         return round(6.5 + 2 * r.random(), 1), r.randint(15, 120)
     noemer = r.randint(10, 150)
     return int(noemer * (0.55 + 0.45 * r.random())), noemer
+
+
+BENCHMARK_FILE = "statline.csv"
+BENCHMARK_REGION_PLACEHOLDER = "JZ00"  # when the seed has no region_code: not a CBS code; the name decides
+
+
+def _round5(x: float) -> int:
+    return int(5 * round(x / 5))
+
+
+def _verblijf_youths(sim, munis: list[str]) -> tuple[dict, dict]:
+    """Per (municipality, half-year): the youths with verblijf and with any care in the simulated declarations
+    (the demo's own truth behind VB01/VB03; cheap: the payment candidates of the simulation)."""
+    verblijf: dict[tuple[str, str], set] = {}
+    care: dict[tuple[str, str], set] = {}
+    for (_agb, gem), items in (getattr(sim, "cands", {}) or {}).items():
+        for a, month, _vol, _ in items:
+            key = (gem, periods.half_year(month))
+            care.setdefault(key, set()).add(a.youth.bsn)
+            if a.prod.is_verblijf:
+                verblijf.setdefault(key, set()).add(a.youth.bsn)
+    return verblijf, care
+
+
+def _write_benchmark(out: Path, seed: int, catalog: Catalog, sim, first_year: int, until: dt.date,
+                     seeds: Path) -> None:
+    """landing/cbs_benchmark/statline.csv in the layout of `jeugdkpi cbs-benchmark` (docs/benchmark.md), with
+    INVENTED values: `bron_tabel` names the CBS table whose layout it follows, the comment line says it is
+    synthetic. CBS lags: its latest half-year is the one before the peildatum's half-year, "voorlopig"; the one
+    before that "nader voorlopig"; older ones and the years before the latest "definitief". Counts near the
+    demo's own verblijf youths (x 1.1-1.3: CBS also counts care outside the region's contracts), rounded to 5;
+    counts under 10 withheld (empty waarde, onderdrukt=true), as are a few cells of the smallest municipality."""
+    b = random.Random(f"jeugdkpi:{seed}:benchmark")  # a stream of its own: the other inputs stay as they were
+    munis = [m.code for m in catalog.municipalities]
+    region = catalog.municipalities[0].region if catalog.municipalities else ""
+    codes = {(x.get("region_code") or "").strip().upper() for x in seed_rows("municipalities.csv", seeds)
+             if x["region"] == region} - {""}
+    region_code = codes.pop() if len(codes) == 1 else BENCHMARK_REGION_PLACEHOLDER
+    latest = periods.shift(periods.half_year(periods.peildatum_for(until)), -1)
+    halves = [h for h in periods.half_years_until(first_year, periods.end(latest))]
+    years = sorted({int(h[:4]) for h in halves if h.endswith("H2")})
+    smallest = min(munis, key=lambda m: (MUNICIPALITY_WEIGHTS.get(m, 10), m)) if len(munis) > 1 else None
+    verblijf, care = _verblijf_youths(sim, munis)
+
+    def status(periode: str) -> str:
+        if periode == latest or periode == latest[:4]:
+            return "voorlopig"
+        return "nader voorlopig" if periode == periods.shift(latest, -1) else "definitief"
+
+    def bron(periode: str) -> str:
+        return f"{periode}JJ00" if len(periode) == 4 else f"{periode[:4]}HJ0{periode[-1]}"
+
+    rows: list[list] = []
+
+    def add(table, maat, gebied_type, code, naam, periode, value, eenheid, count, withheld=False):
+        if count and value is not None:
+            value = _round5(value)
+            withheld = withheld or value < 10
+        waarde = "" if withheld or value is None else (str(value) if count else f"{value:.2f}" if
+                                                           eenheid == "maanden" else f"{value:.1f}")
+        rows.append([table, maat, gebied_type, code, naam, periode, waarde, eenheid,
+                     "true" if waarde == "" else "false", "5" if count else "", bron(periode), status(periode), ""])
+
+    names = {m.code: m.name for m in catalog.municipalities}
+    for periode in [*halves, *map(str, years)]:
+        parts = [periode] if len(periode) > 4 else [f"{periode}-H1", f"{periode}-H2"]
+        year_factor = 1.0 if len(periode) > 4 else 1.18  # a year counts more youths than a half-year
+        region_vb, region_care = 0.0, 0.0
+        for m in munis:
+            own = len(set().union(*(verblijf.get((m, p), set()) for p in parts)))
+            all_care = len(set().union(*(care.get((m, p), set()) for p in parts)))
+            vb = own * b.uniform(1.1, 1.3)  # CBS: all jeugdhulp in natura with verblijf, also outside contracts
+            ca = max(all_care * b.uniform(1.6, 2.0), vb * 5)  # CBS: every youth with jeugdhulp (incl. wijkteam)
+            region_vb, region_care = region_vb + vb, region_care + ca
+            small = m == smallest
+            add("85100NED", "jeugdigen_verblijf", "gemeente", m, names[m], periode, vb, "aantal", True,
+                withheld=small and periode == latest)
+            add("85098NED", "pct_verblijf_van_jeugdhulp", "gemeente", m, names[m], periode,
+                100 * vb / ca if ca else None, "%", False, withheld=small and periode == latest)
+            ended = ca * b.uniform(0.30, 0.38) * (1.0 if len(periode) > 4 else 1.8)
+            add("85097NED", "trajecten_beeindigd", "gemeente", m, names[m], periode, ended, "aantal", True)
+            add("85097NED", "trajecten_voortijdig", "gemeente", m, names[m], periode, ended * b.uniform(0.14, 0.2),
+                "aantal", True, withheld=small and periode in (latest, periods.shift(latest, -2)))
+            add("85097NED", "duur_beeindigd_maanden", "gemeente", m, names[m], periode, b.uniform(8.5, 14.5),
+                "maanden", False, withheld=small and periode == latest)
+        add("85100NED", "jeugdigen_verblijf", "regio", region_code, f"{region} (JZ)", periode, region_vb, "aantal",
+            True)
+        nl_vb = 35600 * year_factor * b.uniform(0.97, 1.03)
+        add("85100NED", "jeugdigen_verblijf", "nederland", "NL", "Nederland", periode, nl_vb, "aantal", True)
+        add("85098NED", "pct_verblijf_van_jeugdhulp", "nederland", "NL", "Nederland", periode, b.uniform(8.8, 9.6),
+            "%", False)
+        nl_ended = 187000 * (1.0 if len(periode) > 4 else 1.8) * b.uniform(0.97, 1.03)
+        add("85097NED", "trajecten_beeindigd", "nederland", "NL", "Nederland", periode, nl_ended, "aantal", True)
+        add("85097NED", "trajecten_voortijdig", "nederland", "NL", "Nederland", periode,
+            nl_ended * b.uniform(0.16, 0.18), "aantal", True)
+        add("85097NED", "duur_beeindigd_maanden", "nederland", "NL", "Nederland", periode, b.uniform(11.5, 12.5),
+            "maanden", False)
+    path = out / "cbs_benchmark" / BENCHMARK_FILE
+    _write_csv(path, ["bron_tabel", "maat", "gebied_type", "gebied_code", "gebied_naam", "periode", "waarde",
+                      "eenheid", "onderdrukt", "afgerond", "bron_periode", "bron_status", "opgehaald_op"],
+               sorted(rows, key=lambda x: (x[0], x[1], x[2], x[3], x[5])),
+               comment="SYNTHETISCH: verzonnen referentiewaarden voor de demoregio in de indeling van de CBS-tabellen "
+                       "85098NED, 85097NED en 85100NED, GEEN CBS-cijfers (vervang met `jeugdkpi cbs-benchmark`).")
+    _landed(path, dt.datetime.combine(until - dt.timedelta(days=20), dt.time(11, 0)))
+

@@ -1,6 +1,6 @@
 """Tabular landing sources (CSV/XLSX): reading with cell locators, cell validation, and the shared loader.
 
-Used by the sub-packages cbs_spiegel, cbs_bevolking, aanbieders, gemeente and kwaliteitsgesprekken
+Used by the sub-packages cbs_spiegel, cbs_bevolking, cbs_benchmark, aanbieders, gemeente and kwaliteitsgesprekken
 (docs/inputs.md). The file mechanics (discovery, SHA-256 identity, duplicates, audit rows, reconciliation)
 are those of `files.py`, exactly as for the iJw messages.
 
@@ -73,8 +73,8 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "landed_at": "Moment waarop het bestand in de landing-map aankwam (wijzigingstijd, of eerder gezien door de "
                  "sensor); NULL bij leveringen die werden ingelezen voordat dit werd vastgelegd.",
     "run_id": "Dagster-run die het bestand inlas.",
-    "kind": "Soort levering: cbs_spiegel, cbs_bevolking, aanbieder_kpi, aanbieder_klachten, gemeente_aanvragen, "
-            "gemeente_afwijzingen, gemeente_betalingen of kwaliteitsgesprekken.",
+    "kind": "Soort levering: cbs_spiegel, cbs_bevolking, cbs_benchmark, aanbieder_kpi, aanbieder_klachten, "
+            "gemeente_aanvragen, gemeente_afwijzingen, gemeente_betalingen of kwaliteitsgesprekken.",
     "status": "loaded = geladen, quarantined = afgewezen (de reden staat in first_error en audit.quarantine).",
     "n_records": "Aantal rijen in de levering.",
     "n_errors": "Aantal gevonden fouten; groter dan 0 bij een afgewezen levering.",
@@ -98,6 +98,20 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "aantal": "Aantal zoals aangeleverd.",
     "cbs_spiegel.aantal": "Aantal in de cel; NULL = door CBS onderdrukt (kleine aantallen), nooit als 0 gelezen.",
     "cbs_bevolking.aantal": "Aantal inwoners op 1 januari.",
+    "cbs_benchmark.gemeentecode": "CBS-code (4 cijfers) van de gemeente bij een gemeenterij; NULL bij Nederland en "
+                                  "een jeugdzorgregio.",
+    "cbs_benchmark.periode": "Periode van de CBS-waarde: YYYY-H1, YYYY-H2 of YYYY (jaar).",
+    "cbs_benchmark.onderdrukt": "true als CBS de cel niet publiceerde (kleine aantallen; waarde NULL, nooit 0).",
+    "maat": "Referentiemaat (stabiele code, docs/benchmark.md): pct_verblijf_van_jeugdhulp, trajecten_beeindigd, "
+            "trajecten_voortijdig, duur_beeindigd_maanden of jeugdigen_verblijf.",
+    "gebied_type": "Soort gebied van de CBS-waarde: gemeente, regio (jeugdzorgregio) of nederland.",
+    "gebied_code": "Code van het gebied: gemeentecode (4 cijfers), JZnn (jeugdzorgregio) of NL.",
+    "gebied_naam": "Naam van het gebied zoals CBS die geeft (bijv. Flevoland (JZ)); NULL als niet opgegeven.",
+    "waarde": "Waarde zoals CBS die publiceert, in de eenheid van eenheid; NULL = onderdrukt.",
+    "eenheid": "Eenheid van de waarde: aantal, % of maanden.",
+    "afgerond": "Veelvoud waarop CBS het aantal afrondde (5); NULL bij percentages en gemiddelden.",
+    "bron_status": "Status van de CBS-periode: voorlopig, nader voorlopig of definitief.",
+    "opgehaald_op": "Datum waarop de cijfers bij CBS StatLine werden opgehaald.",
     "aanbieder_klachten.aantal": "Aantal ontvangen klachten in het halfjaar (KL01).",
     "onderdrukt": "true als CBS de cel onderdrukte (aantal NULL).",
     "onderdrukt_symbool": "Het teken waarmee CBS de onderdrukte cel aangaf (., x, *, -, geheim of leeg); NULL als "

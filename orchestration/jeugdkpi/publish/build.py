@@ -45,6 +45,10 @@ OPTIONAL_TABLES = {
     "delivery_status": ("marts.delivery_status",
                         ["provider_agb", "period", "period_start", "period_end", "delivery", "deadline", "status",
                          "received_at", "is_late", "n_deliveries", "n_rejected", "cbs_suppressed_kpis"]),
+    "kpi_benchmark": ("marts.kpi_benchmark",
+                      ["kpi_id", "period", "municipality_code", "cbs_table", "cbs_measure", "comparison", "cbs_period",
+                       "cbs_status", "value_municipality", "status_municipality", "value_region", "status_region",
+                       "value_nl", "status_nl"]),
 }
 
 

@@ -90,6 +90,9 @@ TABLES = {
     "periods": "De rapportageperioden (jaren en halfjaren) die in kpi_values voorkomen.",
     "delivery_status": "Aanleverstatus per aanbieder, halfjaar en verwachte levering (aanbiedersjabloon, "
                        "CBS-spiegelrapportage), zonder bestandsnamen en afwijzingsteksten.",
+    "kpi_benchmark": "CBS-referentiewaarden naast de eigen KPI's (VB01, VB03, VB05, OI01): per KPI-rij van de regio "
+                     "of een gemeente de CBS-waarde van de gemeente, de jeugdzorgregio en Nederland met status; de "
+                     "definities verschillen (kolom comparison, docs/benchmark.md).",
     "publicatie": "Eén rij over deze publicatie: halfjaar, versie, peildatum, vingerafdrukken en uitslag van de "
                   "kwaliteitspoort.",
     "revisies": "Gepubliceerde cijfers van eerdere perioden die sinds een vorige publicatie zijn gewijzigd, "
