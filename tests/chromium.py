@@ -1,7 +1,7 @@
 """Open an HTML file in headless Chromium over the DevTools protocol (stdlib + `websockets`, already in the venv
 through dagster-webserver) and report what happened: every request the page made, console errors, uncaught
-exceptions and log errors; optionally a full-page PNG at A4 width. Used by the report tests and to refresh
-docs/img/report-*.png (`python tests/chromium.py page.html out.png`)."""
+exceptions and log errors; optionally a full-page PNG at A4 width, or of one section. Used by the report tests and
+to refresh docs/img/report-*.png (`python tests/chromium.py page.html out.png ["Op weg naar de doelen"]`)."""
 
 from __future__ import annotations
 
@@ -47,8 +47,22 @@ class PageReport:
     height_px: int = 0
 
 
+# the vertical extent of the section whose <h2> starts with the given text: from the page top (the heading and
+# meta line stay in the picture) when it is the first section, else from its <h2>; to the next <h2>
+SECTION_JS = """(() => {
+  const hs = [...document.querySelectorAll('h2')];
+  const i = hs.findIndex(h => h.textContent.trim().startsWith(%s));
+  if (i < 0) return null;
+  const top = i === 0 ? 0 : hs[i].getBoundingClientRect().top + window.scrollY - 8;
+  const end = i + 1 < hs.length ? hs[i + 1].getBoundingClientRect().top + window.scrollY - 8
+                                : document.documentElement.scrollHeight;
+  return [Math.max(0, Math.floor(top)), Math.ceil(end)];
+})()"""
+
+
 def open_page(page: Path, screenshot: Path | None = None, *, binary: str | None = None,
-              timeout: float = 60.0) -> PageReport:
+              timeout: float = 60.0, section: str | None = None) -> PageReport:
+    """`section`: screenshot only the section under the <h2> starting with this text (docs/img)."""
     from websockets.sync.client import connect
 
     binary = binary or chromium_binary()
@@ -114,8 +128,15 @@ def open_page(page: Path, screenshot: Path | None = None, *, binary: str | None 
                 metrics = send("Page.getLayoutMetrics")
                 report.height_px = int(metrics["cssContentSize"]["height"])
                 if screenshot is not None:
+                    top, bottom = 0, report.height_px
+                    if section is not None:
+                        found = send("Runtime.evaluate", expression=SECTION_JS % json.dumps(section),
+                                     returnByValue=True)["result"].get("value")
+                        if not found:
+                            raise RuntimeError(f"no <h2> starting with {section!r}")
+                        top, bottom = found
                     shot = send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                                clip={"x": 0, "y": 0, "width": A4_WIDTH_PX, "height": report.height_px, "scale": 1})
+                                clip={"x": 0, "y": top, "width": A4_WIDTH_PX, "height": bottom - top, "scale": 1})
                     Path(screenshot).write_bytes(base64.b64decode(shot["data"]))
                 session = None
                 try:
@@ -132,6 +153,7 @@ def open_page(page: Path, screenshot: Path | None = None, *, binary: str | None 
     return report
 
 
-if __name__ == "__main__":  # python tests/chromium.py page.html [out.png]
-    result = open_page(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)
+if __name__ == "__main__":  # python tests/chromium.py page.html [out.png ["section heading"]]
+    result = open_page(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None,
+                       section=sys.argv[3] if len(sys.argv) > 3 else None)
     print(json.dumps(result.__dict__, indent=1))

@@ -211,3 +211,13 @@ def test_history_keeps_earlier_half_years_and_replaces_a_republished_one():
     assert set(merged.loc[merged["period"] == "2026-H1", "verdict"]) == set(now["verdict"])
     assert set(merged.loc[merged["period"] == "2025-H2", "verdict"]) == {ONZEKER}
     assert with_history(now, None) is now
+
+
+def test_a_wild_latest_half_year_is_never_left_out():
+    """The same error in the LATEST half-year is kept: it may be the start of a real change, which the contract
+    manager must see. It pulls the line and widens the interval, so the verdict can no longer be "op koers"."""
+    series = line(100, -4)
+    series["2025-H2"] = 1000.0
+    outlook = project(series, target=90, target_year=2027, direction="lower")
+    assert outlook.left_out == () and outlook.n_points == 8
+    assert outlook.verdict != OP_KOERS and outlook.upper > 90

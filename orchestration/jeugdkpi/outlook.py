@@ -6,7 +6,8 @@ next half-year's report can show how the outlook moved.
 The statistics are statsmodels', not written here:
 - the trend is an ordinary least-squares line through the half-year values against time (the middle of each
   half-year: 2025-H1 = 2025.25, 2025-H2 = 2025.75);
-- robust to one bad half-year: when statsmodels' externally studentized residual of the worst point exceeds 3 in
+- robust to one bad half-year: when statsmodels' externally studentized residual of the worst point (the latest
+  period excepted: a break in the trend shows there first) exceeds 3 in
   absolute value (and at least MIN_POINTS points remain), that half-year is left out and the line fitted again;
   the left-out period is reported, never hidden;
 - the projection is the line's value in the middle of the target year (a yearly target is about the year's mean,
@@ -101,7 +102,10 @@ def project(series: Mapping[str, float | None], *, target: float, target_year: i
     if len(points) > MIN_POINTS and math.sqrt(result.mse_resid) > 1e-9 * scale:  # a perfect line has none
         with np.errstate(all="ignore"):
             studentized = result.get_influence().resid_studentized_external
-        worst = int(np.nanargmax(np.abs(studentized))) if np.isfinite(studentized).any() else None
+        # the latest period is never left out: a break in the trend shows there first, and hiding it would make
+        # the outlook blind to exactly the change a contract manager must hear about (the interval widens instead)
+        candidates = np.abs(studentized[:-1])
+        worst = int(np.nanargmax(candidates)) if np.isfinite(candidates).any() else None
         if worst is not None and abs(studentized[worst]) > OUTLIER_T:
             left_out = (points[worst][2],)
             points = points[:worst] + points[worst + 1:]

@@ -213,6 +213,8 @@ def _benchmark(pub: Published, idx: _Index, period: str, cats: list[dict], munic
                      "lag": not _isnull(region["cbs_period"]) and str(region["cbs_period"]) != period,
                      "cbs_status": status, "source": f"{region['cbs_table']} {region['cbs_measure']}",
                      "comparison": "" if _isnull(region["comparison"]) else str(region["comparison"])})
+        if not any((kpi, code) in by_key for code, _ in municipalities):
+            continue  # a KPI without municipality rows (OI01: per provider) has no municipality comparison
         cells = []
         for code, _ in municipalities:
             r = by_key.get((kpi, code))
@@ -224,7 +226,7 @@ def _benchmark(pub: Published, idx: _Index, period: str, cats: list[dict], munic
     if not rows:
         return None
     chunks, start = [], 0
-    for part in _balanced(municipalities) if municipalities else []:
+    for part in _balanced(municipalities) if municipalities and matrix else []:
         chunks.append({"members": part, "rows": [{**m, "cells": m["cells"][start:start + len(part)]} for m in matrix]})
         start += len(part)
     return {"rows": rows, "chunks": chunks}
