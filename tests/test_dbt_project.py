@@ -179,6 +179,31 @@ def build_scenario(raw: Raw) -> None:
     raw.stop("Y5", A, 502, "43", None, "2025-08-30", "2026-06-15", "2026-07-01")
 
 
+def land_recorded_benchmark(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+    """The CBS reference values of the recorded StatLine responses (tests/fixtures/cbs_851*_download.json: the
+    shape cbsodata returns, placeholder numbers) for Almere, Lelystad and Urk, written by `fetch_benchmark` /
+    `write_benchmark` and loaded by the real cbs_benchmark ingest: the benchmark join is tested on what the refresh
+    really produces."""
+    import json
+
+    from jeugdkpi.ingest.cbs_benchmark.load import SPEC
+    from jeugdkpi.ingest.cbs_benchmark.refresh import fetch_benchmark, write_benchmark
+    from jeugdkpi.ingest.tabular import ingest_source
+    from jeugdkpi.settings import load_settings
+
+    fixtures = Path(__file__).parent / "fixtures"
+
+    def download(table, **_):
+        return json.loads((fixtures / f"cbs_{table.lower()}_download.json").read_text(encoding="utf-8"))
+
+    settings = load_settings({"JEUGDKPI_LANDING": str(tmp / "landing"), "JEUGDKPI_WAREHOUSE": str(tmp / "w.duckdb"),
+                              "JEUGDKPI_PEILDATUM": PEILDATUM, "JEUGDKPI_PSEUDONYM_KEY": "test"})
+    rows = fetch_benchmark(["0034", "0995", "0184"], [2024, 2025], download=download, today="2026-07-01")
+    write_benchmark(settings.landing / "cbs_benchmark" / "statline.csv", rows)
+    stats = ingest_source(con, settings, "r1", SPEC)
+    assert stats.records_loaded == len(rows) and stats.records_quarantined == 0
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     """Both dbt builds (empty raw tables, scenario) run concurrently to keep the file fast."""
@@ -190,6 +215,7 @@ def builds(tmp_path_factory):
         con = create_raw(warehouse)
         if name == "scenario":
             build_scenario(Raw(con))
+            land_recorded_benchmark(con, tmp)
         con.close()
         procs[name] = (warehouse, start_dbt_build(warehouse, tmp))
     for name, (warehouse, proc) in procs.items():
@@ -348,3 +374,35 @@ def test_grains_and_flags(scenario):
     # first year with data (2023) through the peildatum year; 2026-H2 has not started at 2026-06-30
     assert periods == ["2023", "2023-H1", "2023-H2", "2024", "2024-H1", "2024-H2", "2025", "2025-H1",
                        "2025-H2", "2026", "2026-H1"]
+
+
+def test_benchmark_join_from_the_recorded_cbs_response(scenario):
+    """Issue 19: marts.kpi_benchmark beside the scenario's own VB01 (Almere, 0034) and the region, from the
+    recorded StatLine responses. Values read off the fixtures by hand: 85100NED youths with verblijf 2025-H2 =
+    Almere 395, jeugdzorgregio "Flevoland (JZ)" 765, NL 35415 (voorlopig, rounded to 5); 2026-H1 is not in CBS
+    yet, so the 2026-H1 rows show CBS's 2025-H2 (the lag)."""
+    def bench(kpi_id, period, municipality=None):
+        rows = con_rows(scenario, "SELECT * FROM marts.kpi_benchmark WHERE kpi_id = ? AND period = ? AND "
+                        "municipality_code IS NOT DISTINCT FROM ?", [kpi_id, period, municipality])
+        assert len(rows) == 1, (kpi_id, period, municipality, rows)
+        return rows[0]
+
+    almere = bench("VB01", "2025-H2", GEMEENTE)
+    assert (almere["cbs_table"], almere["cbs_period"], almere["cbs_status"]) == ("85100NED", "2025-H2", "voorlopig")
+    assert (almere["value_municipality"], almere["status_municipality"]) == (395.0, "afgerond")
+    assert (almere["value_region"], almere["status_region"]) == (765.0, "afgerond")
+    assert (almere["value_nl"], almere["status_nl"]) == (35415.0, "afgerond")
+    region = bench("VB01", "2025-H2")
+    assert (region["status_municipality"], region["value_municipality"]) == ("n.v.t.", None)
+    assert (region["value_region"], region["value_nl"]) == (765.0, 35415.0)
+    lagging = bench("VB01", "2026-H1", GEMEENTE)
+    assert (lagging["cbs_period"], lagging["value_municipality"]) == ("2025-H2", 395.0)
+    # a year row takes CBS's year: 85100NED 2025 = Almere 480, NL 41890
+    year = bench("VB01", "2025", GEMEENTE)
+    assert (year["cbs_period"], year["value_municipality"], year["value_nl"]) == ("2025", 480.0, 41890.0)
+
+
+def con_rows(con, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
