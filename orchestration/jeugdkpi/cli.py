@@ -400,17 +400,24 @@ def cmd_cbs_bevolking(args) -> int:
     else:
         munis = seeds.column("municipalities.csv", "municipality_code")
     first, last = args.jaren or (dt.date.today().year - 3, dt.date.today().year)
+    return _refresh_from_cbs("cbs-bevolking", lambda: fetch_population(munis, list(range(first, last + 1))),
+                             write_population, args.out, PopulationError)
+
+
+def _refresh_from_cbs(command: str, fetch, write, out: str, error: type[Exception]) -> int:
+    """Fetch rows from CBS StatLine and write the landing file; CBS's own errors and an unreachable StatLine
+    exit 1 with one line (the refresh commands cbs-bevolking and cbs-benchmark)."""
     try:
-        rows = fetch_population(munis, list(range(first, last + 1)))
-    except PopulationError as exc:
+        rows = fetch()
+    except error as exc:
         print(f"jeugdkpi: error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except OSError as exc:  # requests' ConnectionError is an OSError
         print(f"jeugdkpi: error: CBS StatLine cannot be reached ({type(exc).__name__}); "
               "no network? The demo region ships a synthetic file.", file=sys.stderr)
         return EXIT_FAILED
-    write_population(resolve_path(args.out), rows)
-    print(f"jeugdkpi cbs-bevolking: {len(rows)} rows written to {args.out}")
+    write(resolve_path(out), rows)
+    print(f"jeugdkpi {command}: {len(rows)} rows written to {out}")
     return EXIT_OK
 
 
@@ -429,18 +436,10 @@ def cmd_cbs_benchmark(args) -> int:
     codes = {(r.get("region_code") or "").strip().upper() for r in seed_rows("municipalities.csv")
              if r["region"] == region} - {""}
     first, last = args.jaren or (dt.date.today().year - 3, dt.date.today().year)
-    try:  # without the region's CBS code in the seed: every jeugdzorgregio (the mart matches the region by name)
-        rows = fetch_benchmark(munis, list(range(first, last + 1)), codes.pop() if len(codes) == 1 else None)
-    except BenchmarkError as exc:
-        print(f"jeugdkpi: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except OSError as exc:  # requests' ConnectionError is an OSError
-        print(f"jeugdkpi: error: CBS StatLine cannot be reached ({type(exc).__name__}); "
-              "no network? The demo region ships a synthetic file.", file=sys.stderr)
-        return EXIT_FAILED
-    write_benchmark(resolve_path(args.out), rows)
-    print(f"jeugdkpi cbs-benchmark: {len(rows)} rows written to {args.out}")
-    return EXIT_OK
+    # without the region's CBS code in the seed: every jeugdzorgregio (the mart matches the region by name)
+    code = codes.pop() if len(codes) == 1 else None
+    return _refresh_from_cbs("cbs-benchmark", lambda: fetch_benchmark(munis, list(range(first, last + 1)), code),
+                             write_benchmark, args.out, BenchmarkError)
 
 
 def cmd_report(args) -> int:
