@@ -22,7 +22,7 @@ from jeugdkpi.report.render import format_value, render_factsheet, render_region
 from jeugdkpi.report.svg import outlook_svg
 from jeugdkpi.settings import SEEDS_DIR
 
-P2 = "75750002"
+P1, P2 = "75750001", "75750002"
 HALVES = ["2023-H1", "2023-H2", "2024-H1", "2024-H2", "2025-H1", "2025-H2", "2026-H1"]
 NOISE = [0.3, -0.2, 0.1, -0.3, 0.2, -0.1, 0.25]
 
@@ -37,6 +37,8 @@ def row(kpi, period, value, unit="percentage", provider=None, target=None):
 def publication() -> Published:
     rows = [row("VB07", p, 40 + 4 * (i / 2) + n) for i, (p, n) in enumerate(zip(HALVES, NOISE, strict=True))]
     rows += [row("VB07", p, 50.0, provider=P2) for p in HALVES[-3:]]
+    # provider 75750001: every VB07 cell suppressed by the small-cell rule
+    rows += [row("VB07", p, None, provider=P1) | {"is_suppressed": True} for p in HALVES[-3:]]
     rows += [row("VB01", y, v, unit="count") for y, v in (("2022", 200.0), ("2023", 190.0), ("2024", 180.0),
                                                           ("2025", 170.0))]
     kv = pd.DataFrame(rows)
@@ -113,3 +115,11 @@ def test_outlook_svg_draws_an_outlier_hollow_and_no_band_without_projection():
     assert "verwachting 2026: 57 (80%-interval 55 tot 59)" in svg
     bare = str(outlook_svg(history[:2], projection=None, target=None))
     assert "interval" not in bare and 'class="doel"' not in bare and "as van 50 tot 52" in bare
+
+
+def test_a_grain_without_any_value_gets_no_outlook_row_in_the_report():
+    """The table keeps the row (te weinig gegevens, 0 values); the factsheet has nothing to look ahead from."""
+    pub = publication()
+    assert pub.outlook.query("provider_agb == @P1")["n_points"].tolist() == [0]
+    html = render_factsheet(pub, P1, "2026-H1")
+    assert "Op weg naar de doelen" not in html and 'data-scope="oordeel:aanbieder"' not in html

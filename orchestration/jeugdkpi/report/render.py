@@ -137,8 +137,8 @@ def _outlooks(pub: Published, idx: _Index, period: str, cats: list[dict], munici
     rows = []
     for cat in cats:
         kpi = cat["kpi_id"]
-        if kpi not in here:
-            continue
+        if kpi not in here or not here[kpi]["n_points"]:
+            continue  # no value at all at this grain (every cell suppressed or absent): nothing to look ahead from
         r, unit = here[kpi], cat["unit"]
 
         def fmt(v, decimals=None, unit=unit):

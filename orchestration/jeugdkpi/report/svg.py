@@ -86,7 +86,7 @@ def trend_svg(labels: list[str], series: list[tuple[str, list, str]], width: int
                          target_y=None if target is None else y(target), series=drawn, labels=ticks))
 
 
-OUTLOOK_WIDTH, OUTLOOK_HEIGHT = 230, 64
+OUTLOOK_WIDTH, OUTLOOK_HEIGHT = 200, 64  # fits the A4 table beside five text columns
 
 
 def outlook_svg(history: list[tuple[str, float | None]], *, projection: dict | None, target: float | None,
