@@ -150,7 +150,7 @@ def outlook_svg(history: list[tuple[str, float | None]], *, projection: dict | N
     first, last = known[0][2], known[-1][2]
     labels = [{"x": x(known[0][0]), "text": first, "anchor": "start"}]
     if projection is not None:
-        room = 28  # px between the last period's label and the target year's (2026-H1 beside 2026 would collide)
+        room = 34  # px between the last period's label and the target year's (2026-H1 beside 2026 would collide)
         if last != first and x(projection["time"]) - x(known[-1][0]) >= room and x(known[-1][0]) - left >= room:
             labels.append({"x": x(known[-1][0]), "text": last, "anchor": "middle"})
         labels.append({"x": x(projection["time"]), "text": str(projection["label"]), "anchor": "end"})
