@@ -30,7 +30,6 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -155,8 +154,7 @@ def outlook_table(kpi_values: pd.DataFrame, catalogue: pd.DataFrame, peildatum: 
     running period (is_partial) are left out: a half-year that has only begun is not a half-year's value."""
     period = periods.half_year(peildatum)
     rows = []
-    kv = kpi_values[kpi_values["care_form"].isna() & ~kpi_values["is_partial"].fillna(False).astype(bool)]
-    by_kpi = {k: g for k, g in kv.groupby("kpi_id")}
+    by_kpi = dict(iter(kpi_values[kpi_values["care_form"].isna()].groupby("kpi_id")))
     for cat in catalogue.to_dict(orient="records"):
         inactive = str(cat.get("active")).lower() == "false"
         if inactive or _blank(cat.get("target_value")) or _blank(cat.get("target_year")):
@@ -165,13 +163,13 @@ def outlook_table(kpi_values: pd.DataFrame, catalogue: pd.DataFrame, peildatum: 
         if not has_outlook(target_year, period) or cat["kpi_id"] not in by_kpi:
             continue
         yearly = cat.get("measure_kind") in YEARLY_KINDS
-        group = by_kpi[cat["kpi_id"]]
-        group = group[group["period"].str.len() == (4 if yearly else 7)]
+        full = by_kpi[cat["kpi_id"]]  # every row, the partial target-year row too (the published target)
+        running = full["is_partial"].fillna(False).astype(bool)
+        group = full[~running & (full["period"].str.len() == (4 if yearly else 7))]
         group = group[group["period"].map(period_time) < period_time(period) + 0.5]  # nothing after the half-year
-        full = kpi_values[(kpi_values["kpi_id"] == cat["kpi_id"]) & kpi_values["care_form"].isna()]
-        # every row of each grain, the partial target-year row too (NaN keys made None: NaN != NaN)
-        rows_at = {tuple(None if _blank(g) else g for g in grain): rows
-                   for grain, rows in full.groupby(GRAIN[:2], dropna=False)}
+        # each grain's rows (NaN keys made None: NaN != NaN)
+        rows_at = {tuple(None if _blank(g) else g for g in grain): at
+                   for grain, at in full.groupby(GRAIN[:2], dropna=False)}
         for grain, points in group.groupby(GRAIN[:2], dropna=False):
             key = dict(zip(GRAIN[:2], (None if _blank(g) else g for g in grain), strict=True))
             target = _published_target(cat, rows_at[tuple(key.values())])
@@ -240,17 +238,3 @@ def with_history(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Dat
     kept = kept.reindex(columns=COLUMNS)
     return pd.concat([kept, current], ignore_index=True) if len(kept) else current
 
-
-def read_outlook(database: Path) -> pd.DataFrame | None:
-    """The kpi_outlook table of a published kpi.duckdb, None when the file or the table is not there (a publication
-    made before the outlook was published)."""
-    import duckdb
-
-    if not Path(database).is_file():
-        return None
-    con = duckdb.connect(str(database), read_only=True)
-    try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        return con.execute("SELECT * FROM kpi_outlook").df() if "kpi_outlook" in tables else None
-    finally:
-        con.close()

@@ -20,7 +20,7 @@ from jeugdkpi.fingerprint import code_version, inputs_fingerprint, publication_f
 from jeugdkpi.ingest import raw_tables_by_source
 from jeugdkpi.publish import writer
 from jeugdkpi.publish.dictionary import VIEW, VIEW_SQL, Describer
-from jeugdkpi.publish.diff import REVISION_COLUMNS, read_kpi_values, read_revisions, revisions
+from jeugdkpi.publish.diff import REVISION_COLUMNS, revisions, revisions_or_empty
 from jeugdkpi.publish.gate import GateRefused, verify_state
 from jeugdkpi.publish.suppression import suppress
 from jeugdkpi.quality.custom import current_volumes
@@ -244,18 +244,20 @@ def _build(settings: Settings, run_id: str, with_docs: bool) -> Publication:
     label = f"{period}/v{version}"
     previous = latest or writer.current_dir(settings.publish)
     revisies = pd.DataFrame(columns=REVISION_COLUMNS)
+    prior: dict[str, pd.DataFrame | None] = {}  # the previous publication's tables that this one continues
     if previous is not None and (previous / "kpi.duckdb").is_file():
+        prior = writer.read_tables(previous, ["kpi_values", "revisies", "kpi_outlook"])
         prev_label = f"{previous.parent.name}/{previous.name}"
         now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        revisies = pd.concat([read_revisions(previous),
-                              revisions(read_kpi_values(previous), frames["kpi_values"], previous_label=prev_label,
+        revisies = pd.concat([revisions_or_empty(prior["revisies"]),
+                              revisions(prior["kpi_values"], frames["kpi_values"], previous_label=prev_label,
                                         label=label, published_at=now)], ignore_index=True)
     frames["revisies"] = revisies
     types["revisies"] = {c: "DOUBLE" if c in ("old_value", "new_value") else "VARCHAR" for c in REVISION_COLUMNS}
     # where each target is heading, from the published (suppressed) values, beside the earlier half-years' outlooks
     frames["kpi_outlook"] = outlook.with_history(
         outlook.outlook_table(frames["kpi_values"], frames["kpi_catalogue"], settings.peildatum),
-        outlook.read_outlook(previous / "kpi.duckdb") if previous is not None else None)
+        prior.get("kpi_outlook"))
     types["kpi_outlook"] = outlook.TYPES
     manifest = {
         "min_cell": settings.min_cell,

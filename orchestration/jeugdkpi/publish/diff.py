@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
+
+from jeugdkpi.publish import writer
 
 KEY = ["kpi_id", "period", "municipality_code", "provider_agb", "care_form"]
 MEASURES = ["value", "numerator", "denominator", "n_youths"]
@@ -20,21 +21,12 @@ REVISION_COLUMNS = [*KEY, "change", "old_value", "new_value", "previous_publicat
 
 
 def read_kpi_values(folder: Path) -> pd.DataFrame:
-    con = duckdb.connect(str(Path(folder) / "kpi.duckdb"), read_only=True)
-    try:
-        return con.execute("SELECT * FROM kpi_values").df()
-    finally:
-        con.close()
+    return writer.read_tables(folder, ["kpi_values"])["kpi_values"]
 
 
-def read_revisions(folder: Path) -> pd.DataFrame:
-    con = duckdb.connect(str(Path(folder) / "kpi.duckdb"), read_only=True)
-    try:
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        return con.execute("SELECT * FROM revisies").df() if "revisies" in tables else \
-            pd.DataFrame(columns=REVISION_COLUMNS)
-    finally:
-        con.close()
+def revisions_or_empty(revisies: pd.DataFrame | None) -> pd.DataFrame:
+    """A publication's revisies, or none for a publication made before the table existed."""
+    return pd.DataFrame(columns=REVISION_COLUMNS) if revisies is None else revisies
 
 
 def _differs(old: pd.Series, new: pd.Series, tolerance: float) -> pd.Series:
@@ -95,8 +87,6 @@ class DiffError(ValueError):
 
 def resolve_snapshot(root: Path, spec: str | None) -> Path:
     """'2026-H1/v2', '2026-H1' (its latest), 'current', or a snapshot folder -> the snapshot folder."""
-    from jeugdkpi.publish import writer
-
     root = Path(root)
     if spec in (None, "", "current"):
         folder = writer.current_dir(root)
@@ -115,8 +105,6 @@ def resolve_snapshot(root: Path, spec: str | None) -> Path:
 def previous_snapshot(root: Path, folder: Path) -> Path | None:
     """The publication before `folder`: the previous version of its half-year, else the latest version of the
     half-year before it that has one."""
-    from jeugdkpi.publish import writer
-
     snapshots = [s for s in writer.list_snapshots(root) if (s["folder"] / "kpi.duckdb").is_file()]
     keys = [(s["period"], s["version"]) for s in snapshots]
     me = (folder.parent.name, int(folder.name[1:]))

@@ -78,6 +78,17 @@ def read_current_manifest(root: Path) -> dict | None:
     return read_manifest(current_dir(root))
 
 
+def read_tables(folder: Path, names: list[str]) -> dict[str, pd.DataFrame | None]:
+    """Tables of a publication's kpi.duckdb by name, read in one connection; None for a table the publication does
+    not have (made before that table was published)."""
+    con = duckdb.connect(str(Path(folder) / "kpi.duckdb"), read_only=True)
+    try:
+        present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        return {name: con.execute(f'SELECT * FROM "{name}"').df() if name in present else None for name in names}
+    finally:
+        con.close()
+
+
 def verify(folder: Path) -> dict:
     """Check a publication against its manifest (every listed file present with its SHA-256); returns it."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))

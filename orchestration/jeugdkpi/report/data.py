@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from jeugdkpi import periods, seeds
-from jeugdkpi.publish.writer import current_dir
+from jeugdkpi.publish.writer import current_dir, read_tables
 from jeugdkpi.settings import SEEDS_DIR
 
 CHAPTER_COLUMNS = ["theme_order", "theme_title"]  # the report's chapters (docs/reports.md)
@@ -67,19 +66,14 @@ def load_published(publish_root: Path, folder: Path | None = None) -> Published:
     folder = folder or current_dir(Path(publish_root))
     if folder is None or not (folder / "kpi.duckdb").is_file():
         raise ReportError(f"geen publicatie gevonden in {publish_root} (eerst `jeugdkpi run`)")
-    con = duckdb.connect(str(folder / "kpi.duckdb"), read_only=True)
-    try:
-        frames = {t: con.execute(f"SELECT * FROM {t}").df()
-                  for t in ("kpi_values", "kpi_catalogue", "municipalities", "providers")}
-        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        optional = {t: con.execute(f"SELECT * FROM {t}").df() if t in tables else None
-                    for t in ("delivery_status", "kpi_outlook", "kpi_benchmark")}
-    finally:
-        con.close()
+    t = read_tables(folder, ["kpi_values", "kpi_catalogue", "municipalities", "providers", "delivery_status",
+                             "kpi_outlook", "kpi_benchmark"])
+    missing = [name for name in ("kpi_values", "kpi_catalogue", "municipalities", "providers") if t[name] is None]
+    if missing:
+        raise ReportError(f"publicatie {folder} mist tabel(len) {', '.join(missing)}")
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return Published(folder, manifest, frames["kpi_values"], with_chapters(frames["kpi_catalogue"]),
-                     frames["municipalities"], frames["providers"], optional["delivery_status"],
-                     optional["kpi_outlook"], optional["kpi_benchmark"])
+    return Published(folder, manifest, t["kpi_values"], with_chapters(t["kpi_catalogue"]), t["municipalities"],
+                     t["providers"], t["delivery_status"], t["kpi_outlook"], t["kpi_benchmark"])
 
 
 def with_chapters(catalogue: pd.DataFrame) -> pd.DataFrame:

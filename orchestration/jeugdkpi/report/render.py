@@ -116,10 +116,8 @@ def _series_periods(first: str, last: str, yearly: bool) -> list[str]:
     """The periods of an outlook's series, first to last (years, or half-years)."""
     if yearly:
         return [str(y) for y in range(int(first), int(last) + 1)]
-    out = [first]
-    while out[-1] != last and len(out) < 200:
-        out.append(periods.shift(out[-1], 1))
-    return out
+    (first_year, first_half), (last_year, last_half) = periods.parse_half_year(first), periods.parse_half_year(last)
+    return periods.last_half_years(last, 2 * (last_year - first_year) + last_half - first_half + 1)
 
 
 def _outlooks(pub: Published, idx: _Index, period: str, cats: list[dict], municipality=None,
@@ -492,12 +490,13 @@ def render_regional(pub: Published, period: str) -> str:
     names = dict(zip(pub.municipalities["municipality_code"], pub.municipalities["name"], strict=True))
     provs = sorted(set(kv["provider_agb"].dropna()))
     pnames = dict(zip(pub.providers["provider_agb"], pub.providers["name"], strict=True))
-    outlooks = _outlooks(pub, idx, period, _catalogue(pub))
-    benchmark = _benchmark(pub, idx, period, _catalogue(pub), [(m, names.get(m, m)) for m in munis])
+    named = [(m, names.get(m, m)) for m in munis]
+    catalogue = _catalogue(pub)  # every KPI: an outlook or a CBS reference does not need a value in the trend
+    outlooks = _outlooks(pub, idx, period, catalogue)
     return render("regional.html.j2", title=f"Halfjaarrapportage {region} {period}", region=str(region),
                   period=period, meta=_meta(pub, period), rows=rows, outlooks=outlooks,
-                  verdicts=_verdict_counts(outlooks), benchmark=benchmark,
-                  municipalities=_matrix(pub, idx, period, cats, [(m, names.get(m, m)) for m in munis], "gemeente"),
+                  verdicts=_verdict_counts(outlooks), benchmark=_benchmark(pub, idx, period, catalogue, named),
+                  municipalities=_matrix(pub, idx, period, cats, named, "gemeente"),
                   providers=[(p, str(pnames.get(p, p))) for p in provs],
                   by_provider=_matrix(pub, idx, period, cats, [(p, p) for p in provs], "aanbieder"),
                   quality=_quality_context(pub.manifest))
